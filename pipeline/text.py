@@ -1,0 +1,63 @@
+"""Text normalisation: the one canonical form every offset, rule and doc_id refers to."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from functools import lru_cache
+
+# Zero-width and BOM characters carry no meaning and break regexes between digits.
+_INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
+_SPACES = re.compile(r"[ \t\u3000\u00a0]+")
+_BLANK_LINES = re.compile(r"\n{3,}")
+
+
+def normalise(raw: str) -> str:
+    """NFKC (full-width digits and punctuation to ASCII), unified newlines, squeezed spaces."""
+    text = unicodedata.normalize("NFKC", raw)
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = _INVISIBLE.sub("", text)
+    text = _SPACES.sub(" ", text)
+    text = "\n".join(line.strip() for line in text.split("\n"))
+    text = _BLANK_LINES.sub("\n\n", text)
+    return text.strip()
+
+
+def doc_id(normalised: str) -> str:
+    """First 16 hex of sha256 of the normalised text: the same report saved twice gets one id."""
+    return hashlib.sha256(normalised.encode("utf-8")).hexdigest()[:16]
+
+
+@lru_cache(maxsize=1)
+def _t2s():
+    from opencc import OpenCC  # opencc-python-reimplemented: pure Python, no download
+
+    return OpenCC("t2s")
+
+
+@lru_cache(maxsize=65536)
+def _char_t2s(ch: str) -> str:
+    out = _t2s().convert(ch)
+    return out if len(out) == 1 else ch
+
+
+def to_simplified(text: str) -> str:
+    """Character-by-character traditional -> simplified, same length, so offsets stay valid.
+
+    Extraction runs on this copy; evidence is sliced from the original text at the same offsets.
+    """
+    if not text:
+        return text
+    return "".join(_char_t2s(c) if ord(c) > 0x2E7F else c for c in text)
+
+
+# Common traditional-only characters; a text dense in them is a traditional copy.
+_TRAD_MARKERS = set("們個來時說會經發為與從關過現當進開學實機體樣點務區辦處這還對應員於產電總項設總報國")
+
+
+def looks_traditional(text: str, threshold: float = 0.01) -> bool:
+    han = sum(1 for c in text if "\u4e00" <= c <= "\u9fff")
+    if han == 0:
+        return False
+    return sum(1 for c in text if c in _TRAD_MARKERS) / han >= threshold

@@ -1,0 +1,82 @@
+"""One value per (agency, year, metric, scope): analyst correction > table > narrative.
+
+Disagreeing sources are kept in `alternatives` and flagged `conflict`, never silently dropped.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from pipeline.record import MetricRecord
+from pipeline.schema import RESOLVED_COLUMNS
+
+SOURCE_RANK = {"correction": 0, "table": 1, "narrative": 2}
+KEY = ["agency_id", "year", "metric", "scope"]
+
+
+def source_of(method: str) -> str:
+    """The source family of a record from its method id ('table:...', 'narrative:...')."""
+    head = (method or "").split(":", 1)[0]
+    return head if head in SOURCE_RANK else "narrative"
+
+
+def _same(a: float, b: float) -> bool:
+    return abs(a - b) <= 1e-9 * max(1.0, abs(a), abs(b))
+
+
+def resolve_records(records: list[MetricRecord]) -> list[MetricRecord]:
+    """Per document: the best record for each (metric, scope), conflicts flagged on the winner."""
+    best: dict[tuple[str, str], list[MetricRecord]] = {}
+    for r in records:
+        best.setdefault((r.metric, r.scope), []).append(r)
+    out = []
+    for group in best.values():
+        group = sorted(group, key=lambda r: (SOURCE_RANK[source_of(r.method)], -r.confidence, r.start))
+        winner = group[0]
+        if any(not _same(r.value, winner.value) for r in group[1:]):
+            flags = [f for f in winner.flags.split(";") if f] + ["conflict"]
+            winner = MetricRecord(**{**winner.to_dict(), "flags": ";".join(dict.fromkeys(flags))})
+        out.append(winner)
+    return sorted(out, key=lambda r: r.start)
+
+
+def resolve_metrics(metrics: pd.DataFrame, corrections: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Dataset view: one row per (agency_id, year, metric, scope) with its source and conflicts.
+
+    `corrections` rows (already matched to agency_id/year, see pipeline.corrections) win over
+    everything extracted and carry the analyst's note.
+    """
+    frames = [metrics.assign(source=metrics["method"].map(source_of), note="")]
+    if corrections is not None and len(corrections):
+        frames.append(corrections.assign(source="correction"))
+    allrows = pd.concat([f for f in frames if len(f)], ignore_index=True) if any(len(f) for f in frames) else frames[0]
+    if allrows.empty:
+        return pd.DataFrame({c: pd.Series(dtype=t) for c, t in RESOLVED_COLUMNS.items()})
+    allrows = allrows.assign(
+        _rank=allrows["source"].map(SOURCE_RANK).fillna(9),
+        _conf=-allrows["confidence"].astype("float64").fillna(0.0),
+    ).sort_values(KEY + ["_rank", "_conf", "start"], na_position="last", kind="stable")
+    grouped = allrows.groupby(KEY, sort=False, dropna=False)
+    winners = grouped.head(1).copy()
+    n_sources = grouped["value"].transform("size")
+    n_values = grouped["value"].transform(lambda s: s.round(6).nunique())
+    winners["n_sources"] = n_sources.loc[winners.index].astype("Int64")
+    extracted_disagree = n_values.loc[winners.index] > 1
+    winners["conflict"] = extracted_disagree.astype(bool)
+    alt = (
+        allrows.assign(_alt=allrows["source"].astype(str) + "=" + allrows["value"].map(lambda v: f"{v:g}"))
+        .groupby(KEY, sort=False, dropna=False)["_alt"]
+        .agg(lambda s: "; ".join(s.iloc[1:]))
+    )
+    winners = winners.merge(alt.rename("alternatives").reset_index(), on=KEY, how="left")
+    flags = winners["flags"].fillna("").astype(str)
+    winners["flags"] = [
+        ";".join(x for x in dict.fromkeys((f.split(";") if f else []) + (["conflict"] if c else [])) if x)
+        for f, c in zip(flags, winners["conflict"], strict=True)
+    ]
+    winners = winners.drop(columns=["_rank", "_conf"])
+    for col, dtype in RESOLVED_COLUMNS.items():
+        if col not in winners:
+            winners[col] = pd.NA
+        winners[col] = winners[col].astype(dtype)
+    return winners[list(RESOLVED_COLUMNS)].reset_index(drop=True)

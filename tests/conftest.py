@@ -1,0 +1,41 @@
+"""Shared fixtures: where the sample reports and the gold annotations live."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+RAW_DIR = REPO / "data" / "raw"
+SHARED = REPO.parent / "shared"
+SEEDS = SHARED / "seeds"
+CORPUS = SHARED / "corpus"
+
+
+def _need(path: Path) -> Path:
+    if not path.is_dir():
+        pytest.skip(f"{path} is absent (it sits beside the repo on the team's machines, not in a clone)")
+    return path
+
+
+@pytest.fixture(scope="session")
+def seeds_dir() -> Path:
+    return _need(SEEDS)
+
+
+@pytest.fixture(scope="session")
+def corpus_dir() -> Path:
+    return _need(CORPUS)
+
+
+def load_gold(txt: Path) -> dict:
+    return json.loads(txt.with_suffix(".json").read_text(encoding="utf-8"))
+
+
+def seed_pairs() -> list[tuple[Path, dict]]:
+    """(sample report in data/raw, its gold) for every seed with an annotation beside it."""
+    if not SEEDS.is_dir():
+        return []
+    return [(RAW_DIR / p.name, load_gold(p)) for p in sorted(SEEDS.glob("*.txt")) if (RAW_DIR / p.name).exists()]

@@ -49,7 +49,11 @@ def resolve_metrics(metrics: pd.DataFrame, corrections: pd.DataFrame | None = No
     frames = [metrics.assign(source=metrics["method"].map(source_of), note="")]
     if corrections is not None and len(corrections):
         frames.append(corrections.assign(source="correction"))
-    allrows = pd.concat([f for f in frames if len(f)], ignore_index=True) if any(len(f) for f in frames) else frames[0]
+    allrows = (
+        pd.concat([f for f in frames if len(f)], ignore_index=True)
+        if any(len(f) for f in frames)
+        else frames[0]
+    )
     if allrows.empty:
         return pd.DataFrame({c: pd.Series(dtype=t) for c, t in RESOLVED_COLUMNS.items()})
     allrows = allrows.assign(

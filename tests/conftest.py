@@ -38,4 +38,6 @@ def seed_pairs() -> list[tuple[Path, dict]]:
     """(sample report in data/raw, its gold) for every seed with an annotation beside it."""
     if not SEEDS.is_dir():
         return []
-    return [(RAW_DIR / p.name, load_gold(p)) for p in sorted(SEEDS.glob("*.txt")) if (RAW_DIR / p.name).exists()]
+    return [
+        (RAW_DIR / p.name, load_gold(p)) for p in sorted(SEEDS.glob("*.txt")) if (RAW_DIR / p.name).exists()
+    ]

@@ -1,0 +1,111 @@
+"""Command line: python -m pipeline build | show | evaluate | bench.
+
+Exit status: 0 when every file was read, 1 when some failed (the dataset is still written),
+2 on bad arguments or unusable input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m pipeline", description=__doc__.splitlines()[0])
+    sub = p.add_subparsers(dest="command", required=True)
+
+    b = sub.add_parser("build", help="read every report under INPUT_DIR and write the dataset")
+    b.add_argument("input_dir", nargs="?", default="data/raw", help="folder of reports (default data/raw)")
+    b.add_argument("--out", default="data/dataset", help="dataset folder (default data/dataset)")
+    b.add_argument("--workers", type=int, default=None, help="processes (default: all cores)")
+    b.add_argument("--engine", choices=("pool", "dask"), default="pool", help="process pool or Dask")
+    b.add_argument("--scheduler", default=None, help="Dask scheduler address (default: a local cluster)")
+    b.add_argument("--corrections", default="data/corrections.csv", help="analyst corrections file")
+    b.add_argument("--full", action="store_true", help="re-extract every file (ignore the previous build)")
+    b.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    s = sub.add_parser("show", help="print what one report yields, with evidence")
+    s.add_argument("file")
+    s.add_argument("--json", action="store_true")
+
+    e = sub.add_parser("evaluate", help="compare with gold annotations (.json beside each .txt)")
+    e.add_argument("gold_dir")
+    e.add_argument("--json", action="store_true")
+
+    sub.add_parser("bench", help="benchmark the build on a generated corpus", add_help=False)
+    return p
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    from pipeline.corrections import CorrectionsError
+    from pipeline.dataset import build_dataset, format_summary
+
+    if args.workers is not None and args.workers < 1:
+        print("error: --workers must be at least 1", file=sys.stderr)
+        return 2
+    if not Path(args.input_dir).is_dir():
+        print(f"error: input folder {args.input_dir} does not exist", file=sys.stderr)
+        return 2
+    try:
+        result = build_dataset(
+            args.input_dir,
+            args.out,
+            workers=args.workers,
+            engine=args.engine,
+            scheduler=args.scheduler,
+            progress=not args.quiet,
+            corrections_path=args.corrections,
+            incremental=not args.full,
+        )
+    except CorrectionsError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(format_summary(result.summary))
+    print(f"written to {args.out}/ (documents, metrics, resolved: .parquet and .csv)")
+    return result.exit_code
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    from pipeline.show import show_file
+
+    path = Path(args.file)
+    if not path.is_file():
+        print(f"error: {path} is not a file", file=sys.stderr)
+        return 2
+    report, code = show_file(path)
+    print(json.dumps(report, ensure_ascii=False, indent=2, default=str) if args.json else report["text"])
+    return code
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    from pipeline.evaluate import evaluate_dir
+
+    gold = Path(args.gold_dir)
+    if not gold.is_dir():
+        print(f"error: {gold} is not a folder", file=sys.stderr)
+        return 2
+    report = evaluate_dir(gold)
+    if args.json:
+        print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2, default=str))
+    else:
+        print(report.format_text())
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] == "bench":
+        from pipeline.bench import main as bench_main
+
+        return bench_main(argv[1:])
+    try:
+        args = _parser().parse_args(argv)
+    except SystemExit as exc:  # argparse exits 2 on bad arguments, 0 on --help
+        return int(exc.code or 0)
+    return {"build": cmd_build, "show": cmd_show, "evaluate": cmd_evaluate}[args.command](args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

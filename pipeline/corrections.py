@@ -1,0 +1,109 @@
+"""Analyst corrections (data/corrections.csv): validated on load, matched to agency-years, never written."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pandas as pd
+
+from pipeline.catalog import BY_KEY
+from pipeline.schema import SCOPES
+
+COLUMNS = ("doc_id", "agency_id", "agency", "year", "metric", "value", "scope", "note")
+REQUIRED = ("metric", "value", "note")
+
+
+class CorrectionsError(ValueError):
+    """Every problem in the corrections file, reported at once."""
+
+
+def load_corrections(path: Path) -> pd.DataFrame:
+    """Read and validate the analyst file; a missing file means no corrections."""
+    path = Path(path)
+    if not path.exists():
+        return pd.DataFrame({c: pd.Series(dtype="string") for c in COLUMNS})
+    df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig", comment=None)
+    df.columns = [c.strip() for c in df.columns]
+    problems = validate_corrections(df)
+    if problems:
+        raise CorrectionsError(f"{path}: {len(problems)} problem(s):\n" + "\n".join(problems))
+    for col in COLUMNS:
+        if col not in df:
+            df[col] = ""
+    df = df[list(COLUMNS)].copy()
+    df["scope"] = df["scope"].where(df["scope"] != "", "annual")
+    return df
+
+
+def validate_corrections(df: pd.DataFrame) -> list[str]:
+    """All problems of the file as 'line N: ...' strings (line numbers as an editor shows them)."""
+    problems = [f"missing column {c!r}" for c in REQUIRED if c not in df.columns]
+    unknown = [c for c in df.columns if c not in COLUMNS]
+    if unknown:
+        problems.append(f"unknown column(s) {unknown}; allowed: {', '.join(COLUMNS)}")
+    if problems:
+        return problems
+    for i, raw in enumerate(df.to_dict("records"), start=2):
+        row = {k: str(raw.get(k, "") or "").strip() for k in COLUMNS}
+        get = row.__getitem__
+        if get("metric") not in BY_KEY:
+            problems.append(f"line {i}: unknown metric {get('metric')!r}")
+        try:
+            value = float(get("value"))
+            if not math.isfinite(value):
+                raise ValueError
+        except ValueError:
+            problems.append(f"line {i}: value {get('value')!r} is not a number")
+        if not get("note"):
+            problems.append(f"line {i}: note is empty (say why the value is corrected)")
+        if get("scope") and get("scope") not in SCOPES:
+            problems.append(f"line {i}: scope {get('scope')!r} is not one of {SCOPES}")
+        has_doc = bool(get("doc_id"))
+        has_agency_year = bool(get("agency_id") or get("agency")) and bool(get("year"))
+        if not (has_doc or has_agency_year):
+            problems.append(f"line {i}: give doc_id, or agency_id/agency together with year")
+        if get("year") and not get("year").isdigit():
+            problems.append(f"line {i}: year {get('year')!r} is not a whole number")
+    return problems
+
+
+def match_corrections(corrections: pd.DataFrame, documents: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+    """Attach agency_id and year to each correction; unmatched rows come back as warnings."""
+    ok_docs = documents[documents["agency_id"].notna()]
+    by_doc = ok_docs.set_index("doc_id")[["agency_id", "agency", "year", "region"]].to_dict("index")
+    by_name: dict[str, str] = {}
+    for aid, name in zip(ok_docs["agency_id"], ok_docs["agency"], strict=True):
+        if isinstance(name, str):
+            by_name.setdefault(name, aid)
+    rows, warnings = [], []
+    for i, c in enumerate(corrections.to_dict("records"), start=2):
+        doc = by_doc.get(c["doc_id"]) if c["doc_id"] else None
+        if c["doc_id"] and doc is None:
+            warnings.append(f"corrections line {i}: doc_id {c['doc_id']} is not in this dataset")
+            continue
+        agency_id = c["agency_id"] or (doc["agency_id"] if doc else by_name.get(c["agency"]))
+        year = int(c["year"]) if c["year"] else (doc["year"] if doc else None)
+        if agency_id is None or year is None or pd.isna(year):
+            warnings.append(f"corrections line {i}: agency {c['agency'] or c['agency_id']!r} not found")
+            continue
+        rows.append(
+            {
+                "doc_id": c["doc_id"] or pd.NA,
+                "agency_id": agency_id,
+                "agency": doc["agency"] if doc else (c["agency"] or pd.NA),
+                "region": doc["region"] if doc else pd.NA,
+                "year": int(year),
+                "metric": c["metric"],
+                "value": float(c["value"]),
+                "unit": BY_KEY[c["metric"]].unit,
+                "scope": c["scope"] or "annual",
+                "approx": False,
+                "evidence": f"人工更正: {c['note']}",
+                "method": "correction:data/corrections.csv",
+                "confidence": 1.0,
+                "flags": "corrected",
+                "note": c["note"],
+            }
+        )
+    return pd.DataFrame(rows), warnings

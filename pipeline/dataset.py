@@ -1,0 +1,419 @@
+"""Build the dataset: files -> documents + metrics + resolved view, validated, written atomically.
+
+Rebuilds are incremental: a file whose path, size and mtime (or, failing that, bytes) are unchanged
+keeps its previous rows; changed files are re-extracted and deleted files drop out.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+import time
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pandas as pd
+
+from pipeline import engines
+from pipeline.catalog import BY_KEY, CORE_KEYS
+from pipeline.corrections import load_corrections, match_corrections
+from pipeline.resolve import resolve_metrics
+from pipeline.schema import DOCUMENT_COLUMNS, METRIC_COLUMNS, RESOLVED_COLUMNS, SCHEMA_VERSION
+from pipeline.validate import validate_dataset
+from pipeline.writing import write_outputs
+
+SUPPORTED_SUFFIXES = (".txt", ".html", ".htm", ".pdf", ".docx", ".doc", ".rtf", ".text", ".xhtml")
+FAILED = ("empty", "unreadable", "unsupported", "error")
+CHUNK_DOCS = 2000  # results are gathered into frames this many documents at a time
+
+
+@dataclass
+class FileTask:
+    path: str  # absolute
+    rel: str  # relative to the input dir, as stored in documents.path
+
+
+@dataclass
+class FileResult:
+    doc: dict
+    metrics: list[dict]
+
+
+@dataclass
+class BuildResult:
+    documents: pd.DataFrame
+    metrics: pd.DataFrame
+    resolved: pd.DataFrame
+    summary: dict = field(default_factory=dict)
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.summary.get("failed", 0) else 0
+
+
+def process_file(task: FileTask) -> FileResult:
+    """Read, extract and resolve one file; never raises (a failure is a status with its cause)."""
+    from pipeline.agencies import resolve as resolve_agency
+    from pipeline.extract import extract
+    from pipeline.readers import read_bytes
+    from pipeline.resolve import resolve_records
+
+    doc: dict = {"path": task.rel, "status": "error", "message": "", "kind": "unknown"}
+    try:
+        stat = os.stat(task.path)
+        doc.update(mtime=stat.st_mtime, size=stat.st_size)
+        data = Path(task.path).read_bytes()
+        doc["sha256"] = hashlib.sha256(data).hexdigest()
+        read = read_bytes(data, Path(task.path).name)
+        doc.update(kind=read.kind, status=read.status, message=read.message)
+        if read.status != "ok" or read.text is None:
+            return FileResult(doc, [])
+        result = extract(read.text, filename=Path(task.path).name)
+        from pipeline.text import doc_id
+
+        meta = result.meta
+        ident = resolve_agency(meta, result.text)
+        doc.update(
+            doc_id=doc_id(result.text),
+            agency=ident.agency,
+            agency_id=ident.agency_id,
+            region=ident.region,
+            province=ident.province,
+            city=ident.city,
+            county=ident.county,
+            region_code=ident.region_code,
+            level=ident.level,
+            agency_kind=ident.kind,
+            year=meta.year,
+            doc_type=meta.doc_type,
+            report_format=meta.report_format,
+            published=pd.Timestamp(meta.published) if meta.published else pd.NaT,
+            n_chars=len(result.text),
+        )
+        notes = [n for n in read.notes + meta.notes if n]
+        records = [r for r in result.records if r.metric in BY_KEY]
+        # One value per (metric, scope) per document; the rest of the disagreement is in flags.
+        kept = resolve_records(records)
+        doc["n_metrics"] = len(kept)
+        if not kept:
+            doc["status"] = "no_metrics"
+            doc["message"] = "no catalogue metric found in the text" + (
+                f" ({'; '.join(notes)})" if notes else ""
+            )
+        else:
+            doc["message"] = "; ".join(notes)
+        if meta.year is None:
+            doc["message"] = "; ".join(x for x in (doc["message"], "year covered not found") if x)
+        metrics = [
+            {
+                **r.to_dict(),
+                "doc_id": doc["doc_id"],
+                "agency_id": ident.agency_id,
+                "agency": ident.agency,
+                "region": ident.region,
+                "year": meta.year,
+            }
+            for r in kept
+        ]
+        return FileResult(doc, metrics)
+    except Exception as exc:  # a bad file must never stop the run
+        doc.update(status="error", message=f"{type(exc).__name__}: {exc}")
+        return FileResult(doc, [])
+
+
+def discover(input_dir: Path) -> list[FileTask]:
+    """Every regular file under input_dir (hidden files and folders skipped), sorted by path."""
+    tasks = []
+    for root, dirs, files in os.walk(input_dir):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in sorted(files):
+            if name.startswith("."):
+                continue
+            full = Path(root) / name
+            if full.is_file():
+                tasks.append(FileTask(str(full), full.relative_to(input_dir).as_posix()))
+    return tasks
+
+
+def _unsupported(task: FileTask) -> FileResult:
+    stat = os.stat(task.path)
+    return FileResult(
+        {
+            "path": task.rel,
+            "kind": Path(task.path).suffix.lstrip(".").lower() or "unknown",
+            "status": "unsupported",
+            "message": f"file type {Path(task.path).suffix or '(none)'} is not a supported report format",
+            "mtime": stat.st_mtime,
+            "size": stat.st_size,
+        },
+        [],
+    )
+
+
+def _frame(rows: list[dict], columns: dict[str, str]) -> pd.DataFrame:
+    df = pd.DataFrame(rows)
+    for col, dtype in columns.items():
+        if col not in df:
+            df[col] = pd.NA
+        if dtype == "bool":
+            df[col] = df[col].fillna(False).astype(bool)
+        elif dtype.startswith("datetime"):
+            df[col] = pd.to_datetime(df[col]).astype(dtype)
+        else:
+            df[col] = df[col].astype(dtype)
+    return df[list(columns)]
+
+
+def empty_frame(columns: dict[str, str]) -> pd.DataFrame:
+    return _frame([], columns)
+
+
+def load_previous(out_dir: Path) -> tuple[pd.DataFrame, pd.DataFrame] | None:
+    """The last build's tables when they exist and match this schema version; else None."""
+    try:
+        meta = json.loads((out_dir / "meta.json").read_text(encoding="utf-8"))
+        if meta.get("schema_version") != SCHEMA_VERSION:
+            return None
+        docs = pd.read_parquet(out_dir / "documents.parquet")
+        metrics = pd.read_parquet(out_dir / "metrics.parquet")
+    except (OSError, ValueError, KeyError):
+        return None
+    return docs, metrics
+
+
+def _mark_duplicates(docs: pd.DataFrame, metrics: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Same normalised text = same doc_id: the first path keeps the rows, the others point to it."""
+    read = docs["doc_id"].notna() & docs["status"].isin(["ok", "no_metrics"])
+    first_path = docs[read].sort_values("path").drop_duplicates("doc_id").set_index("doc_id")["path"]
+    dup = read & docs["doc_id"].map(first_path).ne(docs["path"]) & docs["doc_id"].notna()
+    docs = docs.copy()
+    docs.loc[dup, "message"] = [
+        f"duplicate of {d} ({first_path[d]}): same text after normalisation" for d in docs.loc[dup, "doc_id"]
+    ]
+    docs.loc[dup, "status"] = "duplicate"
+    docs.loc[dup, "n_metrics"] = 0
+    metrics = metrics.drop_duplicates(subset=["doc_id", "metric", "scope", "start"], keep="first")
+    return docs, metrics
+
+
+def build_dataset(
+    input_dir: str | Path = "data/raw",
+    out_dir: str | Path = "data/dataset",
+    workers: int | None = None,
+    engine: str = "pool",
+    scheduler: str | None = None,
+    progress: bool = True,
+    corrections_path: str | Path | None = "data/corrections.csv",
+    incremental: bool = True,
+) -> BuildResult:
+    """Build (or incrementally rebuild) the dataset for every file under input_dir and write it."""
+    started = time.perf_counter()
+    input_dir, out_dir = Path(input_dir), Path(out_dir)
+    if not input_dir.is_dir():
+        raise FileNotFoundError(f"input folder {input_dir} does not exist")
+    tasks = discover(input_dir)
+    previous = load_previous(out_dir) if incremental else None
+    reuse_docs: list[pd.DataFrame] = []
+    reuse_ids: set[str] = set()
+    todo: list[FileTask] = []
+    unsupported: list[FileResult] = []
+    prev_by_path = (
+        previous[0].set_index("path")
+        if previous is not None and not previous[0].empty and previous[0]["path"].is_unique
+        else None
+    )
+    for task in tasks:
+        if Path(task.path).suffix.lower() not in SUPPORTED_SUFFIXES and not _sniff_supported(task.path):
+            unsupported.append(_unsupported(task))
+            continue
+        if prev_by_path is not None and task.rel in prev_by_path.index:
+            row = prev_by_path.loc[task.rel]
+            if row["status"] in ("ok", "no_metrics") and _unchanged(task, row):
+                reuse_docs.append(row.to_frame().T.assign(path=task.rel))
+                reuse_ids.add(row["doc_id"])
+                continue
+        todo.append(task)
+
+    doc_chunks: list[pd.DataFrame] = [_frame([r.doc for r in unsupported], DOCUMENT_COLUMNS)]
+    metric_chunks: list[pd.DataFrame] = []
+    if reuse_docs:
+        doc_chunks.append(pd.concat(reuse_docs).reset_index(drop=True)[list(DOCUMENT_COLUMNS)])
+        prev_metrics = previous[1]
+        metric_chunks.append(prev_metrics[prev_metrics["doc_id"].isin(reuse_ids)])
+
+    bar = _progress(len(todo), progress)
+    docs_buf: list[dict] = []
+    metrics_buf: list[dict] = []
+    for res in engines.map_unordered(process_file, todo, workers=workers, engine=engine, scheduler=scheduler):
+        docs_buf.append(res.doc)
+        metrics_buf.extend(res.metrics)
+        bar.update(1)
+        if len(docs_buf) >= CHUNK_DOCS:
+            doc_chunks.append(_frame(docs_buf, DOCUMENT_COLUMNS))
+            metric_chunks.append(_frame(metrics_buf, METRIC_COLUMNS))
+            docs_buf, metrics_buf = [], []
+    bar.close()
+    doc_chunks.append(_frame(docs_buf, DOCUMENT_COLUMNS))
+    metric_chunks.append(_frame(metrics_buf, METRIC_COLUMNS))
+
+    documents = _concat(doc_chunks, DOCUMENT_COLUMNS).sort_values("path", ignore_index=True)
+    metrics = _concat(metric_chunks, METRIC_COLUMNS)
+    documents, metrics = _mark_duplicates(documents, metrics)
+    live = documents.loc[documents["status"].isin(["ok"]), "doc_id"]
+    metrics = metrics[metrics["doc_id"].isin(live)].sort_values(
+        ["doc_id", "start", "metric"], ignore_index=True
+    )
+
+    warnings: list[str] = []
+    corrections = None
+    if corrections_path is not None:
+        raw_corr = load_corrections(Path(corrections_path))
+        if len(raw_corr):
+            corrections, warnings = match_corrections(raw_corr, documents)
+    resolved = resolve_metrics(metrics, corrections)
+    validate_dataset(documents, metrics, resolved)
+
+    summary = summarise(documents, metrics, resolved, warnings)
+    summary.update(
+        reused=len(reuse_docs), extracted=len(todo), seconds=round(time.perf_counter() - started, 2)
+    )
+    meta = {
+        "schema_version": SCHEMA_VERSION,
+        "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "input_dir": str(input_dir),
+        "summary": summary,
+    }
+    write_outputs(out_dir, {"documents": documents, "metrics": metrics, "resolved": resolved}, meta)
+    _write_proposals(documents, out_dir)
+    return BuildResult(documents, metrics, resolved, summary)
+
+
+def _write_proposals(documents: pd.DataFrame, out_dir: Path) -> None:
+    """Names the agency resolver was unsure of, next to the dataset (the analyst file is untouched)."""
+    try:
+        from pipeline.agencies import propose
+    except ImportError:
+        return
+    proposals = propose(documents)
+    if proposals is not None and len(proposals):
+        from pipeline.writing import write_csv_atomic
+
+        write_csv_atomic(proposals, out_dir / "agencies.proposed.csv")
+
+
+def _sniff_supported(path: str) -> bool:
+    """Files without a known suffix are still tried when their first bytes look like a document."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(8)
+    except OSError:
+        return False
+    return head.startswith(
+        (
+            b"%PDF",
+            b"PK\x03\x04",
+            b"\xd0\xcf\x11\xe0",
+            b"{\\rtf",
+            b"<",
+            b"\xef\xbb\xbf",
+            b"\xff\xfe",
+            b"\xfe\xff",
+        )
+    )
+
+
+def _unchanged(task: FileTask, row: pd.Series) -> bool:
+    stat = os.stat(task.path)
+    if pd.notna(row.get("size")) and int(row["size"]) == stat.st_size and row.get("mtime") == stat.st_mtime:
+        return True
+    if pd.isna(row.get("size")) or int(row["size"]) != stat.st_size:
+        return False
+    # Touched but maybe not changed: the bytes decide.
+    return hashlib.sha256(Path(task.path).read_bytes()).hexdigest() == row["sha256"]
+
+
+def _concat(chunks: Iterable[pd.DataFrame], columns: dict[str, str]) -> pd.DataFrame:
+    chunks = [c for c in chunks if len(c)]
+    if not chunks:
+        return empty_frame(columns)
+    out = pd.concat(chunks, ignore_index=True)
+    for col, dtype in columns.items():
+        out[col] = out[col].astype(dtype) if dtype != "bool" else out[col].fillna(False).astype(bool)
+    return out
+
+
+class _NoBar:
+    def update(self, n: int) -> None: ...
+
+    def close(self) -> None: ...
+
+
+def _progress(total: int, enabled: bool):
+    if not enabled or total == 0:
+        return _NoBar()
+    from tqdm import tqdm
+
+    return tqdm(
+        total=total, unit="doc", desc="extracting", file=sys.stderr, smoothing=0.1, dynamic_ncols=True
+    )
+
+
+def summarise(
+    documents: pd.DataFrame, metrics: pd.DataFrame, resolved: pd.DataFrame, warnings: list[str]
+) -> dict:
+    status = Counter(documents["status"].astype(str))
+    failed = documents[documents["status"].isin(FAILED)]
+    return {
+        "documents": len(documents),
+        "status": dict(sorted(status.items())),
+        "failed": int(len(failed)),
+        "failures": [
+            f"{p}: {s} - {m}"
+            for p, s, m in zip(failed["path"], failed["status"], failed["message"], strict=True)
+        ],
+        "metrics": int(len(metrics)),
+        "metrics_per_key": {k: int(v) for k, v in metrics["metric"].value_counts().items()},
+        "core_keys_found": sorted(set(metrics["metric"]) & CORE_KEYS),
+        "agencies": int(documents["agency_id"].nunique()),
+        "years": sorted(int(y) for y in documents["year"].dropna().unique()),
+        "resolved_values": int(len(resolved)),
+        "conflicts": int(resolved["conflict"].sum()) if len(resolved) else 0,
+        "warnings": warnings,
+    }
+
+
+def format_summary(summary: dict) -> str:
+    lines = [
+        f"documents: {summary['documents']}  "
+        + "  ".join(f"{k}={v}" for k, v in summary["status"].items())
+        + f"  (re-used {summary.get('reused', 0)}, extracted {summary.get('extracted', 0)})",
+    ]
+    if summary["failures"]:
+        lines.append(f"failed ({summary['failed']}):")
+        lines += [f"  {f}" for f in summary["failures"][:50]]
+        if len(summary["failures"]) > 50:
+            lines.append(f"  ... and {len(summary['failures']) - 50} more (see documents.csv)")
+    lines.append(
+        f"metrics: {summary['metrics']} values, {summary['resolved_values']} resolved, "
+        f"{summary['conflicts']} with disagreeing sources"
+    )
+    for key, n in sorted(summary["metrics_per_key"].items(), key=lambda kv: (-kv[1], kv[0]))[:30]:
+        label = BY_KEY[key].zh if key in BY_KEY else key
+        lines.append(f"  {key:<28} {n:>7}  {label}")
+    years = summary["years"]
+    lines.append(
+        f"agencies: {summary['agencies']}  years: {years[0]}-{years[-1]} ({len(years)} distinct)"
+        if years
+        else f"agencies: {summary['agencies']}  years: none found"
+    )
+    lines += [f"warning: {w}" for w in summary["warnings"]]
+    lines.append(f"took {summary.get('seconds', 0)} s")
+    return "\n".join(lines)
+
+
+__all__ = ["build_dataset", "process_file", "BuildResult", "FileTask", "RESOLVED_COLUMNS"]

@@ -1,0 +1,96 @@
+"""Check the dataset against its contract before it is written; every failure is reported at once."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from pipeline.catalog import BY_KEY
+from pipeline.schema import (
+    DOC_STATUSES,
+    DOC_TYPES,
+    DOCUMENT_COLUMNS,
+    METRIC_COLUMNS,
+    REPORT_FORMATS,
+    RESOLVED_COLUMNS,
+    SCOPES,
+)
+
+
+class SchemaError(ValueError):
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__(f"dataset fails its schema ({len(problems)} problem(s)):\n" + "\n".join(problems))
+
+
+def _columns(name: str, df: pd.DataFrame, columns: dict[str, str]) -> list[str]:
+    out = []
+    for col, dtype in columns.items():
+        if col not in df:
+            out.append(f"{name}: missing column {col}")
+        elif str(df[col].dtype) != dtype and not (
+            dtype == "string" and str(df[col].dtype).startswith("string")
+        ):
+            out.append(f"{name}.{col}: dtype {df[col].dtype}, expected {dtype}")
+    return out
+
+
+def _allowed(
+    name: str, df: pd.DataFrame, col: str, allowed: tuple[str, ...], nullable: bool = False
+) -> list[str]:
+    values = df[col]
+    bad = values[~values.isin(allowed) & ~(values.isna() if nullable else False)]
+    if bad.empty:
+        return []
+    return [f"{name}.{col}: {len(bad)} value(s) not in {allowed}, e.g. {sorted(set(map(str, bad)))[:3]}"]
+
+
+def _unique(name: str, df: pd.DataFrame, key: list[str]) -> list[str]:
+    dup = df.duplicated(subset=key, keep=False)
+    return [f"{name}: {int(dup.sum())} rows share a key {key}"] if dup.any() else []
+
+
+def validate_dataset(documents: pd.DataFrame, metrics: pd.DataFrame, resolved: pd.DataFrame) -> None:
+    """Raise SchemaError listing every problem; return None when the dataset is sound."""
+    problems = (
+        _columns("documents", documents, DOCUMENT_COLUMNS)
+        + _columns("metrics", metrics, METRIC_COLUMNS)
+        + _columns("resolved", resolved, RESOLVED_COLUMNS)
+    )
+    if problems:
+        raise SchemaError(problems)
+    problems += _allowed("documents", documents, "status", DOC_STATUSES)
+    problems += _allowed("documents", documents, "doc_type", DOC_TYPES, nullable=True)
+    problems += _allowed("documents", documents, "report_format", REPORT_FORMATS, nullable=True)
+    problems += _unique("documents", documents, ["path"])
+    ok = documents[documents["status"].isin(["ok", "no_metrics"])]
+    problems += _unique("documents (read)", ok, ["doc_id"])
+    if documents["path"].isna().any():
+        problems.append("documents.path: missing values")
+    for name, df in (("metrics", metrics), ("resolved", resolved)):
+        problems += _allowed(name, df, "scope", SCOPES)
+        unknown = sorted(set(df["metric"].dropna()) - set(BY_KEY))
+        if unknown:
+            problems.append(f"{name}.metric: keys not in the catalogue: {unknown[:5]}")
+        value = df["value"].to_numpy(dtype="float64", na_value=np.nan)
+        if (~np.isfinite(value)).any():
+            problems.append(f"{name}.value: {int((~np.isfinite(value)).sum())} missing or infinite values")
+        if (df["evidence"].fillna("").str.len() == 0).any():
+            problems.append(
+                f"{name}.evidence: {int((df['evidence'].fillna('').str.len() == 0).sum())} rows without evidence"
+            )
+        conf = df["confidence"]
+        if ((conf < 0) | (conf > 1)).any():
+            problems.append(f"{name}.confidence: values outside 0..1")
+        if df["agency_id"].isna().any():
+            problems.append(f"{name}.agency_id: {int(df['agency_id'].isna().sum())} missing")
+    extracted = metrics
+    bad_span = extracted["start"].isna() | extracted["end"].isna() | (extracted["start"] >= extracted["end"])
+    if bad_span.any():
+        problems.append(f"metrics.start/end: {int(bad_span.sum())} rows without a valid value span")
+    orphan = ~metrics["doc_id"].isin(documents["doc_id"])
+    if orphan.any():
+        problems.append(f"metrics.doc_id: {int(orphan.sum())} rows whose document is not in documents")
+    problems += _unique("resolved", resolved, ["agency_id", "year", "metric", "scope"])
+    if problems:
+        raise SchemaError(problems)

@@ -1,0 +1,244 @@
+"""China's administrative divisions (province, prefecture, county) with codes, postcodes and area codes.
+
+Sources, all shipped inside pinned PyPI packages (nothing is downloaded at run time):
+- cpca==0.5.5 `resources/adcodes.csv`: 12-digit adcodes and names of every province, prefecture and
+  county; the hierarchy follows from the code (2 digits province, 4 digits prefecture).
+- china-region==0.0.11 `region.csv`: province, city, county and the county's postcode (邮编).
+- phonenumbers `geodata`: the zh place name of each fixed-line area code (区号), e.g. 0533 -> 山东省淄博市.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+# Province-level cities: they have no prefecture of their own, so the province doubles as the city.
+MUNICIPALITIES = frozenset({"11", "12", "31", "50"})
+# Placeholder rows in the adcode table that are not places.
+_PLACEHOLDERS = frozenset(
+    {"市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划", "直辖县级行政区划"}
+)
+_PROVINCE_SUFFIX = re.compile(r"(?:省|市|壮族自治区|回族自治区|维吾尔自治区|自治区|特别行政区)$")
+_AUTONOMOUS = re.compile(r"(?:自治州|自治县|自治旗|地区|盟|林区|市|州)$")
+
+
+@dataclass(frozen=True)
+class Division:
+    code: str  # 6-digit adcode
+    name: str  # official name, e.g. 淄博市
+    level: str  # province | city | county
+    province_code: str
+    city_code: str | None  # None for provinces and for counties directly under a province
+
+    @property
+    def short(self) -> str:
+        return short_name(self)
+
+
+def _nations() -> list[str]:
+    text = resources.files("cpca").joinpath("resources/56_nations.csv").read_text(encoding="utf-8")
+    names = [n.strip() for n in text.splitlines() if n.strip().endswith("族")]
+    # Longest first so 土家族 is stripped before 土族 could be.
+    return sorted({n for n in names} | {n[:-1] for n in names if len(n) > 2}, key=len, reverse=True)
+
+
+@lru_cache(maxsize=1)
+def _ethnic_pattern() -> re.Pattern[str]:
+    return re.compile("(?:" + "|".join(map(re.escape, _nations())) + ")+(?=自治)")
+
+
+def short_name(div: Division) -> str:
+    """The name people write without the suffix: 淄博市 -> 淄博, 广西壮族自治区 -> 广西, 甘孜藏族自治州 -> 甘孜."""
+    name = div.name
+    if div.level == "province":
+        short = _PROVINCE_SUFFIX.sub("", name)
+        return short if len(short) >= 2 else name
+    name = _ethnic_pattern().sub("", name)
+    short = _AUTONOMOUS.sub("", name) if div.level == "city" else re.sub(r"(?:区|县|市|旗|自治县)$", "", name)
+    return short if len(short) >= 2 else div.name
+
+
+@lru_cache(maxsize=1)
+def divisions() -> tuple[Division, ...]:
+    """Every province, prefecture and county in the adcode table (placeholders left out)."""
+    text = resources.files("cpca").joinpath("resources/adcodes.csv").read_text(encoding="utf-8")
+    rows = list(csv.DictReader(text.splitlines()))
+    out: list[Division] = []
+    for row in rows:
+        code, name = row["adcode"][:6], row["name"].strip()
+        if name in _PLACEHOLDERS or not name:
+            continue
+        prov = code[:2] + "0000"
+        if code.endswith("0000"):
+            out.append(Division(code, name, "province", prov, None))
+        elif code.endswith("00"):
+            out.append(Division(code, name, "city", prov, code))
+        else:
+            city: str | None = code[:4] + "00"
+            if code[:2] in MUNICIPALITIES:
+                city = prov
+            elif code[2:4] == "90":  # counties directly under the province (仙桃市, 济源市 ...)
+                city = None
+            out.append(Division(code, name, "county", prov, city))
+    return tuple(sorted(out, key=lambda d: d.code))
+
+
+@lru_cache(maxsize=1)
+def _by_code() -> dict[str, Division]:
+    return {d.code: d for d in divisions()}
+
+
+def by_code(code: str | None) -> Division | None:
+    return _by_code().get((code or "")[:6]) if code else None
+
+
+def city_of(div: Division) -> Division | None:
+    """The prefecture a division belongs to; a municipality is its own city."""
+    if div.level == "province":
+        return div if div.code[:2] in MUNICIPALITIES else None
+    return by_code(div.city_code)
+
+
+def province_of(div: Division) -> Division:
+    found = by_code(div.province_code)
+    assert found is not None, div
+    return found
+
+
+def chain(div: Division) -> list[Division]:
+    """Province, city and county down to `div`, without repeating a municipality."""
+    out = [province_of(div)]
+    city = city_of(div)
+    if city and city not in out:
+        out.append(city)
+    if div not in out:
+        out.append(div)
+    return out
+
+
+def contains(outer: Division, inner: Division) -> bool:
+    """Whether `inner` lies within `outer` (a division contains itself)."""
+    return outer in chain(inner)
+
+
+@lru_cache(maxsize=1)
+def _names() -> dict[str, tuple[Division, ...]]:
+    """Full names, and the short names of provinces and prefectures, to the divisions they may denote."""
+    table: dict[str, list[Division]] = defaultdict(list)
+    for d in divisions():
+        table[d.name].append(d)
+    for d in divisions():
+        if d.level in ("province", "city") and d.short != d.name and d not in table[d.short]:
+            table[d.short].append(d)
+    return {k: tuple(v) for k, v in table.items()}
+
+
+def lookup(name: str) -> tuple[Division, ...]:
+    """Divisions a full name (海沧区) or a province/prefecture short name (淄博) may denote."""
+    return _names().get(name.strip(), ())
+
+
+@lru_cache(maxsize=1)
+def _first_char_lengths() -> dict[str, list[int]]:
+    lengths: dict[str, set[int]] = defaultdict(set)
+    for name in _names():
+        lengths[name[0]].add(len(name))
+    return {c: sorted(ls, reverse=True) for c, ls in lengths.items()}
+
+
+def scan(text: str) -> list[tuple[int, int, str]]:
+    """Every division name in `text`, longest match first, without overlaps: (start, end, name)."""
+    names, lengths = _names(), _first_char_lengths()
+    out: list[tuple[int, int, str]] = []
+    i, n = 0, len(text)
+    while i < n:
+        for length in lengths.get(text[i], ()):
+            if i + length <= n and text[i : i + length] in names:
+                out.append((i, i + length, text[i : i + length]))
+                i += length
+                break
+        else:
+            i += 1
+    return out
+
+
+def parse_region(text: str) -> list[Division]:
+    """A region string like 山东省淄博市高新区 or 韶关市武江区 -> its chain of divisions (most specific last).
+
+    Names that contradict an earlier, larger one are ignored; a lone ambiguous name (朝阳区) stays
+    unresolved unless a larger name in the same string settles it.
+    """
+    picked: list[Division] = []
+    for _, _, name in scan(text):
+        options = lookup(name)
+        if picked:
+            options = tuple(o for o in options if picked[-1] in chain(o) and o != picked[-1])
+        if len(options) == 1:
+            picked = chain(options[0])
+        elif options and not picked:
+            # ambiguous on its own: keep only what all readings agree on
+            provinces = {o.province_code for o in options}
+            if len(provinces) == 1:
+                picked = [by_code(next(iter(provinces)))]  # type: ignore[list-item]
+    return picked
+
+
+@lru_cache(maxsize=1)
+def _postcodes() -> dict[str, frozenset[str]]:
+    """Postcode (6 digits) -> the adcodes of the prefectures (or provinces) it is used in."""
+    text = resources.files("china_region").joinpath("region.csv").read_text(encoding="utf-8")
+    out: dict[str, set[str]] = defaultdict(set)
+    for row in csv.DictReader(text.splitlines()):
+        zipcode = (row.get("zipCode") or "").strip()
+        if not re.fullmatch(r"\d{6}", zipcode):
+            continue
+        found = parse_region(f"{row['province']}{row['city']}")
+        if found:
+            out[zipcode].add(found[-1].code)
+    return {k: frozenset(v) for k, v in out.items()}
+
+
+def postcode_region(postcode: str) -> Division | None:
+    """The prefecture a 6-digit postcode belongs to (by the longest prefix shared with known codes).
+
+    Falls back to the province when the prefix is shared by several prefectures; None when even the
+    province is unclear.
+    """
+    if not re.fullmatch(r"\d{6}", postcode or ""):
+        return None
+    table = _postcodes()
+    for k in (6, 5, 4, 3, 2):
+        codes = {c for z, cs in table.items() if z[:k] == postcode[:k] for c in cs}
+        if not codes:
+            continue
+        if len(codes) == 1:
+            return by_code(next(iter(codes)))
+        provinces = {c[:2] for c in codes}
+        if len(provinces) == 1:
+            return by_code(next(iter(provinces)) + "0000")
+        return None
+    return None
+
+
+def area_code_region(area_code: str) -> Division | None:
+    """The prefecture (or province, when the code is shared) of a fixed-line area code like 0533."""
+    from phonenumbers.geodata import GEOCODE_DATA  # imported late: the table is large
+
+    digits = re.sub(r"\D", "", area_code or "").lstrip("0")
+    if not 2 <= len(digits) <= 3:
+        return None
+    for k in range(len(digits), 1, -1):
+        entry = GEOCODE_DATA.get("86" + digits[:k])
+        if entry and entry.get("zh"):
+            place = entry["zh"]
+            found = parse_region(place.split("、")[0])
+            if not found:
+                return None
+            if "、" in place:  # several prefectures share the code: only the province is sure
+                return found[0]
+            return found[-1]
+    return None

@@ -148,8 +148,15 @@ def _request_metrics() -> tuple[Metric, ...]:
     for key, zh, en in REQUEST_ROWS:
         for col, col_zh, col_en in APPLICANT_COLUMNS:
             rows.append(
-                Metric(f"{key}.{col}", f"{zh}({col_zh})", f"{en} ({col_en})", "件", "count",
-                       "requests", f"申请情况表:{zh},申请人为{col_zh}")
+                Metric(
+                    f"{key}.{col}",
+                    f"{zh}({col_zh})",
+                    f"{en} ({col_en})",
+                    "件",
+                    "count",
+                    "requests",
+                    f"申请情况表:{zh},申请人为{col_zh}",
+                )
             )
     return tuple(rows)
 
@@ -161,8 +168,17 @@ def _review_metrics() -> tuple[Metric, ...]:
             key = f"{group}_{outcome}"
             if key == "reconsideration_total":  # the core key admin_reconsiderations holds it
                 continue
-            rows.append(Metric(key, f"{gzh}{ozh}", f"{gen}: {oen}", "件", "count", "review",
-                               f"复议诉讼情况表:{gzh},{ozh}"))
+            rows.append(
+                Metric(
+                    key,
+                    f"{gzh}{ozh}",
+                    f"{gen}: {oen}",
+                    "件",
+                    "count",
+                    "review",
+                    f"复议诉讼情况表:{gzh},{ozh}",
+                )
+            )
     return tuple(rows)
 
 
@@ -182,28 +198,57 @@ class Derived:
     denominator: tuple[str, ...]  # summed; minus `subtract`; zero or missing -> no value
     subtract: tuple[str, ...] = ()
     formula_zh: str = ""
+    formula_en: str = ""
 
 
+# fmt: off
 DERIVED: tuple[Derived, ...] = (
     Derived("rate_granted", "予以公开率", "Share granted", "%", ("requests_granted",),
-            ("requests_concluded",), (), "予以公开 / 办理结果总计 × 100"),
+            ("requests_concluded",), (), "予以公开 / 办理结果总计 × 100",
+            "granted / requests concluded × 100"),
     Derived("rate_disclosed", "公开率(含部分公开)", "Share disclosed incl. partial", "%",
             ("requests_granted", "requests_partially_granted"), ("requests_concluded",), (),
-            "(予以公开 + 部分公开) / 办理结果总计 × 100"),
+            "(予以公开 + 部分公开) / 办理结果总计 × 100",
+            "(granted + partially granted) / requests concluded × 100"),
     Derived("rate_not_held", "不掌握率", "Share not held", "%", ("unavailable_not_held",),
-            ("requests_concluded",), (), "本机关不掌握相关政府信息 / 办理结果总计 × 100"),
+            ("requests_concluded",), (), "本机关不掌握相关政府信息 / 办理结果总计 × 100",
+            "not held by this body / requests concluded × 100"),
     Derived("rate_reconsideration_corrected", "复议纠错率", "Reconsideration correction rate", "%",
             ("reconsideration_corrected",), ("admin_reconsiderations",), ("reconsideration_pending",),
-            "复议结果纠正 / (复议总计 − 尚未审结) × 100"),
+            "复议结果纠正 / (复议总计 − 尚未审结) × 100",
+            "reconsiderations corrected / (reconsiderations − pending) × 100"),
     Derived("rate_lawsuit_corrected", "诉讼纠错率", "Lawsuit correction rate", "%",
             ("lawsuit_direct_corrected", "lawsuit_after_review_corrected"),
             ("lawsuit_direct_total", "lawsuit_after_review_total"),
             ("lawsuit_direct_pending", "lawsuit_after_review_pending"),
-            "(直接起诉纠正 + 复议后起诉纠正) / (两类诉讼总计 − 两类尚未审结) × 100"),
+            "(直接起诉纠正 + 复议后起诉纠正) / (两类诉讼总计 − 两类尚未审结) × 100",
+            "(lawsuits corrected, both kinds) / (lawsuits, both kinds − pending) × 100"),
     Derived("rate_carried_forward", "结转率", "Carry-forward rate", "%", ("requests_carried_forward",),
             ("disclosure_requests", "requests_carried_over"), (),
-            "结转下年度继续办理 / (本年新收 + 上年结转) × 100"),
+            "结转下年度继续办理 / (本年新收 + 上年结转) × 100",
+            "carried forward / (new requests + carried over) × 100"),
 )
+
+
+@dataclass(frozen=True)
+class Change:
+    """A comparison of one metric with itself over time (any catalogued metric)."""
+
+    key: str
+    zh: str
+    en: str
+    unit: str
+    formula_zh: str
+    formula_en: str
+
+
+CHANGES: tuple[Change, ...] = (
+    Change("yoy", "同比变化", "Year-on-year change", "%", "(本年值 − 上年值) / 上年值 × 100;上年缺失或为0时无值",
+           "(this year − previous year) / previous year × 100; no value when the previous year is missing or 0"),
+    Change("index", "指数(首年=100)", "Index (first year = 100)", "", "本年值 / 首年值 × 100;首年值为0时无值",
+           "this year / first year × 100; no value when the first year is 0"),
+)
+# fmt: on
 DERIVED_BY_KEY: dict[str, Derived] = {d.key: d for d in DERIVED}
 
 

@@ -1,0 +1,106 @@
+"""An interrupted build (kill -9 while it writes) leaves the previous dataset whole and readable."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from conftest import RAW_DIR, REPO
+
+from pipeline.writing import guard_formulas
+
+
+def _many_reports(folder: Path, copies: int) -> None:
+    """Distinct reports (different text, so no duplicates) made from the samples."""
+    folder.mkdir()
+    seeds = sorted(RAW_DIR.glob("*.txt"))
+    for i in range(copies):
+        src = seeds[i % len(seeds)]
+        text = src.read_text(encoding="utf-8-sig")
+        (folder / f"{i:04d}_{src.name}").write_text(f"{text}\n附注编号 {i}\n", encoding="utf-8")
+
+
+def _snapshot(out: Path) -> dict:
+    meta = json.loads((out / "meta.json").read_text(encoding="utf-8"))
+    return {
+        "built_at": meta["built_at"],
+        "rows": {n: len(pd.read_parquet(out / f"{n}.parquet")) for n in ("documents", "metrics", "resolved")},
+        "csv_rows": {n: len(pd.read_csv(out / f"{n}.csv")) for n in ("documents", "metrics", "resolved")},
+    }
+
+
+@pytest.mark.slow
+def test_kill_during_build_leaves_previous_dataset_loadable(tmp_path: Path):
+    raw, out = tmp_path / "raw", tmp_path / "ds"
+    _many_reports(raw, 400)
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    cmd = [sys.executable, "-m", "pipeline", "build", str(raw), "--out", str(out), "--quiet"]
+    subprocess.run(cmd + ["--workers", "2"], check=False, env=env, cwd=REPO, timeout=300)
+    before = _snapshot(out)
+
+    kills = 0
+    # Each round adds a report, so the next build re-uses the rest and goes almost straight to
+    # writing; we kill it at a different moment each time, including while temp files exist.
+    for delay in (0.3, 0.6, 0.9, 1.2, 1.5, 2.0):
+        extra = raw / f"extra_{delay}.txt"
+        extra.write_text(
+            f"{(RAW_DIR / sorted(os.listdir(RAW_DIR))[0]).read_text(encoding='utf-8-sig')}\n{delay}\n",
+            encoding="utf-8",
+        )
+        proc = subprocess.Popen(
+            cmd + ["--workers", "1"], env=env, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        deadline = time.monotonic() + delay
+        while time.monotonic() < deadline and proc.poll() is None:
+            if any(out.glob(".*.tmp")):
+                break
+            time.sleep(0.002)
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGKILL)
+            kills += 1
+        proc.wait()
+        now = _snapshot(out)  # must load, whatever the moment of the kill
+        assert now["rows"] == now["csv_rows"] or now["built_at"] == before["built_at"]
+        extra.unlink()
+    assert kills > 0, "no build was interrupted; the test proved nothing"
+    final = subprocess.run(cmd + ["--workers", "1"], env=env, cwd=REPO, timeout=300)
+    assert final.returncode == 0
+    assert _snapshot(out)["rows"]["documents"] == before["rows"]["documents"]
+    assert not list(out.glob(".*.tmp")), "stale temp files are cleaned by the next build"
+
+
+@pytest.mark.parametrize(
+    "cell,expected",
+    [
+        ("=SUM(A1)", "'=SUM(A1)"),
+        ("+1", "'+1"),
+        ("-2+3", "'-2+3"),
+        ("@cmd", "'@cmd"),
+        ("受理548786件", "受理548786件"),
+    ],
+)
+def test_csv_cells_that_look_like_formulas_are_neutralised(cell: str, expected: str):
+    df = pd.DataFrame({"evidence": pd.array([cell], dtype="string"), "value": [1.0]})
+    assert guard_formulas(df)["evidence"].iloc[0] == expected
+    assert df["evidence"].iloc[0] == cell, "the input frame is not mutated"
+
+
+def test_analyst_files_are_never_written(tmp_path: Path):
+    from pipeline.dataset import build_dataset
+
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    shutil.copy(sorted(RAW_DIR.glob("*.txt"))[0], raw)
+    corr = REPO / "data" / "corrections.csv"
+    agencies = REPO / "data" / "agencies.csv"
+    before = {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in (corr, agencies) if p.exists()}
+    build_dataset(raw, tmp_path / "ds", workers=1, progress=False, corrections_path=corr)
+    assert {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in before} == before

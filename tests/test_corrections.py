@@ -1,0 +1,99 @@
+"""Analyst corrections override extracted values, carry their note, and are never written."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import RAW_DIR
+
+from pipeline.corrections import CorrectionsError, load_corrections
+from pipeline.dataset import build_dataset
+
+SEED = sorted(RAW_DIR.glob("*.txt"))[0]
+
+
+@pytest.fixture()
+def built(tmp_path: Path):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    shutil.copy(SEED, raw / SEED.name)
+    first = build_dataset(raw, tmp_path / "ds", workers=1, progress=False, corrections_path=None)
+    return raw, tmp_path, first
+
+
+def test_correction_by_doc_id_wins_and_survives_rebuilds(built):
+    raw, tmp, first = built
+    target = first.resolved.iloc[0]
+    doc_id = first.metrics.loc[first.metrics["metric"] == target["metric"], "doc_id"].iloc[0]
+    corr = tmp / "corrections.csv"
+    corr.write_text(
+        "doc_id,agency_id,agency,year,metric,value,scope,note\n"
+        f"{doc_id},,,,{target['metric']},{target['value'] + 7},{target['scope']},核对原文表格后更正\n",
+        encoding="utf-8",
+    )
+    before = corr.read_bytes()
+    for _ in range(2):  # the second build re-uses every file and must still apply the correction
+        result = build_dataset(raw, tmp / "ds", workers=1, progress=False, corrections_path=corr)
+        row = result.resolved[
+            (result.resolved["metric"] == target["metric"]) & (result.resolved["scope"] == target["scope"])
+        ].iloc[0]
+        assert row["value"] == target["value"] + 7
+        assert row["source"] == "correction"
+        assert row["note"] == "核对原文表格后更正"
+        assert bool(row["conflict"]) is True
+        assert f"{target['value']:g}" in row["alternatives"]
+    assert corr.read_bytes() == before
+
+
+def test_correction_by_agency_and_year_adds_a_value_the_text_lacks(built):
+    raw, tmp, first = built
+    doc = first.documents.iloc[0]
+    corr = tmp / "corrections.csv"
+    corr.write_text(
+        f"agency,year,metric,value,note\n{doc['agency']},{doc['year']},requests_granted,3,来自附表\n",
+        encoding="utf-8",
+    )
+    result = build_dataset(raw, tmp / "ds", workers=1, progress=False, corrections_path=corr)
+    row = result.resolved[result.resolved["metric"] == "requests_granted"].iloc[0]
+    assert (row["value"], row["agency_id"], row["source"]) == (3, doc["agency_id"], "correction")
+
+
+def test_unmatched_correction_is_a_warning_not_a_crash(built):
+    raw, tmp, _ = built
+    corr = tmp / "corrections.csv"
+    corr.write_text("doc_id,metric,value,note\nffffffffffffffff,lawsuits,1,test\n", encoding="utf-8")
+    result = build_dataset(raw, tmp / "ds", workers=1, progress=False, corrections_path=corr)
+    assert any("ffffffffffffffff" in w for w in result.summary["warnings"])
+
+
+def test_every_problem_of_a_bad_corrections_file_is_reported_at_once(tmp_path: Path):
+    corr = tmp_path / "corrections.csv"
+    corr.write_text(
+        "doc_id,agency,year,metric,value,scope,note\n"
+        "abc,,,no_such_metric,1,annual,x\n"
+        ",某局,20x9,lawsuits,many,annual,\n"
+        ",,,lawsuits,1,weekly,y\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(CorrectionsError) as err:
+        load_corrections(corr)
+    text = str(err.value)
+    for needle in ("line 2", "no_such_metric", "line 3", "many", "note is empty", "20x9", "line 4", "weekly"):
+        assert needle in text
+
+
+def test_missing_corrections_file_means_no_corrections(tmp_path: Path):
+    assert load_corrections(tmp_path / "absent.csv").empty
+
+
+def test_cli_refuses_a_bad_corrections_file_with_exit_2(built, capsys):
+    from pipeline.__main__ import main
+
+    raw, tmp, _ = built
+    corr = tmp / "bad.csv"
+    corr.write_text("metric,value,note\nnope,1,x\n", encoding="utf-8")
+    code = main(["build", str(raw), "--out", str(tmp / "ds"), "--corrections", str(corr), "--quiet"])
+    assert code == 2
+    assert "nope" in capsys.readouterr().err

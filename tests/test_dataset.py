@@ -1,0 +1,189 @@
+"""The build end to end: sample reports in, a valid dataset out; bad files, reruns, corrections."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from conftest import RAW_DIR, seed_pairs
+
+from pipeline.dataset import build_dataset
+from pipeline.schema import DOCUMENT_COLUMNS, METRIC_COLUMNS, RESOLVED_COLUMNS
+from pipeline.validate import SchemaError, validate_dataset
+
+SEEDS = sorted(RAW_DIR.glob("*.txt"))
+
+
+@pytest.fixture()
+def raw(tmp_path: Path) -> Path:
+    folder = tmp_path / "raw"
+    folder.mkdir()
+    for p in SEEDS:
+        shutil.copy(p, folder / p.name)
+    return folder
+
+
+def build(raw: Path, out: Path, **kw):
+    kw.setdefault("workers", 1)
+    kw.setdefault("progress", False)
+    kw.setdefault("corrections_path", None)
+    return build_dataset(raw, out, **kw)
+
+
+def test_build_writes_every_table_with_its_contract_columns(raw: Path, tmp_path: Path):
+    out = tmp_path / "ds"
+    result = build(raw, out)
+    for name, columns in (
+        ("documents", DOCUMENT_COLUMNS),
+        ("metrics", METRIC_COLUMNS),
+        ("resolved", RESOLVED_COLUMNS),
+    ):
+        df = pd.read_parquet(out / f"{name}.parquet")
+        assert list(df.columns) == list(columns)
+        csv = (out / f"{name}.csv").read_bytes()
+        assert csv.startswith(b"\xef\xbb\xbf"), "CSV must carry a BOM so Excel reads Chinese"
+    assert (out / "meta.json").exists()
+    assert len(result.documents) == len(SEEDS)
+    assert result.exit_code == 0
+    assert set(result.documents["path"]) == {p.name for p in SEEDS}
+
+
+@pytest.mark.parametrize("raw_path,gold", seed_pairs(), ids=lambda x: getattr(x, "stem", ""))
+def test_every_gold_value_of_a_sample_report_reaches_the_resolved_view(
+    raw_path: Path, gold: dict, tmp_path: Path
+):
+    folder = tmp_path / "one"
+    folder.mkdir()
+    shutil.copy(raw_path, folder / raw_path.name)
+    result = build(folder, tmp_path / "ds")
+    doc = result.documents.iloc[0]
+    assert doc["year"] == gold["year"]
+    assert doc["doc_type"] == gold["doc_type"]
+    got = {(r.metric, r.scope): (r.value, bool(r.approx)) for r in result.resolved.itertuples()}
+    for m in gold["metrics"]:
+        assert got.get((m["metric"], m["scope"])) == (pytest.approx(m["value"]), m["approx"]), m
+    allowed = {(m["metric"], m["scope"]) for m in gold["metrics"]} | {
+        (k, s) for k in gold.get("optional", []) for s in ("annual", "cumulative")
+    }
+    assert set(got) <= allowed, f"false positives: {set(got) - allowed}"
+
+
+def test_evidence_offsets_point_at_the_value_as_written(raw: Path, tmp_path: Path):
+    from pipeline.extract import extract
+    from pipeline.readers import read_path
+
+    result = build(raw, tmp_path / "ds")
+    assert len(result.metrics) > 0
+    texts = {}
+    for p in raw.iterdir():
+        ex = extract(read_path(p).text, p.name)
+        texts[p.name] = ex.text
+    paths = result.documents.set_index("doc_id")["path"]
+    for r in result.metrics.itertuples():
+        text = texts[paths[r.doc_id]]
+        assert r.evidence in text
+        written = text[r.start : r.end]
+        assert written and written in r.evidence, (r.metric, written, r.evidence)
+
+
+def test_rebuild_reuses_unchanged_files_and_follows_changes_and_deletions(raw: Path, tmp_path: Path):
+    out = tmp_path / "ds"
+    first = build(raw, out)
+    assert first.summary["extracted"] == len(SEEDS)
+
+    again = build(raw, out)
+    assert again.summary["reused"] == len(SEEDS) and again.summary["extracted"] == 0
+    pd.testing.assert_frame_equal(
+        first.metrics.sort_values(["doc_id", "start"]).reset_index(drop=True),
+        again.metrics.sort_values(["doc_id", "start"]).reset_index(drop=True),
+    )
+
+    changed, deleted = SEEDS[0].name, SEEDS[1].name
+    text = (raw / changed).read_text(encoding="utf-8-sig")
+    (raw / changed).write_text(text.replace("年度报告", "年度报告(修订)", 1), encoding="utf-8")
+    os.utime(raw / changed, (time.time() + 5, time.time() + 5))
+    (raw / deleted).unlink()
+    third = build(raw, out)
+    assert third.summary["extracted"] == 1
+    assert deleted not in set(third.documents["path"])
+    old_id = first.documents.set_index("path").loc[changed, "doc_id"]
+    new_id = third.documents.set_index("path").loc[changed, "doc_id"]
+    assert old_id != new_id
+    assert old_id not in set(third.metrics["doc_id"])
+    gone = first.documents.set_index("path").loc[deleted, "doc_id"]
+    assert gone not in set(third.metrics["doc_id"])
+
+
+def test_touched_file_with_same_bytes_is_not_re_extracted(raw: Path, tmp_path: Path):
+    out = tmp_path / "ds"
+    build(raw, out)
+    os.utime(raw / SEEDS[2].name, (time.time() + 9, time.time() + 9))
+    assert build(raw, out).summary["extracted"] == 0
+
+
+def test_bad_files_get_a_status_and_the_run_goes_on(raw: Path, tmp_path: Path):
+    (raw / "empty.txt").write_bytes(b"")
+    (raw / "image.txt").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 40)
+    (raw / "notes.xyz").write_bytes(b"whatever")
+    (raw / "copy of seed.txt").write_bytes((raw / SEEDS[0].name).read_bytes())
+    (raw / "gbk copy.txt").write_bytes(
+        (raw / SEEDS[0].name).read_text(encoding="utf-8-sig").encode("gb18030")
+    )
+    result = build(raw, tmp_path / "ds")
+    status = result.documents.set_index("path")["status"]
+    assert status["empty.txt"] == "empty"
+    assert status["image.txt"] in ("unreadable", "unsupported")
+    assert status["notes.xyz"] == "unsupported"
+    dup_status = {status["copy of seed.txt"], status["gbk copy.txt"], status[SEEDS[0].name]}
+    assert dup_status == {"ok", "duplicate"}
+    messages = result.documents.set_index("path")["message"]
+    assert all(messages[p] for p in ("empty.txt", "image.txt", "notes.xyz", "copy of seed.txt"))
+    assert result.exit_code == 1
+    # duplicates contribute no extra rows
+    assert result.metrics.duplicated(["doc_id", "metric", "scope", "start"]).sum() == 0
+    assert len(result.documents[result.documents["status"] == "ok"]) == len(SEEDS)
+
+
+def test_cli_build_exit_codes(raw: Path, tmp_path: Path):
+    from pipeline.__main__ import main
+
+    assert main(["build", str(raw), "--out", str(tmp_path / "a"), "--workers", "1", "--quiet"]) == 0
+    (raw / "broken.pdf").write_bytes(b"%PDF-1.4 truncated")
+    assert main(["build", str(raw), "--out", str(tmp_path / "a"), "--workers", "1", "--quiet"]) == 1
+    assert main(["build", str(tmp_path / "missing"), "--out", str(tmp_path / "b")]) == 2
+    assert main(["build", "--workers", "0"]) == 2
+    assert main(["frobnicate"]) == 2
+
+
+def test_show_prints_each_metric_with_its_evidence(capsys):
+    from pipeline.__main__ import main
+
+    assert main(["show", str(SEEDS[0])]) == 0
+    out = capsys.readouterr().out
+    assert "year:" in out and "←" in out
+
+
+def test_process_pool_and_serial_builds_agree(raw: Path, tmp_path: Path):
+    a = build(raw, tmp_path / "a", workers=1)
+    b = build(raw, tmp_path / "b", workers=2)
+    pd.testing.assert_frame_equal(a.metrics, b.metrics)
+    cols = [c for c in DOCUMENT_COLUMNS if c != "mtime"]
+    pd.testing.assert_frame_equal(a.documents[cols], b.documents[cols])
+
+
+def test_validation_reports_every_problem_at_once(raw: Path, tmp_path: Path):
+    result = build(raw, tmp_path / "ds")
+    docs = result.documents.copy()
+    docs.loc[0, "status"] = "weird"
+    metrics = result.metrics.copy()
+    metrics.loc[0, "metric"] = "not_a_metric"
+    metrics.loc[0, "evidence"] = ""
+    with pytest.raises(SchemaError) as err:
+        validate_dataset(docs, metrics, result.resolved)
+    text = str(err.value)
+    assert "status" in text and "not_a_metric" in text and "evidence" in text
+    assert len(err.value.problems) >= 3

@@ -30,6 +30,12 @@ def _finish(fig: go.Figure, title: str, height: int = 480) -> go.Figure:
     return fig
 
 
+def format_number(value: float, signed: bool = False) -> str:
+    """1,234 or 98.5: whole numbers without decimals, others to two places."""
+    sign = "+" if signed else ""
+    return f"{value:{sign},.0f}" if float(value).is_integer() else f"{value:{sign},.2f}"
+
+
 def _safe(text: object, limit: int = EVIDENCE_CHARS) -> str:
     """Report text for hover labels: shortened and escaped, since plotly reads tags in labels."""
     if text is None or (isinstance(text, float) and np.isnan(text)) or text is pd.NA:
@@ -100,9 +106,7 @@ def trend_figure(
 def ranking_figure(ranked: pd.DataFrame, metric: str, year: int, lang: str = "zh") -> go.Figure:
     """Sorted horizontal bars for one year, the change against the previous year as bar text."""
     ranked = ranked.sort_values("value")
-    change = [
-        "" if pd.isna(c) else f"{'+' if c >= 0 else ''}{c:,.4~g}" for c in ranked["change"].astype("float64")
-    ]
+    change = ["" if pd.isna(c) else format_number(c, signed=True) for c in ranked["change"].astype("float64")]
     fig = go.Figure(
         go.Bar(
             x=ranked["value"],

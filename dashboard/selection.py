@@ -159,3 +159,12 @@ def coverage(values: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
     c = values.groupby(["agency_id", "year"], observed=True)["metric"].nunique().unstack(fill_value=0)
     c.index = [names.get(str(i), str(i)) for i in c.index]
     return c.sort_index()
+
+
+def sources(rows: pd.DataFrame) -> tuple[int, str]:
+    """How many documents a chart draws on, and which years: every chart names its sources."""
+    if rows.empty:
+        return 0, ""
+    years = sorted(int(y) for y in rows["year"].unique())
+    span = str(years[0]) if len(years) == 1 else f"{years[0]}–{years[-1]}"
+    return int(rows["doc_id"].dropna().nunique()), span

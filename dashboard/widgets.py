@@ -1,0 +1,196 @@
+"""Streamlit building blocks shared by the pages: URL-bound widgets, chart blocks with exports, states."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import plotly.graph_objects as go
+import streamlit as st
+
+from dashboard import exports, urlstate
+from dashboard.data import LoadResult, read_dataset, signature
+from dashboard.i18n import t
+
+SEL = "_selection"  # persistent selections: widget keys vanish when a lazy tab is not drawn
+
+
+@st.cache_resource(max_entries=2, show_spinner=False)
+def _load(directory: str, _sig: tuple) -> LoadResult:
+    return read_dataset(Path(directory))
+
+
+def load_dataset(directory: Path) -> LoadResult:
+    """The dataset, read once per change of its files (the cache key includes their mtimes)."""
+    return _load(str(directory), signature(directory))
+
+
+def selection() -> dict[str, Any]:
+    """The current selections, seeded once per session from the URL's query parameters."""
+    if SEL not in st.session_state:
+        st.session_state[SEL] = urlstate.read_state(st.query_params.to_dict())
+    return st.session_state[SEL]
+
+
+def write_url() -> None:
+    """Mirror the selections into the URL (only when they changed, to avoid needless messages)."""
+    wanted = urlstate.write_state(selection())
+    if st.query_params.to_dict() != wanted:
+        st.query_params.from_dict(wanted)
+
+
+def _seed(name: str, valid: Callable[[Any], Any]) -> str:
+    key = "w_" + name
+    if key not in st.session_state:
+        st.session_state[key] = valid(None)  # None: take the selection (from the URL) or the default
+    elif valid(st.session_state[key]) != st.session_state[key]:
+        st.session_state[key] = valid(st.session_state[key])
+    return key
+
+
+def choose(widget: Callable, name: str, label: str, options: Sequence, **kw: Any) -> Any:
+    """A single-choice widget (selectbox, radio, segmented_control) bound to selection `name`."""
+    opts = list(options)
+    sel = selection()
+
+    def valid(v: Any) -> Any:
+        if v in opts:
+            return v
+        return sel.get(name) if sel.get(name) in opts else (opts[0] if opts else None)
+
+    key = _seed(name, valid)
+    value = widget(label, opts, key=key, **kw)
+    sel[name] = value
+    return value
+
+
+def choose_many(name: str, label: str, options: Sequence, default: Sequence = (), **kw: Any) -> list:
+    """A multiselect bound to selection `name`; values no longer offered are dropped."""
+    opts = list(options)
+    sel = selection()
+    start = sel.get(name) or default
+
+    def valid(v: Any) -> list:
+        return [x for x in (v if v is not None else start) if x in opts]
+
+    key = _seed(name, valid)
+    value = st.multiselect(label, opts, key=key, **kw)
+    sel[name] = tuple(value)
+    return value
+
+
+def choose_range(name_lo: str, name_hi: str, label: str, lo: int, hi: int) -> tuple[int, int]:
+    """A year-range slider bound to two selections."""
+    sel = selection()
+    want = (sel.get(name_lo) or lo, sel.get(name_hi) or hi)
+
+    def valid(v: Any) -> tuple[int, int]:
+        a, b = v if isinstance(v, (tuple, list)) and len(v) == 2 else want
+        a, b = min(max(int(a), lo), hi), min(max(int(b), lo), hi)
+        return (min(a, b), max(a, b))
+
+    key = _seed(name_lo + "_" + name_hi, valid)
+    if lo == hi:
+        value = (lo, hi)
+        st.caption(f"{label}: {lo}")
+    else:
+        value = st.slider(label, min_value=lo, max_value=hi, key=key)
+    sel[name_lo], sel[name_hi] = (
+        (value[0] if value[0] != lo else None),
+        (value[1] if value[1] != hi else None),
+    )
+    return value
+
+
+def toggle(name: str, label: str) -> bool:
+    sel = selection()
+    key = _seed(name, lambda v: bool(v) if v is not None else bool(sel.get(name)))
+    value = st.checkbox(label, key=key)
+    sel[name] = value
+    return value
+
+
+def number(name: str, label: str, lo: int, hi: int, default: int) -> int:
+    sel = selection()
+
+    def valid(v: Any) -> int:
+        v = sel.get(name) if v is None else v
+        return min(max(int(v if v is not None else default), lo), hi)
+
+    key = _seed(name, valid)
+    value = st.number_input(label, min_value=lo, max_value=hi, step=1, key=key)
+    sel[name] = int(value)
+    return int(value)
+
+
+def chart(fig: go.Figure, name: str, lang: str, key: str) -> None:
+    """A chart with the toolbar's image download configured and PNG/SVG/HTML download buttons."""
+    filename = exports.safe_filename(name)
+    st.plotly_chart(fig, key=f"chart_{key}", config=exports.chart_config(filename), theme=None)
+    static = exports.static_export_available()
+    cols = st.columns(4)
+    # Deferred: bytes are made on click, so drawing the page never waits for Chromium.
+    cols[0].download_button(
+        t("download_png", lang),
+        data=lambda: exports.figure_png(fig),
+        file_name=f"{filename}.png",
+        mime="image/png",
+        key=f"png_{key}",
+        disabled=not static,
+        on_click="ignore",
+        help=None if static else t("static_disabled", lang),
+    )
+    cols[1].download_button(
+        t("download_svg", lang),
+        data=lambda: exports.figure_svg(fig),
+        file_name=f"{filename}.svg",
+        mime="image/svg+xml",
+        key=f"svg_{key}",
+        disabled=not static,
+        on_click="ignore",
+        help=None if static else t("static_disabled", lang),
+    )
+    cols[2].download_button(
+        t("download_html", lang),
+        data=lambda: exports.figure_html(fig),
+        file_name=f"{filename}.html",
+        mime="text/html",
+        key=f"html_{key}",
+        on_click="ignore",
+    )
+    if not static:
+        st.caption(t("static_disabled", lang))
+
+
+def table_downloads(
+    df_fn: Callable,
+    name: str,
+    lang: str,
+    key: str,
+    csv_label: str = "download_csv",
+    xlsx_label: str = "download_xlsx",
+) -> None:
+    """CSV (UTF-8 BOM) and Excel buttons for a table, both guarded against formula injection."""
+    filename = exports.safe_filename(name)
+    cols = st.columns(2)
+    cols[0].download_button(
+        t(csv_label, lang),
+        data=lambda: exports.table_csv(df_fn()),
+        file_name=f"{filename}.csv",
+        mime="text/csv",
+        key=f"csv_{key}",
+        on_click="ignore",
+    )
+    cols[1].download_button(
+        t(xlsx_label, lang),
+        data=lambda: exports.table_xlsx(df_fn(), sheet=name),
+        file_name=f"{filename}.xlsx",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        key=f"xlsx_{key}",
+        on_click="ignore",
+    )
+
+
+def build_command_hint() -> None:
+    st.code("python -m pipeline build", language="bash")

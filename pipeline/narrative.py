@@ -1,9 +1,245 @@
-"""Metrics stated in free text."""
+"""Metrics stated in free text: numbers found by pipeline.numbers, read by the rule tables.
+
+Reading rules (DESIGN.md): a figure introduced by 其中 is a breakdown of the total before it, not
+the total; 截至目前/累计/...以来 since an earlier year make a figure cumulative unless the sentence
+compares it with the previous year (同比, 同期相比); 截至 the report year's end stays annual; an
+explicit "none" is the value 0 for the metric it names; growth figures are never counts.
+"""
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
+
+from pipeline.catalog import BY_KEY
+from pipeline.narrative_rules import (
+    GROWTH_CLAUSE,
+    GROWTH_LEAD,
+    NUMERIC_RULES,
+    ZERO_CUE,
+    ZERO_FORBID_BEFORE,
+    ZERO_OTHER_MATTER,
+    ZERO_TARGETS,
+    NumericRule,
+)
+from pipeline.numbers import NumberSpan, find_numbers
 from pipeline.record import DocumentMeta, MetricRecord
+
+SENTENCE_END = "。;;!?!?\n"
+CLAUSE_END = SENTENCE_END + ",,::"
+_COMPILED = [(r, re.compile(f"(?:{r.lead})$")) for r in NUMERIC_RULES]
+_RATE_METRICS = {"completion_rate", "satisfaction_rate"}
+
+_CUMULATIVE = re.compile(
+    r"累计|截[至止](?:到)?\s*(?:目前|今)|至今|迄今|(?:成立|运行|开办|启用|建成|挂牌|开通|试点)以来"
+    r"|截[至止](?:到)?\s*\d{4}\s*年(?!\s*\d{1,2}\s*月|\s*(?:底|末|年底))"
+)
+_SINCE_YEAR = re.compile(r"(?:自|从)?(\d{4})\s*年[^,,。;]{0,12}以来")
+_COMPARED = re.compile(r"同比|同期相比|比上年|较上年|比去年|较去年|与上年相比")
+_THIS_YEAR = re.compile(r"全年|本年|今年|年内|本年度")
+_QIZHONG_YEAR = re.compile(r"其中\s*[,,::]?\s*(?:\d{4}\s*年|全年|本年|今年)")
+
+
+@dataclass
+class _Context:
+    sentence_start: int
+    clause_start: int
+    lead: str  # clause text before the number, stripped of trailing blanks
+
+
+def _back_to(text: str, pos: int, stops: str) -> int:
+    i = pos
+    while i > 0 and text[i - 1] not in stops:
+        i -= 1
+    return i
+
+
+def _context(text: str, span: NumberSpan) -> _Context:
+    pos = span.lead_start
+    while pos > 0 and text[pos - 1] in " \t\n":  # a number on its own line continues the sentence
+        pos -= 1
+    sent = _back_to(text, pos, SENTENCE_END)
+    clause = _back_to(text, pos, CLAUSE_END)
+    return _Context(sent, clause, text[clause:pos].strip())
+
+
+def _extended_sentence_start(text: str, start: int) -> int:
+    """A sentence opening with 其中 belongs to the one before it (全年…6.5万条。其中区政府…)."""
+    if text[start:].lstrip().startswith("其中") and start > 0:
+        return _back_to(text, start - 1, SENTENCE_END)
+    return start
+
+
+def _sentence_end(text: str, pos: int) -> int:
+    i = pos
+    while i < len(text) and text[i] not in SENTENCE_END:
+        i += 1
+    return i
+
+
+def scope_of(prefix: str, sentence: str, clause: str, year: int | None) -> str:
+    """annual | cumulative for a value whose sentence text before it is `prefix`."""
+    q = None
+    for q in _QIZHONG_YEAR.finditer(prefix):
+        pass
+    if q is not None:  # 其中2008年…: the year's own figure inside a cumulative sentence
+        return "annual"
+    if "累计" in clause:
+        return "cumulative"
+    if _COMPARED.search(sentence):
+        return "annual"
+    if _CUMULATIVE.search(prefix):
+        return "annual" if _THIS_YEAR.search(clause) else "cumulative"
+    for m in _SINCE_YEAR.finditer(prefix):
+        if year is not None and int(m.group(1)) < year:
+            return "cumulative"
+    return "annual"
+
+
+def _unit_ok(rule: NumericRule, span: NumberSpan, text: str) -> bool:
+    if span.unit in rule.units:
+        return True
+    if rule.allow_no_unit and not span.unit and span.value <= 100:
+        nxt = text[span.end : span.end + 1]
+        return not nxt or not (nxt.isalnum() and nxt not in "。,;")
+    return False
+
+
+def _record(
+    metric: str,
+    value: float,
+    span_start: int,
+    span_end: int,
+    evidence: str,
+    rule_id: str,
+    scope: str,
+    approx: bool,
+    confidence: float,
+) -> MetricRecord:
+    return MetricRecord(
+        metric=metric,
+        value=value,
+        unit=BY_KEY[metric].unit,
+        scope=scope,
+        approx=approx,
+        evidence=evidence,
+        start=span_start,
+        end=span_end,
+        method=f"narrative:{rule_id}",
+        confidence=confidence,
+    )
+
+
+def _numeric_records(text: str, year: int | None) -> list[MetricRecord]:
+    found: list[tuple[MetricRecord, int, int]] = []  # record, sentence start, position of 其中 if breakdown
+    for span in find_numbers(text):
+        if not span.unit and span.value > 100:
+            continue
+        ctx = _context(text, span)
+        if "|" in text[ctx.sentence_start : span.unit_end]:
+            continue  # table rows belong to pipeline.tables
+        sent_start = _extended_sentence_start(text, ctx.sentence_start)
+        sent_end = _sentence_end(text, span.unit_end)
+        sentence = text[sent_start:sent_end]
+        prefix = text[sent_start : span.lead_start]
+        clause_full = text[ctx.clause_start : _back_to_clause_end(text, span.unit_end)]
+        if re.search(GROWTH_LEAD, ctx.lead) or re.search(GROWTH_CLAUSE, clause_full):
+            continue
+        for rule, pattern in _COMPILED:
+            if not _unit_ok(rule, span, text) or not pattern.search(ctx.lead):
+                continue
+            if rule.forbid and re.search(rule.forbid, ctx.lead):
+                continue
+            if rule.needs and not re.search(rule.needs, sentence):
+                continue
+            if rule.tail and not re.match(rule.tail, text[span.unit_end : span.unit_end + 20]):
+                continue
+            if rule.chain and not any(
+                r.metric == rule.chain and s == sent_start and r.start < span.start for r, s, _ in found
+            ):
+                continue
+            # 其中: a breakdown of the total before it (unless it names the year: 其中2008年…).
+            qz = prefix.rfind("其中")
+            breakdown = qz >= 0 and not _QIZHONG_YEAR.match(prefix[qz:])
+            if breakdown and "其中" in ctx.lead:
+                continue
+            value = float(span.value)
+            evidence = text[ctx.clause_start : span.unit_end].strip()
+            scope = scope_of(prefix, sentence, ctx.lead, year)
+            rec = _record(
+                rule.metric,
+                value,
+                span.start,
+                span.end,
+                evidence,
+                rule.rule_id,
+                scope,
+                span.approx,
+                rule.confidence,
+            )
+            found.append((rec, sent_start, sent_start + qz if breakdown else -1))
+    kept = []
+    for rec, sent_start, qz in found:
+        if qz >= 0 and any(
+            r.metric == rec.metric and r.scope == rec.scope and s == sent_start and r.start < qz
+            for r, s, _ in found
+        ):
+            continue  # same metric already stated before 其中 in this sentence
+        kept.append(rec)
+    return kept
+
+
+def _back_to_clause_end(text: str, pos: int) -> int:
+    i = pos
+    while i < len(text) and text[i] not in CLAUSE_END:
+        i += 1
+    return i
+
+
+_ZERO_RE = re.compile(ZERO_CUE)
+
+
+def _zero_records(text: str) -> list[MetricRecord]:
+    out = []
+    for m in _ZERO_RE.finditer(text):
+        if not m.group(0):
+            continue
+        clause_start = _back_to(text, m.start(), CLAUSE_END)
+        clause_end = _back_to_clause_end(text, m.end())
+        line_start = _back_to(text, m.start(), "\n")
+        if "|" in text[line_start:clause_end]:
+            continue
+        before = text[clause_start : m.start()]
+        words = text[m.end() : clause_end]
+        if re.search(ZERO_FORBID_BEFORE, before):
+            continue
+        for target in ZERO_TARGETS:
+            hit = re.search(target.words, words[:40])
+            if not hit:
+                continue
+            if re.search(ZERO_OTHER_MATTER, words[: hit.start()] + words[hit.start() : hit.end()]):
+                break
+            if target.requires and not re.search(target.requires, words.strip()):
+                break
+            evidence = text[clause_start:clause_end].strip()
+            for metric in target.metrics:
+                out.append(
+                    _record(metric, 0.0, m.start(), m.end(), evidence, target.rule_id, "annual", False, 0.8)
+                )
+            break
+    return out
+
+
+def _best(records: list[MetricRecord]) -> list[MetricRecord]:
+    """One record per (metric, scope): the most confident, then the earliest."""
+    best: dict[tuple[str, str], MetricRecord] = {}
+    for r in sorted(records, key=lambda r: (-r.confidence, r.start)):
+        best.setdefault((r.metric, r.scope), r)
+    return sorted(best.values(), key=lambda r: r.start)
 
 
 def extract_narrative(text: str, meta: DocumentMeta | None = None) -> list[MetricRecord]:
-    return []
+    """Every core catalogue metric stated in `text` (normalised), one record per metric and scope."""
+    year = meta.year if meta else None
+    records = _numeric_records(text, year) + _zero_records(text)
+    return _best(records)

@@ -1,16 +1,34 @@
-"""Map the pure per-file work over many files: in process, on a process pool, or on Dask."""
+"""Map the pure per-file work over many files: in process, on a process pool, or on Dask.
+
+Items go out in batches of `chunksize` and only a few batches per worker are in flight at once,
+so memory stays flat however long the input is, and results come back as soon as a batch is done.
+"""
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from itertools import islice
 from typing import Any, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
 
 ENGINES = ("pool", "dask")
+IN_FLIGHT_PER_WORKER = 4  # batches queued per worker: enough to hide hand-over latency, little memory
+
+# One single-threaded process per worker: the core is pure Python, threads would share the GIL.
+# No dashboard; the scheduler's HTTP endpoint (health, metrics) takes a free loopback port rather
+# than 8787, which another cluster or app may hold. Logs only on error.
+LOCAL_CLUSTER_OPTIONS: dict[str, Any] = {
+    "threads_per_worker": 1,
+    "processes": True,
+    "dashboard_address": None,
+    "scheduler_kwargs": {"dashboard": False, "dashboard_address": "127.0.0.1:0"},
+    "silence_logs": logging.ERROR,
+}
 
 
 def default_workers() -> int:
@@ -27,36 +45,85 @@ def map_unordered(
 ) -> Iterator[R]:
     """Yield func(item) for every item as results arrive; order is not guaranteed.
 
-    `func` must be a top-level function (picklable). One worker runs in this process, which
-    keeps tracebacks readable and avoids pool start-up for small folders.
+    `func` must be a top-level function (picklable). engine "pool": one worker runs in this process
+    (readable tracebacks, no start-up cost), more use a process pool. engine "dask": a local cluster
+    of `workers` processes, or the running cluster at `scheduler` (e.g. "tcp://host:8786").
+    Arguments are checked here, before any work starts.
     """
     if engine not in ENGINES:
-        raise ValueError(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")
+        raise ValueError(f"unknown engine {engine!r}; choose one of: {', '.join(ENGINES)}")
+    if workers is not None and workers < 1:
+        raise ValueError(f"workers must be >= 1, not {workers}")
+    if chunksize < 1:
+        raise ValueError(f"chunksize must be >= 1, not {chunksize}")
+    if scheduler and engine != "dask":
+        raise ValueError("a scheduler address needs engine 'dask'")
     if engine == "dask":
-        yield from _map_dask(func, items, workers, scheduler)
-        return
+        return _map_dask(func, items, workers, scheduler, chunksize)
     workers = workers or default_workers()
-    if workers <= 1:
-        yield from map(func, items)
-        return
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        yield from pool.map(func, items, chunksize=chunksize)
+    if workers == 1:
+        return map(func, items)
+    return _map_pool(func, items, workers, chunksize)
 
 
-def _map_dask(func: Callable[[Any], Any], items: Iterable[Any], workers: int | None, scheduler: str | None):
+def _batches(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    it = iter(items)
+    while batch := list(islice(it, size)):
+        yield batch
+
+
+def _run_batch(func: Callable[[T], R], batch: list[T]) -> list[R]:
+    return [func(item) for item in batch]
+
+
+def _map_pool(func: Callable[[T], R], items: Iterable[T], workers: int, chunksize: int) -> Iterator[R]:
+    batches = _batches(items, chunksize)
+    pool = ProcessPoolExecutor(max_workers=workers)
+    try:
+        pending: set[Future] = {
+            pool.submit(_run_batch, func, b) for b in islice(batches, workers * IN_FLIGHT_PER_WORKER)
+        }
+        while pending:
+            done, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for _ in done:  # refill first so the workers stay busy while the caller consumes
+                nxt = next(batches, None)
+                if nxt is not None:
+                    pending.add(pool.submit(_run_batch, func, nxt))
+            for fut in done:
+                yield from fut.result()
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _map_dask(
+    func: Callable[[Any], Any],
+    items: Iterable[Any],
+    workers: int | None,
+    scheduler: str | None,
+    chunksize: int,
+) -> Iterator[Any]:
     from dask.distributed import Client, LocalCluster, as_completed
 
     cluster = None
     if scheduler:
-        client = Client(scheduler)
+        client = Client(scheduler, set_as_default=False)
+        n_workers = max(1, len(client.scheduler_info().get("workers", {})))
     else:
-        cluster = LocalCluster(n_workers=workers or default_workers(), threads_per_worker=1, processes=True,
-                               dashboard_address=None)
-        client = Client(cluster)
+        n_workers = workers or default_workers()
+        cluster = LocalCluster(n_workers=n_workers, **LOCAL_CLUSTER_OPTIONS)
+        client = Client(cluster, set_as_default=False)
     try:
-        futures = client.map(func, list(items), pure=False)
-        for fut in as_completed(futures):
-            yield fut.result()
+        batches = _batches(items, chunksize)
+        window = as_completed(loop=client.loop)
+        for b in islice(batches, n_workers * IN_FLIGHT_PER_WORKER):
+            window.add(client.submit(_run_batch, func, b, pure=False))
+        for fut in window:
+            nxt = next(batches, None)
+            if nxt is not None:
+                window.add(client.submit(_run_batch, func, nxt, pure=False))
+            results = fut.result()
+            fut.release()
+            yield from results
     finally:
         client.close()
         if cluster is not None:

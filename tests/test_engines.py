@@ -1,0 +1,86 @@
+"""Engines: serial, process pool and Dask map the same work to the same results."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+
+from pipeline.engines import LOCAL_CLUSTER_OPTIONS, map_unordered
+from pipeline.synth import make_document
+from pipeline.text import doc_id, normalise
+
+TEXTS = [make_document(seed=11, index=i)[0] for i in range(60)]
+EXPECTED = Counter(doc_id(normalise(t)) for t in TEXTS)
+
+
+def fingerprint(text: str) -> str:
+    """The per-file work in miniature: normalise then hash (top level, so it pickles)."""
+    return doc_id(normalise(text))
+
+
+@pytest.fixture(scope="module")
+def dask_scheduler():
+    """One two-worker local cluster for the module (start-up costs seconds)."""
+    distributed = pytest.importorskip("dask.distributed")
+    cluster = distributed.LocalCluster(n_workers=2, **LOCAL_CLUSTER_OPTIONS)
+    yield cluster.scheduler_address
+    cluster.close()
+
+
+@pytest.mark.parametrize(
+    ("workers", "chunksize"),
+    [(1, 16), (2, 1), (2, 7), (2, 16), (2, 1000)],
+)
+def test_pool_and_serial_give_every_result_exactly_once(workers: int, chunksize: int):
+    got = Counter(map_unordered(fingerprint, TEXTS, workers=workers, chunksize=chunksize))
+    assert got == EXPECTED
+
+
+def test_input_may_be_a_one_shot_generator():
+    got = Counter(map_unordered(fingerprint, (t for t in TEXTS), workers=2, chunksize=5))
+    assert got == EXPECTED
+
+
+def test_empty_input_yields_nothing():
+    assert list(map_unordered(fingerprint, [], workers=2)) == []
+
+
+def test_dask_cluster_with_two_workers_gives_the_same_results_as_the_pool(dask_scheduler: str):
+    pool = Counter(map_unordered(fingerprint, TEXTS, workers=2, engine="pool"))
+    dask = Counter(map_unordered(fingerprint, TEXTS, engine="dask", scheduler=dask_scheduler, chunksize=7))
+    assert dask == pool == EXPECTED
+
+
+def test_dask_without_a_scheduler_starts_and_stops_its_own_local_cluster():
+    pytest.importorskip("dask.distributed")
+    got = Counter(map_unordered(fingerprint, TEXTS[:10], workers=1, engine="dask"))
+    assert got == Counter(fingerprint(t) for t in TEXTS[:10])
+
+
+@pytest.mark.parametrize("engine", ["pool", "dask"])
+def test_an_error_in_the_work_reaches_the_caller(engine: str, dask_scheduler: str):
+    scheduler = dask_scheduler if engine == "dask" else None
+    with pytest.raises(ValueError, match="invalid literal"):
+        list(map_unordered(int, ["1", "2", "not a number"], workers=2, engine=engine, scheduler=scheduler))
+
+
+def test_stopping_early_leaves_no_work_running():
+    results = map_unordered(fingerprint, TEXTS * 5, workers=2, chunksize=2)
+    first = next(results)
+    results.close()  # the pool shuts down and cancels what was queued
+    assert first in EXPECTED
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"engine": "spark"}, "unknown engine 'spark'; choose one of: pool, dask"),
+        ({"workers": 0}, "workers must be >= 1"),
+        ({"chunksize": 0}, "chunksize must be >= 1"),
+        ({"scheduler": "tcp://127.0.0.1:8786"}, "a scheduler address needs engine 'dask'"),
+    ],
+)
+def test_bad_arguments_fail_at_once_with_a_clear_message(kwargs: dict, message: str):
+    with pytest.raises(ValueError, match=message.replace("(", r"\(")):
+        map_unordered(fingerprint, TEXTS, **kwargs)

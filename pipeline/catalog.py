@@ -75,6 +75,86 @@ PROACTIVE_METRICS: tuple[Metric, ...] = (
            "第二十条第(八)项:行政事业性收费本年收费金额(表中单位万元,存为元)"),
 )
 
+# 第二十条 tables of the 2019 template (国办公开办函〔2019〕60号): other column sets.
+PROACTIVE_2019_METRICS: tuple[Metric, ...] = (
+    Metric("regulations_made", "规章本年新制作数量", "Regulations newly made", "件", "count", "regulation",
+           "2019年版第二十条第(一)项:规章本年新制作数量"),
+    Metric("regulations_published", "规章本年新公开数量", "Regulations newly published", "件", "count",
+           "regulation", "2019年版第二十条第(一)项:规章本年新公开数量"),
+    Metric("regulations_public_total", "规章对外公开总数量", "Regulations public in total", "件", "count",
+           "regulation", "2019年版第二十条第(一)项:规章对外公开总数量"),
+    Metric("normative_docs_made", "规范性文件本年新制作数量", "Normative documents newly made", "件",
+           "count", "regulation", "2019年版第二十条第(一)项:规范性文件本年新制作数量"),
+    Metric("normative_docs_published", "规范性文件本年新公开数量", "Normative documents newly published",
+           "件", "count", "regulation", "2019年版第二十条第(一)项:规范性文件本年新公开数量"),
+    Metric("normative_docs_public_total", "规范性文件对外公开总数量", "Normative documents public in total",
+           "件", "count", "regulation", "2019年版第二十条第(一)项:规范性文件对外公开总数量"),
+    Metric("licensing_items_prev", "行政许可上一年项目数量", "Licensing items (previous year)", "项",
+           "count", "decisions", "2019年版第二十条第(五)项:行政许可上一年项目数量"),
+    Metric("licensing_items_change", "行政许可本年增/减", "Licensing items: change", "项", "count",
+           "decisions", "2019年版第二十条第(五)项:行政许可项目本年增/减(可为负)"),
+    Metric("other_services_items_prev", "其他对外管理服务事项上一年项目数量",
+           "Other public services: items (previous year)", "项", "count", "decisions",
+           "2019年版第二十条第(五)项:其他对外管理服务事项上一年项目数量"),
+    Metric("other_services_items_change", "其他对外管理服务事项本年增/减", "Other public services: change",
+           "项", "count", "decisions", "2019年版第二十条第(五)项:其他对外管理服务事项本年增/减"),
+    Metric("other_services_decisions", "其他对外管理服务事项处理决定", "Other public services: decisions",
+           "件", "count", "decisions", "2019年版第二十条第(五)项:其他对外管理服务事项处理决定数量"),
+    Metric("penalty_items_prev", "行政处罚上一年项目数量", "Penalty items (previous year)", "项", "count",
+           "decisions", "2019年版第二十条第(六)项:行政处罚上一年项目数量"),
+    Metric("penalty_items_change", "行政处罚本年增/减", "Penalty items: change", "项", "count", "decisions",
+           "2019年版第二十条第(六)项:行政处罚项目本年增/减"),
+    Metric("enforcement_items_prev", "行政强制上一年项目数量", "Enforcement items (previous year)", "项",
+           "count", "decisions", "2019年版第二十条第(六)项:行政强制上一年项目数量"),
+    Metric("enforcement_items_change", "行政强制本年增/减", "Enforcement items: change", "项", "count",
+           "decisions", "2019年版第二十条第(六)项:行政强制项目本年增/减"),
+    Metric("admin_fee_items_prev", "行政事业性收费上一年项目数量", "Fee items (previous year)", "项",
+           "count", "decisions", "2019年版第二十条第(八)项:行政事业性收费上一年项目数量"),
+    Metric("admin_fee_items_change", "行政事业性收费本年增/减", "Fee items: change", "项", "count",
+           "decisions", "2019年版第二十条第(八)项:行政事业性收费项目本年增/减"),
+    Metric("procurement_projects", "政府集中采购项目数量", "Central procurement projects", "项", "count",
+           "decisions", "2019年版第二十条第(九)项:政府集中采购项目数量"),
+    Metric("procurement_amount", "政府集中采购总金额", "Central procurement amount", "元", "money",
+           "decisions", "2019年版第二十条第(九)项:政府集中采购总金额(表中单位万元,存为元)"),
+)
+
+# The older statistical table (政府信息公开情况统计表: 收到申请数 with 当面/传真/网络/信函 rows).
+OLD_TABLE_METRICS: tuple[Metric, ...] = (
+    Metric("requests_in_person", "当面申请数", "Requests in person", "件", "count", "requests",
+           "旧版统计表:收到申请数中当面申请数"),
+    Metric("requests_by_fax", "传真申请数", "Requests by fax", "件", "count", "requests",
+           "旧版统计表:收到申请数中传真申请数"),
+    Metric("requests_online", "网络申请数", "Requests online", "件", "count", "requests",
+           "旧版统计表:收到申请数中网络申请数"),
+    Metric("requests_by_letter", "信函申请数", "Requests by letter", "件", "count", "requests",
+           "旧版统计表:收到申请数中信函申请数"),
+    Metric("requests_completed", "申请办结数", "Requests completed", "件", "count", "requests",
+           "旧版统计表:申请办结数"),
+    Metric("requests_completed_on_time", "按时办结数", "Requests completed on time", "件", "count",
+           "requests", "旧版统计表:按时办结数"),
+    Metric("requests_completed_extended", "延期办结数", "Requests completed after extension", "件",
+           "count", "requests", "旧版统计表:延期办结数"),
+    Metric("requests_answered", "申请答复数", "Requests answered", "件", "count", "requests",
+           "旧版统计表:申请答复数"),
+    Metric("answered_already_public", "属于已主动公开范围数", "Answered: already public", "件", "count",
+           "requests", "旧版统计表:属于已主动公开范围数"),
+    Metric("answered_not_this_body", "不属于本行政机关公开数", "Answered: not this body's information", "件",
+           "count", "requests", "旧版统计表:不属于本行政机关公开数"),
+    Metric("answered_not_exist", "申请信息不存在数", "Answered: information does not exist", "件", "count",
+           "requests", "旧版统计表:申请信息不存在数"),
+    Metric("answered_amend", "告知作出更改补充数", "Answered: asked to amend", "件", "count", "requests",
+           "旧版统计表:告知作出更改补充数"),
+    Metric("answered_other_channel", "告知通过其他途径办理数", "Answered: other channel", "件", "count",
+           "requests", "旧版统计表:告知通过其他途径办理数"),
+    Metric("lawsuit_upheld", "行政诉讼维持", "Lawsuits: upheld", "件", "count", "review",
+           "旧版统计表:行政诉讼维持具体行政行为或者驳回原告诉讼请求数"),
+    Metric("lawsuit_corrected", "行政诉讼被依法纠错", "Lawsuits: corrected", "件", "count", "review",
+           "旧版统计表:行政诉讼被依法纠错数"),
+    Metric("lawsuit_other", "行政诉讼其他情形", "Lawsuits: other outcome", "件", "count", "review",
+           "旧版统计表:行政诉讼其他情形数"),
+    Metric("complaints", "举报投诉数", "Complaints", "件", "count", "review", "旧版统计表:举报投诉数量"),
+)
+
 # 收到和处理政府信息公开申请情况: (key suffix, zh label) for each row of the 2021 template.
 REQUEST_ROWS: tuple[tuple[str, str, str], ...] = (
     ("disclosure_requests", "本年新收政府信息公开申请数量", "New requests"),
@@ -182,7 +262,14 @@ def _review_metrics() -> tuple[Metric, ...]:
     return tuple(rows)
 
 
-METRICS: tuple[Metric, ...] = CORE_METRICS + PROACTIVE_METRICS + _request_metrics() + _review_metrics()
+METRICS: tuple[Metric, ...] = (
+    CORE_METRICS
+    + PROACTIVE_METRICS
+    + PROACTIVE_2019_METRICS
+    + _request_metrics()
+    + _review_metrics()
+    + OLD_TABLE_METRICS
+)
 BY_KEY: dict[str, Metric] = {m.key: m for m in METRICS}
 
 

@@ -1,34 +1,925 @@
-"""One identity per agency across name variants (alias table in data/agencies.csv)."""
+"""One identity per agency across name variants, regions and renamings; the analyst's file comes first.
+
+A name is read as region + zone + township + body (厦门市 / 海沧区 / - / 发展和改革局); abbreviations
+and renamings are folded with the rows of pipeline.agency_rules; the region comes from the name and,
+where the name is silent, from the text: address, 邮编, phone area code, cited regulations, mentions.
+"""
 
 from __future__ import annotations
 
+import csv
 import hashlib
-from dataclasses import dataclass
+import io
+import re
+import unicodedata
+from collections import defaultdict
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
 
+import pandas as pd
+
+from pipeline import agency_rules as R
+from pipeline import divisions as D
 from pipeline.record import DocumentMeta
+from pipeline.text import to_simplified
+
+REPO = Path(__file__).resolve().parents[1]
+DEFAULT_TABLE = REPO / "data" / "agencies.csv"
+TABLE_COLUMNS = ("agency_id", "canonical_name", "region", "level", "kind", "aliases", "successor_of")
+CONFIDENT = 0.7  # below this a resolution is listed by propose()
 
 
 @dataclass
 class AgencyIdentity:
     agency_id: str
     agency: str  # canonical name
-    region: str | None = None  # region path as text, e.g. 山东省/淄博市/高新区
+    region: str | None = None  # region path as text, e.g. 山东省/淄博市/高新技术产业开发区
     province: str | None = None
     city: str | None = None
     county: str | None = None
-    region_code: str | None = None
-    level: str | None = None  # province | city | county | township
-    kind: str | None = None  # government | service_centre | bureau | ...
+    region_code: str | None = None  # 6-digit adcode of the deepest known division
+    level: str | None = None  # national | province | city | county | township | unknown
+    kind: str | None = None  # a key of agency_rules.KIND_LABELS
+    confidence: float = 0.0
+    source: str = ""  # analyst | text | none
+    candidates: list[str] = field(default_factory=list)  # names the text offered, best first
 
 
-def resolve(meta: DocumentMeta, text: str = "") -> AgencyIdentity:
-    name = meta.agency or "未知机构"
-    aid = "a_" + hashlib.sha1(name.encode("utf-8")).hexdigest()[:10]
-    return AgencyIdentity(agency_id=aid, agency=name, region=meta.region)
+# ---------------------------------------------------------------------------------------------
+# Reading a name
+
+
+_NOISE = re.compile(r"[\s\"'“”‘’《》〈〉<>「」【】·•:,。;|*]")
+
+
+def clean_name(name: str | None) -> str:
+    """NFKC, simplified characters, no spaces or quotes: the form names are compared in."""
+    if not name:
+        return ""
+    text = to_simplified(unicodedata.normalize("NFKC", name))
+    return _NOISE.sub("", text).strip("-_")
+
+
+@dataclass(frozen=True)
+class ParsedName:
+    text: str
+    places: tuple[tuple[D.Division, ...], ...] = ()  # each named division with its readings
+    generic: str | None = None  # level of a stand-in like 市/区 (市政务服务中心)
+    zone: str | None = None
+    township: str | None = None
+    body: str = ""
+    national: bool = False
+
+    @property
+    def chain(self) -> list[D.Division]:
+        """The deepest division the name settles, with its ancestors."""
+        settled = [opts[0] for opts in self.places if len(opts) == 1]
+        return D.chain(settled[-1]) if settled else []
+
+    @property
+    def has_region(self) -> bool:
+        return bool(self.places or self.zone or self.township or self.national)
+
+    @property
+    def level(self) -> str | None:
+        if self.national:
+            return "national"
+        if self.township:
+            return "township"
+        if self.zone:
+            return "county"
+        if self.places:
+            levels = {d.level for d in self.places[-1]}
+            if len(levels) == 1:
+                return levels.pop()
+        return self.generic
+
+    @property
+    def core(self) -> str:
+        """The body without a leading 人民政府 (西安市人民政府政务服务中心 = 西安市政务服务中心)."""
+        for pre in ("人民政府", "政府"):
+            rest = self.body[len(pre) :]
+            if self.body.startswith(pre) and rest and rest not in ("办公室", "办公厅"):
+                return rest
+        return self.body
+
+    @property
+    def family(self) -> str:
+        return R.body_family(self.core)
+
+    @property
+    def kind(self) -> str:
+        if self.township and self.body in ("人民政府", "办事处"):
+            return "subdistrict" if self.township.endswith("街道") else "township_government"
+        if self.zone and self.body in ("管理委员会", "人民政府"):
+            return "zone_committee"
+        return R.kind_of(self.body)
+
+
+def _alternates(name: str) -> list[str]:
+    """A(B) names one body twice: 开发区(白洋街道), 区审管办(公管办)."""
+    inner = re.findall(r"\(([^()]{2,40})\)", name)
+    outer = re.sub(r"\([^()]*\)", "", name)
+    return [n for n in [outer, *inner] if n]
+
+
+@lru_cache(maxsize=1)
+def _zone_abbreviations() -> list[R.Abbreviation]:
+    return sorted(R.ZONE_ABBREVIATIONS, key=lambda a: len(a.short), reverse=True)
+
+
+_ZONE = re.compile(r"^([\u4e00-\u9fff]{0,8}?)(" + "|".join(R.ZONE_SUFFIXES) + ")")
+_TOWNSHIP = re.compile(
+    r"^([^我本全该各其\W\d][\u4e00-\u9fff]{0,7}?)(街道|镇|乡)(?=人民政府|政府|办事处|街道办|党委|$)"
+)
+# A short place name (淄博) glued to one of these is part of a longer place name (朝阳乡), not a region.
+_PLACE_CONTINUES = set("乡镇街区县市路村州旗盟")
+
+
+def _division_at(text: str, i: int) -> str | None:
+    for length in D._first_char_lengths().get(text[i], ()) if i < len(text) else ():
+        word = text[i : i + length]
+        if len(word) == length and D.lookup(word):
+            full = any(d.name == word for d in D.lookup(word))
+            if not full and text[i + length : i + length + 1] in _PLACE_CONTINUES:
+                continue
+            return word
+    return None
+
+
+def _settle(places: list[tuple[D.Division, ...]]) -> list[tuple[D.Division, ...]]:
+    """Narrow each name's readings to those inside the names before it (北京市朝阳区 -> Beijing's)."""
+    out: list[tuple[D.Division, ...]] = []
+    for opts in places:
+        before = [o[0] for o in out if len(o) == 1]
+        if before:
+            inside = tuple(o for o in opts if D.contains(before[-1], o) and o != before[-1])
+            if not inside and all(o in D.chain(before[-1]) for o in opts):
+                continue  # a repeat of a larger name already read
+            opts = inside or opts
+        out.append(opts)
+    return out
+
+
+def _expand_body(body: str) -> str:
+    for row in R.BODY_EXACT:
+        if body == row.short:
+            return row.full
+    for row in R.BODY_ABBREVIATIONS:
+        if body.startswith(row.short) and not body.startswith(row.full):
+            for suffix, full_suffix in R.STEM_SUFFIXES:
+                if body == row.short + suffix:
+                    return row.full + full_suffix
+    if body.endswith("委") and len(body) > 2:
+        return body + "员会"
+    if body == "管委会":
+        return "管理委员会"
+    return body
+
+
+def parse_name(name: str | None) -> list[ParsedName]:
+    """Every reading of a name (one per alternate in parentheses)."""
+    text = clean_name(name)
+    return [_parse_one(alt) for alt in _alternates(text)] if text else []
+
+
+def _parse_one(s: str) -> ParsedName:
+    if s.startswith(R.NATIONAL_PREFIXES):
+        return ParsedName(s, body=_expand_body(s), national=True)
+    i, words = 0, []
+    while i < len(s):
+        word = _division_at(s, i)
+        if word:
+            words.append(word)
+            i += len(word)
+            continue
+        filler = next((f for f in R.LEVEL_FILLERS if s.startswith(f, i)), None)
+        if filler:
+            i += len(filler)
+            continue
+        break
+    generic = None
+    if not words and i < len(s) - 1 and s[i] in R.GENERIC_REGION and s[i + 1] not in "场域委":
+        generic = R.GENERIC_REGION[s[i]]
+        i += 1
+    rest = s[i:]
+    zone = None
+    for row in _zone_abbreviations():
+        if rest.startswith(row.short):
+            zone, rest = row.full, rest[len(row.short) :]
+            break
+    else:
+        m = _ZONE.match(rest)
+        if m and not re.search("[局办委中心]", m.group(1)):
+            zone, rest = m.group(0), rest[m.end() :]
+    township = None
+    m = _TOWNSHIP.match(rest)
+    if m:
+        township, rest = m.group(0), rest[m.end() :]
+    body = rest
+    if township and body in ("", "人民政府", "政府", "街道办", "办事处"):
+        body = "办事处" if township.endswith("街道") else "人民政府"
+    elif zone and body in ("", "人民政府", "政府", "管委会"):
+        body = "管理委员会"
+    elif body == "" and (words or generic):
+        body = "人民政府"
+    body = _expand_body(body)
+    if body.startswith("政府"):
+        body = "人民" + body
+    places = _settle([D.lookup(w) for w in words])
+    return ParsedName(s, tuple(places), generic, zone, township, body)
+
+
+def _level_compatible(a: ParsedName, b: ParsedName) -> bool:
+    la, lb = a.level, b.level
+    if not la or not lb or la == lb:
+        return True
+    # a county-level city (平度市) is what its own report calls 市
+    for x, y in ((a, b), (b, a)):
+        if x.generic == "city" and y.level == "county" and y.places and y.places[-1][0].name.endswith("市"):
+            return True
+    return False
+
+
+def _places_compatible(a: ParsedName, b: ParsedName) -> bool:
+    def by_level(p: ParsedName) -> dict[str, set[str]]:
+        out: dict[str, set[str]] = defaultdict(set)
+        for opts in p.places:
+            for d in opts:
+                for x in D.chain(d):
+                    # an ambiguous name only constrains its own level
+                    if len(opts) == 1 or x == d:
+                        out[x.level].add(x.code)
+        return out
+
+    pa, pb = by_level(a), by_level(b)
+    for level in ("province", "city", "county"):
+        if pa.get(level) and pb.get(level) and not pa[level] & pb[level]:
+            return False
+    for attr in ("zone", "township"):
+        va, vb = getattr(a, attr), getattr(b, attr)
+        if va and vb and va != vb and not (va.endswith(vb) or vb.endswith(va)):
+            return False
+    return True
 
 
 def same_body(predicted: str | None, gold: str | None) -> bool:
-    """Whether two names denote the same body (used by evaluate)."""
+    """Whether two names denote the same body: same body after abbreviations and renamings, and
+    regions that do not contradict each other (a name may leave its region out, not name another)."""
     if not predicted or not gold:
-        return predicted == gold
-    return predicted == gold or predicted in gold or gold in predicted
+        return not predicted and not gold
+    for a in parse_name(predicted):
+        for b in parse_name(gold):
+            if not a.body or a.family != b.family or a.national != b.national:
+                continue
+            if _level_compatible(a, b) and _places_compatible(a, b):
+                return True
+    return False
+
+
+# ---------------------------------------------------------------------------------------------
+# Evidence in the text
+
+
+@dataclass(frozen=True)
+class Candidate:
+    name: str
+    source: str  # rule id of where it was found
+    weight: float
+
+
+_YEAR = re.compile(r"(?:19|20)\d{2}\s*年(?:度)?|20[*X]{2}\s*年(?:度)?|[〇○零一二]{4}年")
+_DOC_WORDS = re.compile(
+    r"(?:政府信息公开|政府信息|信息公开|政务公开|工作总结|工作年度报告|年度报告|工作报告|年报|工作计划|上半年|工作设想|关于|度信息)"
+)
+_ENUMERATION = re.compile(
+    r"^(?:[一二三四五六七八九十]+、|\([一二三四五六七八九十\d]+\)|第[一二三四五六七八九十\d]+篇)"
+)
+_TITLE_SPLIT = re.compile(r"[:_|]| - ")
+_SENTENCE = re.compile(r"[。,;!?]")
+_CANDIDATE_CUT = re.compile(
+    r"(?:政府信息公开|信息公开|政务公开|领导小组|综合科|信息室|联系|网站|门户|以下简称)"
+)
+_TEXT_PATTERNS: tuple[tuple[str, re.Pattern[str], float], ...] = (
+    ("text.publisher", re.compile(r"发布机构[:|\s]*([^\s|]{2,40})"), 5.0),
+    ("text.source", re.compile(r"(?:信息来源|发布来源|来源)[:|\s]*([^\s|]{2,40})"), 3.0),
+    ("text.compiled_by", re.compile(r"由([^,。;、]{2,60}?)(?:结合[^,。]{0,12})?编制"), 4.0),
+    (
+        "text.publishes",
+        re.compile(r"(?:编制|公布|发布)了?([^,。;《》]{2,40}?)(?:(?:19|20)\d{2}年|政府信息公开|信息公开)"),
+        4.0,
+    ),
+    ("text.contact", re.compile(r"请与([^,。;]{2,40}?)联系"), 2.0),
+    (
+        "text.subject",
+        re.compile(
+            r"(?:^|\n)(?:19|20)\d{2}年度?,([^,。;]{2,30}?)(?:以|坚持|认真|深入|紧紧|全面|严格|按照|围绕|始终|持续|进一步)"
+        ),
+        2.0,
+    ),
+)
+
+
+def _trim(name: str) -> str:
+    """A name without what clings to it in a sentence: 编制大竹县自然资源局 -> 大竹县自然资源局."""
+    name = clean_name(name)
+    m = _CANDIDATE_CUT.search(name)
+    if m:
+        name = name[: m.start()]
+    if name and not _division_at(name, 0):
+        for start, _, _ in D.scan(name)[:1]:
+            if start > 0 and name[start - 1] not in R.GENERIC_REGION:
+                name = name[start:]
+    name = re.sub(r"^(?:[A-Za-z0-9.\-]+)", "", name)
+    return re.sub(r"[A-Za-z0-9.\-]+$", "", name)
+
+
+# Words of a sentence around a name, never of a name (作为, 加强 ...).
+_VERBS = re.compile(
+    r"市县|县区|各级|作为|加强|完善|明确|编制|开展|推进|落实|根据|按照|负责|关于|请与|认真|进一步|以及|和各|等"
+)
+_SENTENCE_START = re.compile(r"^(?:为|根据|按照|依据|现将|现|本|我|该|各|全|对|在|经|由|将|请|如|从)")
+
+
+def _plausible(name: str) -> bool:
+    if not 2 <= len(name) <= 40 or re.search(r"[a-zA-Z0-9]", name):
+        return False
+    if _SENTENCE_START.match(name) and not _division_at(name, 0):
+        return False
+    if _VERBS.search(name):
+        return False
+    readings = parse_name(name)
+    bare = ("人民政府", "办事处", "管理委员会")
+    return any(
+        p.body and (p.kind != "other" or p.has_region) and (p.has_region or p.generic or p.body not in bare)
+        for p in readings
+    )
+
+
+def name_candidates(text: str, meta: DocumentMeta | None = None) -> list[Candidate]:
+    """Agency names the document offers: metadata, title, 发布机构, 来源, 由X编制, signature, contact."""
+    out: list[Candidate] = []
+
+    def add(name: str | None, source: str, weight: float) -> None:
+        name = _trim(name or "")
+        if _plausible(name):
+            out.append(Candidate(name, source, weight))
+
+    if meta is not None:
+        add(meta.agency, "meta.agency", 3.0)
+        for c in meta.agency_candidates:
+            add(c, "meta.candidate", 2.0)
+    lines = [ln.strip(" |") for ln in text.split("\n") if ln.strip(" |")]
+    for n, line in enumerate(lines[:8]):
+        if len(line) > 80 or "《" in line:
+            continue  # a sentence, not a title
+        for segment in _TITLE_SPLIT.split(_ENUMERATION.sub("", line)):
+            segment = _YEAR.sub("", segment.replace("标题", ""))
+            had_doc_word = bool(_DOC_WORDS.search(segment))
+            m = _DOC_WORDS.search(segment)
+            head = segment[: m.start()] if m else segment
+            if (had_doc_word or n < 3) and len(head) <= 40 and not _SENTENCE.search(head):
+                add(head, "title", 5.0 if had_doc_word else 4.0)
+    for line in reversed(lines[-6:]):
+        if len(line) <= 40 and not _SENTENCE.search(line) and not re.search(r"\d+月|年\d|^\d", line):
+            add(line, "signature", 5.0)
+    head = text[:3000]
+    for rule, pattern, weight in _TEXT_PATTERNS:
+        for m in pattern.finditer(head if rule != "text.contact" else text):
+            add(m.group(1), rule, weight)
+    out.extend(_mentioned_bodies(text))
+    return out
+
+
+_SELF_REFERENCE: tuple[tuple[str, str], ...] = (
+    ("我局|本局", "bureau"),
+    ("我中心|本中心", "service_centre"),
+    ("我镇|本镇|我乡|本乡", "township_government"),
+    ("我街|本街道", "subdistrict"),
+    ("我办|本办", "office"),
+    ("我委|本委", "commission"),
+)
+_BODY_AFTER = re.compile(r"[\u4e00-\u9fff]{0,12}?(?:分局|局|中心|办公室|委员会|人民政府|办事处)")
+
+
+def self_kind(text: str) -> str | None:
+    """The kind of body a report speaks as (我局 -> bureau), by the most frequent self-reference."""
+    counts = {kind: len(re.findall(words, text)) for words, kind in _SELF_REFERENCE}
+    kind, n = max(counts.items(), key=lambda kv: kv[1])
+    return kind if n else None
+
+
+def _mentioned_bodies(text: str) -> list[Candidate]:
+    """Region-prefixed body names in the running text (厦门市海沧区发改局), weighted up when they are
+    of the kind the report speaks as (我局), so a report that never states its own name still finds it."""
+    hint = self_kind(text)
+    hits = D.scan(text)
+    counts: dict[str, float] = defaultdict(float)
+    i = 0
+    while i < len(hits):
+        start, end = hits[i][0], hits[i][1]
+        while i + 1 < len(hits) and hits[i + 1][0] == end:
+            i += 1
+            end = hits[i][1]
+        i += 1
+        m = _BODY_AFTER.match(text, end)
+        if not m:
+            continue
+        name = _trim(text[start : m.end()])
+        if not _plausible(name):
+            continue
+        parsed = parse_name(name)[0]
+        step = 1.0 if hint and parsed.kind == hint else 0.25
+        counts[name] = min(3.0 if step == 1.0 else 1.0, counts[name] + step)
+    return [Candidate(n, "text.mention", w) for n, w in counts.items()]
+
+
+@dataclass(frozen=True)
+class Evidence:
+    source: str  # rule id
+    found: str  # the words it rests on
+    options: tuple[D.Division, ...]
+    weight: float
+
+
+_ADDRESS = re.compile(r"(?:通讯地址|办公地址|地址|地点)[:]?\s*([^,;()\n]{2,40})")
+_POSTCODE = re.compile(r"(?:邮编|邮政编码)[:]?\s*(\d{6})(?!\d)")
+_PHONE = re.compile(
+    r"(?<![\d.])(0\d{2,3})\s*[-—–－]\s*\d{7,8}(?!\d)|(?:电话|传真|热线)[:]?\s*\(?(0\d{2,3})\)?\s*\d{7,8}(?!\d)"
+)
+_CITATION = re.compile(r"《([^》]{2,60})》")
+_PARENT = re.compile(r"是([^,。]{2,20}?)(?:人民政府|政府)的派出机构")
+MENTION_CAP = 3.0  # weak mentions of one place count at most this much
+
+
+def _names_in(text: str) -> list[tuple[str, tuple[D.Division, ...]]]:
+    out = []
+    for start, end, word in D.scan(text):
+        opts = D.lookup(word)
+        full = any(d.name == word for d in opts)
+        if not full and text[end : end + 1] in _PLACE_CONTINUES:
+            continue
+        out.append((word, opts))
+    return out
+
+
+def region_evidence(text: str, candidates: list[Candidate], meta_region: str | None = None) -> list[Evidence]:
+    """Places the document points at, each with how much it says about the agency's own region."""
+    ev: list[Evidence] = []
+    for c in candidates:
+        for p in parse_name(c.name):
+            for opts in p.places:
+                ev.append(Evidence(f"name.{c.source}", c.name, opts, 2.0 * c.weight))
+    if meta_region:
+        for word, opts in _names_in(clean_name(meta_region)):
+            ev.append(Evidence("meta.region", word, opts, 8.0))
+    for m in _ADDRESS.finditer(text):
+        for word, opts in _names_in(m.group(1)):
+            ev.append(Evidence("address", word, opts, 6.0))
+    for m in _POSTCODE.finditer(text):
+        div = D.postcode_region(m.group(1))
+        if div:
+            ev.append(Evidence("postcode", m.group(1), (div,), 5.0))
+    for m in _PHONE.finditer(text):
+        div = D.area_code_region(m.group(1) or m.group(2))
+        if div:
+            ev.append(Evidence("phone_area_code", m.group(1) or m.group(2), (div,), 4.0))
+    for m in _PARENT.finditer(text):
+        for word, opts in _names_in(m.group(1)):
+            ev.append(Evidence("parent", word, opts, 8.0))
+    cited = set()
+    for m in _CITATION.finditer(text):
+        cited.update(range(m.start(), m.end()))
+        for word, opts in _names_in(m.group(1)):
+            ev.append(Evidence("citation", word, opts, 1.5))
+    mentions: dict[str, float] = defaultdict(float)
+    for start, end, word in D.scan(text):
+        opts = D.lookup(word)
+        if start in cited or (
+            not any(d.name == word for d in opts) and text[end : end + 1] in _PLACE_CONTINUES
+        ):
+            continue
+        if mentions[word] < MENTION_CAP:
+            mentions[word] += 1.0
+            ev.append(Evidence("mention", word, opts, 1.0))
+    return ev
+
+
+def infer_region(evidence: list[Evidence]) -> tuple[list[D.Division], float]:
+    """The most supported chain of divisions and a 0..1 confidence.
+
+    Scores flow up (a county's evidence supports its city and province); the province is chosen first,
+    then the city inside it, then the county inside that. A city needs more than one weak mention, a
+    county more than a passing one, so a place the report merely visited does not become its home.
+    """
+    score: dict[str, float] = defaultdict(float)
+    direct: set[str] = set()  # cities named as such, not only through a county they contain
+    for e in evidence:
+        share = e.weight / len(e.options)
+        for d in e.options:
+            if d.level == "city":
+                direct.add(d.code)
+            for x in D.chain(d):
+                score[x.code] += share
+            city = D.city_of(d)
+            if city and city.level == "province":  # a municipality is its own city
+                score["city:" + city.code] += share
+    provinces = [d for d in D.divisions() if d.level == "province" and score.get(d.code)]
+    if not provinces:
+        return [], 0.0
+    best = max(provinces, key=lambda d: score[d.code])
+    total = sum(score[d.code] for d in provinces)
+    out = [best]
+    cities = [
+        d for d in D.divisions() if d.level == "city" and d.province_code == best.code and score.get(d.code)
+    ]
+    if best.code[:2] in D.MUNICIPALITIES:
+        parent, parent_score = best, score.get("city:" + best.code, 0.0)
+    elif cities:
+        city = max(cities, key=lambda d: score[d.code])
+        parent, parent_score = city, score[city.code]
+        named = [c for c in cities if c.code in direct]
+        if parent_score >= 2.0 or named == [city]:
+            out.append(city)
+        else:
+            parent = best
+    else:
+        parent, parent_score = best, score[best.code]
+    counties = [
+        d
+        for d in D.divisions()
+        if d.level == "county"
+        and score.get(d.code)
+        and (d.city_code == parent.code or d.province_code == parent.code)
+    ]
+    if counties and parent in out:
+        county = max(counties, key=lambda d: score[d.code])
+        if score[county.code] >= 3.0 and (
+            parent.level != "province" or county.city_code in (None, parent.code)
+        ):
+            out = D.chain(county)
+    confidence = min(1.0, score[best.code] / max(total, 1e-9) * min(1.0, score[best.code] / 6.0))
+    return out, confidence
+
+
+# ---------------------------------------------------------------------------------------------
+# The analyst's table
+
+
+class AgencyTableError(ValueError):
+    """data/agencies.csv has rows the pipeline cannot honour; the message lists every one."""
+
+
+_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:\-]{0,63}$")
+
+
+def _split_aliases(value: str) -> list[str]:
+    return [a.strip() for a in re.split(r"[|;]", value or "") if a.strip()]
+
+
+def load_agency_table(path: Path) -> pd.DataFrame:
+    """Read and check the analyst's agency table; raises AgencyTableError naming every bad row.
+
+    Columns: agency_id, canonical_name, region, level, kind, aliases ('|'-separated), successor_of
+    (the agency_id this body succeeded: a row's id or an id the pipeline computed).
+    """
+    raw = Path(path).read_bytes().decode("utf-8-sig")
+    reader = csv.DictReader(io.StringIO(raw))
+    header = tuple(h.strip() for h in reader.fieldnames or ())
+    if header != TABLE_COLUMNS:
+        raise AgencyTableError(
+            f"{path}: header must be {','.join(TABLE_COLUMNS)}; found {','.join(header) or 'nothing'}"
+        )
+    rows, problems = [], []
+    seen_ids: dict[str, int] = {}
+    for line, row in enumerate(reader, start=2):
+        row = {k.strip(): (v or "").strip() for k, v in row.items() if k}
+        bad = []
+        if not _ID.match(row["agency_id"]):
+            bad.append(
+                f"agency_id {row['agency_id']!r} is empty or has characters other than A-Z a-z 0-9 _ . : -"
+            )
+        elif row["agency_id"] in seen_ids:
+            bad.append(f"agency_id {row['agency_id']!r} repeats line {seen_ids[row['agency_id']]}")
+        if not clean_name(row["canonical_name"]):
+            bad.append("canonical_name is empty")
+        if row["level"] and row["level"] not in R.LEVELS:
+            bad.append(f"level {row['level']!r} is not one of {', '.join(R.LEVELS)}")
+        if row["kind"] and row["kind"] not in R.KIND_LABELS:
+            bad.append(f"kind {row['kind']!r} is not one of {', '.join(R.KIND_LABELS)}")
+        if row["region"] and not D.parse_region(clean_name(row["region"])):
+            bad.append(f"region {row['region']!r} names no known province, city or county")
+        if row["successor_of"] and not all(_ID.match(s) for s in _split_aliases(row["successor_of"])):
+            bad.append(f"successor_of {row['successor_of']!r} is not a list of agency ids")
+        if bad:
+            problems.append(f"line {line}: " + "; ".join(bad))
+        seen_ids.setdefault(row["agency_id"], line)
+        rows.append({**row, "line": line})
+    ids = {r["agency_id"] for r in rows}
+    for r in rows:
+        for pred in _split_aliases(r["successor_of"]):
+            if pred == r["agency_id"]:
+                problems.append(f"line {r['line']}: successor_of names the row itself")
+    if not problems:
+        succ = _successors(rows)
+        for r in rows:
+            try:
+                _head(r["agency_id"], succ)
+            except AgencyTableError as err:
+                problems.append(f"line {r['line']}: {err}")
+    if problems:
+        raise AgencyTableError(f"{path}: {len(problems)} bad row(s):\n" + "\n".join(problems))
+    del ids
+    return pd.DataFrame(rows, columns=[*TABLE_COLUMNS, "line"])
+
+
+def _successors(rows: list[dict]) -> dict[str, str]:
+    out = {}
+    for r in rows:
+        for pred in _split_aliases(r["successor_of"]):
+            out[pred] = r["agency_id"]
+    return out
+
+
+def _head(agency_id: str, successors: dict[str, str]) -> str:
+    """Follow successor links to the body's current id."""
+    seen = [agency_id]
+    while agency_id in successors:
+        agency_id = successors[agency_id]
+        if agency_id in seen:
+            raise AgencyTableError("successor_of forms a cycle: " + " -> ".join([*seen, agency_id]))
+        seen.append(agency_id)
+    return agency_id
+
+
+@lru_cache(maxsize=8)
+def _cached_table(path: str, mtime_ns: int, size: int) -> pd.DataFrame:
+    return load_agency_table(Path(path))
+
+
+def _default_table() -> pd.DataFrame | None:
+    if not DEFAULT_TABLE.is_file():
+        return None
+    st = DEFAULT_TABLE.stat()
+    return _cached_table(str(DEFAULT_TABLE), st.st_mtime_ns, st.st_size)
+
+
+def _match_table(table: pd.DataFrame, names: list[str], region: list[D.Division]) -> tuple[dict, str] | None:
+    """The analyst row naming this body: an exact name or alias first, then the same body by rule;
+    the row's region must not contradict what the document says."""
+    rows = table.to_dict("records")
+    cleaned = [clean_name(n) for n in names if n]
+
+    def region_ok(row: dict) -> bool:
+        row_chain = D.parse_region(clean_name(row["region"])) if row["region"] else []
+        if not row_chain or not region:
+            return True
+        deepest_common = min(len(row_chain), len(region))
+        return row_chain[:deepest_common] == region[:deepest_common]
+
+    for exact in (True, False):
+        for name in cleaned:
+            for row in rows:
+                row_names = [row["canonical_name"], *_split_aliases(row["aliases"])]
+                hit = (
+                    any(clean_name(n) == name for n in row_names)
+                    if exact
+                    else any(same_body(name, n) for n in row_names)
+                )
+                if hit and region_ok(row):
+                    return row, name
+    return None
+
+
+# ---------------------------------------------------------------------------------------------
+# Resolution
+
+
+def _compose(p: ParsedName, region: list[D.Division]) -> tuple[list[D.Division], str, str]:
+    """The division chain the body belongs to, its canonical name and its level."""
+    if p.national:
+        return [], p.body, "national"
+    own = p.chain
+    if own:
+        chain = own
+        if region and own[-1] in region:  # the text may settle what the name leaves out
+            chain = own
+    elif p.generic:
+        depth = {"province": 1, "city": 2, "county": 3}[p.generic]
+        chain = [d for d in region if {"province": 1, "city": 2, "county": 3}[d.level] <= depth]
+        if p.generic == "city" and region and region[-1].level == "county" and region[-1].name.endswith("市"):
+            chain = region  # 市 in a county-level city's own report
+    else:
+        chain = list(region)
+    if p.zone or p.township:
+        keep = 2 if p.zone else 3
+        chain = [d for d in chain if {"province": 1, "city": 2, "county": 3}[d.level] <= keep]
+    names = [d.name for d in chain]
+    if len(chain) >= 2 and chain[0].level == "province" and chain[0].code[:2] not in D.MUNICIPALITIES:
+        names = names[1:]
+    covered = {d.level for d in chain}
+    marker = ""
+    if p.generic and p.generic not in covered and not (p.generic == "city" and "county" in covered):
+        marker = {"province": "省", "city": "市", "county": "区"}[p.generic]
+        names = []
+        if p.text[:1] in R.GENERIC_REGION:
+            marker = p.text[0]
+    name = "".join(names) + marker + (p.zone or "") + (p.township or "") + p.body
+    if p.township:
+        level = "township"
+    elif p.zone:
+        level = "county"
+    elif p.generic and p.generic not in covered:
+        level = p.generic
+    elif chain:
+        level = chain[-1].level
+        if p.generic == "city" and level == "county" and chain[-1].name.endswith("市"):
+            level = "county"
+    else:
+        level = "unknown"
+    return chain, name, level
+
+
+def _identity_id(chain: list[D.Division], p: ParsedName, marker: str) -> str:
+    code = chain[-1].code if chain else "000000"
+    key = "|".join([code, p.zone or "", p.township or "", marker, p.family])
+    return f"{code}-{hashlib.sha1(key.encode('utf-8')).hexdigest()[:10]}"
+
+
+def _completeness(p: ParsedName) -> float:
+    return (
+        2.0 * len(p.places)
+        + (1.0 if p.generic else 0)
+        + (1.0 if p.zone else 0)
+        + (1.0 if p.township else 0)
+        + (2.0 if p.kind != "other" else 0)
+    )
+
+
+def _pick(candidates: list[Candidate]) -> tuple[ParsedName | None, float, list[str]]:
+    """The reading most candidates agree on, preferring the most complete name of that body."""
+    readings = [(c, p) for c in candidates for p in parse_name(c.name)[:1] if p.body]
+    if not readings:
+        return None, 0.0, []
+    support: dict[int, float] = {}
+    for i, (c, p) in enumerate(readings):
+        support[i] = sum(
+            oc.weight
+            for oc, op in readings
+            if op.family == p.family and _level_compatible(p, op) and _places_compatible(p, op)
+        )
+    top = max(support.values())
+    group = [i for i, s in support.items() if s >= top - 1e-9]
+    best = max(group, key=lambda i: (_completeness(readings[i][1]), readings[i][0].weight))
+    total = sum(c.weight for c, _ in readings)
+    ordered = sorted(range(len(readings)), key=lambda i: -support[i])
+    seen: list[str] = []
+    for i in ordered:
+        if readings[i][0].name not in seen:
+            seen.append(readings[i][0].name)
+    return readings[best][1], top / max(total, 1e-9), seen
+
+
+def _from_row(row: dict, table: pd.DataFrame, region: list[D.Division], names: list[str]) -> AgencyIdentity:
+    chain = D.parse_region(clean_name(row["region"])) if row["region"] else region
+    succ = _successors(table.to_dict("records"))
+    extra = [w for w in re.split(r"[/]", row["region"] or "") if w and not D.lookup(clean_name(w))]
+    path = "/".join([d.name for d in chain] + extra) or None
+    parsed = parse_name(row["canonical_name"])
+    kind = row["kind"] or (parsed[0].kind if parsed else "other")
+    level = row["level"] or (parsed[0].level if parsed and parsed[0].level else "unknown")
+    return _identity(
+        _head(row["agency_id"], succ), row["canonical_name"], chain, path, level, kind, 1.0, "analyst", names
+    )
+
+
+def _identity(
+    agency_id: str,
+    name: str,
+    chain: list[D.Division],
+    path: str | None,
+    level: str,
+    kind: str,
+    confidence: float,
+    source: str,
+    names: list[str],
+) -> AgencyIdentity:
+    by_level = {d.level: d.name for d in chain}
+    city = D.city_of(chain[-1]) if chain else None
+    return AgencyIdentity(
+        agency_id=agency_id,
+        agency=name,
+        region=path,
+        province=by_level.get("province"),
+        city=city.name if city else None,
+        county=by_level.get("county"),
+        region_code=chain[-1].code if chain else None,
+        level=level,
+        kind=kind,
+        confidence=round(confidence, 3),
+        source=source,
+        candidates=names,
+    )
+
+
+def resolve(meta: DocumentMeta, text: str = "", table: pd.DataFrame | None = None) -> AgencyIdentity:
+    """The agency a document speaks for: the analyst's row when one names it, else the text's best name
+    placed in the region the text points at. Reads data/agencies.csv (never writes it) unless `table`."""
+    work = to_simplified(text or "")
+    candidates = name_candidates(work, meta)
+    evidence = region_evidence(work, candidates, meta.region)
+    region, region_conf = infer_region(evidence)
+    parsed, name_conf, names = _pick(candidates)
+    table = _default_table() if table is None else table
+    if table is not None and len(table):
+        composed = [_compose(parsed, region)[1]] if parsed else []
+        found = _match_table(table, composed + names, region)
+        if found:
+            return _from_row(found[0], table, region, names)
+    if parsed is None:
+        chain = region
+        path = "/".join(d.name for d in chain) or None
+        code = chain[-1].code if chain else "000000"
+        return _identity(f"{code}-unknown", "未知机构", chain, path, "unknown", "other", 0.0, "none", names)
+    chain, name, level = _compose(parsed, region)
+    marker = name[len("".join(d.name for d in chain)) :][:1] if parsed.generic else ""
+    path_parts = [d.name for d in chain] + [x for x in (parsed.zone, parsed.township) if x]
+    confidence = name_conf * (0.5 + 0.5 * region_conf)
+    if level == "unknown" or (parsed.generic and parsed.generic not in {d.level for d in chain}):
+        confidence *= 0.5
+    return _identity(
+        _identity_id(chain, parsed, marker),
+        name,
+        chain,
+        "/".join(path_parts) or None,
+        level,
+        parsed.kind,
+        confidence,
+        "text",
+        names,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Proposals for the analyst
+
+
+PROPOSAL_COLUMNS = (*TABLE_COLUMNS, "n_documents", "reason", "candidates", "paths")
+
+
+def propose(documents: pd.DataFrame, table: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Agencies the resolver was not sure of, as rows an analyst can copy into data/agencies.csv.
+
+    A name is listed when its confidence (column agency_confidence, if the build kept it) is low, its
+    region lacks a city, its level is unknown, or one id carries several names; `candidates` lists the
+    analyst rows and other names in the dataset that may be the same body.
+    """
+    table = _default_table() if table is None else table
+    analyst_ids = set(table["agency_id"]) if table is not None and len(table) else set()
+    if documents is None or not len(documents) or "agency" not in documents:
+        return pd.DataFrame(columns=PROPOSAL_COLUMNS)
+    docs = documents[documents["agency"].notna() & documents["agency_id"].notna()]
+    kind_col = "agency_kind" if "agency_kind" in docs else "kind"
+    rows = []
+    all_names = sorted(set(docs["agency"].astype(str)))
+    for agency_id, group in docs.groupby("agency_id", sort=True):
+        if agency_id in analyst_ids:
+            continue
+        first = group.iloc[0]
+        names = sorted(set(group["agency"].astype(str)))
+        reasons = []
+        if "agency_confidence" in group and (group["agency_confidence"].astype(float) < CONFIDENT).any():
+            reasons.append("low confidence")
+        level = first.get("level")
+        if not level or pd.isna(level) or level == "unknown":
+            reasons.append("level unknown")
+        elif level not in ("national", "province") and (pd.isna(first.get("city")) or not first.get("city")):
+            reasons.append("no city found")
+        if len(names) > 1:
+            reasons.append("several names for one id")
+        if str(agency_id).endswith("-unknown"):
+            reasons.append("no agency name found")
+        if not reasons:
+            continue
+        maybe = [n for n in all_names if n not in names and any(same_body(n, x) for x in names)]
+        if table is not None and len(table):
+            for row in table.to_dict("records"):
+                if any(same_body(x, row["canonical_name"]) for x in names):
+                    maybe.append(f"{row['agency_id']}:{row['canonical_name']}")
+        rows.append(
+            {
+                "agency_id": agency_id,
+                "canonical_name": names[0],
+                "region": first.get("region") if isinstance(first.get("region"), str) else "",
+                "level": level if isinstance(level, str) else "unknown",
+                "kind": first.get(kind_col) if isinstance(first.get(kind_col), str) else "",
+                "aliases": "|".join(names[1:]),
+                "successor_of": "",
+                "n_documents": len(group),
+                "reason": "; ".join(reasons),
+                "candidates": "|".join(maybe),
+                "paths": "|".join(sorted(set(group["path"].astype(str)))) if "path" in group else "",
+            }
+        )
+    return pd.DataFrame(rows, columns=PROPOSAL_COLUMNS)

@@ -455,7 +455,7 @@ MENTION_CAP = 3.0  # weak mentions of one place count at most this much
 
 def _names_in(text: str) -> list[tuple[str, tuple[D.Division, ...]]]:
     out = []
-    for start, end, word in D.scan(text):
+    for _start, end, word in D.scan(text):
         opts = D.lookup(word)
         full = any(d.name == word for d in opts)
         if not full and text[end : end + 1] in _PLACE_CONTINUES:
@@ -763,7 +763,7 @@ def _pick(candidates: list[Candidate]) -> tuple[ParsedName | None, float, list[s
     if not readings:
         return None, 0.0, []
     support: dict[int, float] = {}
-    for i, (c, p) in enumerate(readings):
+    for i, (_c, p) in enumerate(readings):
         support[i] = sum(
             oc.weight
             for oc, op in readings

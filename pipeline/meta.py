@@ -3,19 +3,282 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
+from datetime import date
+from functools import lru_cache
 
+from pipeline.numbers import parse_number
 from pipeline.record import DocumentMeta
 
-_TITLE_YEAR = re.compile(r"((?:19|20)\d{2})\s*年(?:度)?[^\n]{0,30}?(?:报告|总结)")
+_YEAR = r"((?:19|20)\d{2})\s*年"
+_HEAD_CHARS = 800
+# Names end in the kind of body they are.
+ORG_SUFFIX = (
+    r"(?:人民政府办公室|人民政府办公厅|政府办公室|政府办公厅|办公室|办公厅|人民政府|政务服务中心|行政服务中心|"
+    r"服务中心|管理局|局|委员会|委|厅|街道办事处|办事处|街道|镇|乡|中心|研究室|政府|办)"
+)
+_ORG_END = re.compile(ORG_SUFFIX + r"(?:[((][^()()]{2,30}[))])?$")
+_BAD_START = re.compile(r"^(?:我|本|该|全|各|根据|按照|关于|对|在|为|以|由|其|现)")
+_LEAD_VERBS = re.compile(r"^(?:明确|编制|公布|现将|通过|配合|完成|开展|推进|组织|经|特)+")
+_BARE_SUFFIX = re.compile(ORG_SUFFIX.replace("(?:", "^(?:", 1) + "$")
+_NOT_A_NAME = re.compile(r"作为|属于|的|是|和相关|等|加强|完善|请与|设立|率先|首个|开展|推进|实现")
+_MAJOR_BODY = re.compile(r"局|中心|人民政府|委员会|办事处")
+_SPAM = re.compile(r"beat365|bet365|彩票|博彩|娱乐城|投注|赌场|casino|六合彩|百家乐|棋牌|老虎机", re.I)
+_DISCLOSURE_TITLE = re.compile(
+    r"信息公开[^。\n]{0,14}(?:年度报告|年报|工作报告|情况报告|报告)|\d{4}\s*年报|"
+    r"政府信息公开条例[^。\n]{0,60}编制本(?:年度)?报告"
+)
+_DISCLOSURE_BODY = re.compile(r"依申请|主动公开|政府信息公开条例|公开申请|行政复议")
+_REPORT_WORDS = re.compile(r"报告|总结|年报|工作要点|工作计划")
+
+
+def _lines(text: str) -> list[str]:
+    return [ln.strip(" |\t") for ln in text.split("\n") if ln.strip(" |\t")]
+
+
+def _strip_titles(s: str) -> str:
+    """Remove quoted titles of other documents (《…》, 〔…〕), whose years and names are not ours."""
+    return re.sub(r"《[^》]{0,80}》|〔[^〕]{0,10}〕|<[^>]{0,80}>", "", s)
+
+
+def _title_lines(text: str) -> list[str]:
+    out = []
+    for ln in _lines(text)[:8]:
+        m = re.match(r"(?:标题|文章标题)[::]\s*\|?\s*(.+)", ln)
+        if m:
+            out.insert(0, m.group(1).strip(" |"))
+            continue
+        if len(ln) <= 80 and not re.match(r"(?:根据|按照|为|本)", ln):
+            out.append(ln)
+    return out
+
+
+def read_year(text: str) -> tuple[int | None, str]:
+    """The year the report covers and where it was read (title, period, phrase, frequency)."""
+    for ln in _title_lines(text):
+        for m in re.finditer(_YEAR + r"(?:度)?", ln):
+            if _REPORT_WORDS.search(ln[m.end() : m.end() + 40]) or ln[m.end() - 1 : m.end() + 1] == "年报":
+                return int(m.group(1)), "title"
+    body = _strip_titles(text)
+    m = re.search(r"统计(?:期限|时限|期间|区间|时间)[^。\n]{0,20}?" + _YEAR, body)
+    if m:
+        return int(m.group(1)), "period"
+    m = re.search(
+        r"(?:现将|现公布|公布|公开|编制|现对|特向社会公布)[^。\n]{0,40}?"
+        + _YEAR
+        + r"(?:度)?[^。\n]{0,30}?(?:报告|总结|年报)",
+        body[: _HEAD_CHARS * 2],
+    )
+    if m:
+        return int(m.group(1)), "phrase"
+    years = [int(y) for y in re.findall(_YEAR, body) if 1990 <= int(y) <= 2035]
+    if years:
+        counts = Counter(years)
+        top = max(counts.values())
+        return max(y for y, c in counts.items() if c == top), "frequency"
+    return None, ""
+
+
+def read_doc_type(text: str) -> str:
+    if _SPAM.search(text[:3000]):
+        return "other"
+    head = _strip_titles("\n".join(_title_lines(text)) + "\n" + text[:_HEAD_CHARS])
+    if (
+        _DISCLOSURE_TITLE.search(head) or re.search(r"年度报告|编制本报告", head)
+    ) and _DISCLOSURE_BODY.search(text):
+        return "disclosure_annual_report"
+    if sum(1 for c in text if "\u4e00" <= c <= "\u9fff") >= 50:
+        return "work_summary"
+    return "other"
+
+
+def _clean_name(s: str | None) -> str | None:
+    if not s:
+        return None
+    s = s.strip(" |:“”\"'·-—")
+    s = re.split(r"[::]", s)[-1].strip()  # 涟韵吧…:行政服务中心 -> the part after the colon
+    s = re.sub(r"^(?:标题|文章标题|第[一二三四五六七八九十]+篇)", "", s).strip()
+    s = _LEAD_VERBS.sub("", re.sub(r"^[年月日号底末初]+", "", s))
+    if not (2 <= len(s) <= 45) or re.search(r"[《》“”\d,。,;;!?]", s) or _BAD_START.match(s):
+        return None
+    if _BARE_SUFFIX.match(s) or _NOT_A_NAME.search(s):
+        return None
+    return s if _ORG_END.search(s) or re.search(r"[省市县区镇乡]$", s) else None
+
+
+def _contact_body(s: str) -> str | None:
+    """The body in a contact line: 遵义市人社局办公室 -> the bureau, 平度市政府办公室 stays."""
+    s = re.split(r"政府信息公开|信息公开|政务公开", s)[0]
+    m = _MAJOR_BODY.search(s)
+    if m and m.end() < len(s):
+        return s[: m.end()]
+    best = None
+    for m in re.finditer(ORG_SUFFIX, s):
+        best = s[: m.end()]
+    return best
+
+
+def agency_candidates(text: str) -> list[tuple[str, int, str]]:
+    """(name, priority, source) for every place the text names its own body."""
+    out: list[tuple[str, int, str]] = []
+
+    def add(name: str | None, prio: int, source: str) -> None:
+        name = _clean_name(name)
+        if name:
+            out.append((name, prio, source))
+
+    for ln in _title_lines(text)[:6]:
+        m = re.search(r"^(.*?)\s*" + _YEAR, ln)
+        if m and _REPORT_WORDS.search(ln):
+            add(m.group(1), 10, "title")
+        m = re.search(
+            _YEAR
+            + r"(?:度)?(?:上半年|下半年)?([^\d\s]{2,30}?)(?:政府信息公开|信息公开|政务公开|工作总结|工作报告)",
+            ln,
+        )
+        if m and _REPORT_WORDS.search(ln):
+            add(m.group(2), 10, "title")
+        if len(ln) <= 30 and not _REPORT_WORDS.search(ln) and not re.search(_YEAR, ln):
+            add(ln, 9, "title line")
+        for seg in re.split(r"[_|]| - ", ln)[1:]:
+            add(seg, 9, "title segment")
+    for m in re.finditer(r"(?:发布机构|来源|信息来源)[::]\s*\|?\s*([^|\n\s]{2,40})", text[:_HEAD_CHARS]):
+        add(m.group(1), 8, "field")
+    body = _strip_titles(text)
+    for m in re.finditer(r"由([^,。,\n]{2,40}?)(?:结合[^,。]{0,12})?编制", body):
+        add(m.group(1), 8, "compiled by")
+    for m in re.finditer(
+        r"(?:现将|现公布|特编制|编制|公布|公开)([^,。,\n]{2,40}?)\s*(?:19|20)\d{2}\s*年",
+        body[: _HEAD_CHARS * 2],
+    ):
+        add(m.group(1), 7, "phrase")
+    for m in re.finditer(r"([^,。,\n()()“”]{2,40}?)[((]以下简称", body):
+        add(m.group(1), 6, "short name")
+    for m in re.finditer(r"请与([^,。,\n((]{2,40}?)联系", body):
+        add(_contact_body(m.group(1)), 5, "contact")
+    for ln in _lines(text)[-6:]:
+        last = ln.split(" ")[-1].strip(" |")
+        add(last, 5, "signature")
+    for m in re.finditer(r"([\u4e00-\u9fff()()]{2,20}?(?:办事处|街道|局|中心))是", body):
+        add(m.group(1), 4, "body")
+    for m in re.finditer(_YEAR + r"(?:度)?([\u4e00-\u9fff()()]{2,20}?)(?:政府信息|信息公开|政务公开)", body):
+        add(m.group(2), 4, "heading")
+    for m in re.finditer(
+        r"(?:^|\n)\s*(?:19|20)\d{2}\s*年(?:度)?[,,]\s*([^,。,;\n]{2,30}?)"
+        r"(?:以|坚持|认真|深入|紧紧|全面|严格|按照|围绕|始终|持续|进一步|高度)",
+        body,
+    ):
+        add(m.group(1), 4, "subject")
+    for m in re.finditer(
+        r"(?<![\u4e00-\u9fff])([\u4e00-\u9fff]{1,8}[省市县区][\u4e00-\u9fff]{0,10}?(?:行政服务中心|政务服务中心|人民政府|局))",
+        body,
+    ):
+        add(m.group(1), 2, "body")
+    return out
+
+
+def _same_kind(a: str, b: str) -> bool:
+    """Whether a fuller name `a` can stand for `b`: containment, or same body type and a shared head."""
+    core_a = re.sub(r"[((][^()()]*[))]", "", a)
+    core_b = re.sub(r"[((][^()()]*[))]", "", b)
+    if core_b in core_a:
+        return True
+    return len(core_b) >= 5 and core_a[-4:] == core_b[-4:] and core_b[0] in core_a
+
+
+def choose_agency(cands: list[tuple[str, int, str]]) -> str | None:
+    """The highest-priority name, upgraded to the fullest name elsewhere that denotes the same body."""
+    if not cands:
+        return None
+    primary = max(cands, key=lambda c: (c[1], len(c[0])))[0]
+    fuller = [c[0] for c in cands if c[1] >= 5 and _same_kind(c[0], primary)]
+    return max(fuller, key=len) if fuller else primary
+
+
+@lru_cache(maxsize=4096)
+def read_region(name: str | None) -> str | None:
+    """Province/city/county text of a name, as far as it tells (cpca fills the province)."""
+    if not name:
+        return None
+    head = re.match(r"^(.*(?:省|自治区|市|自治州|州|盟|县|区|旗))", re.sub(r"[((].*$", "", name))
+    if not head:
+        return None
+    head_text = head.group(1)
+    try:
+        import cpca  # noqa: PLC0415 - heavy import, only when a name has a place in it
+
+        row = cpca.transform([head_text]).iloc[0]
+        parts = [str(row[c]) for c in ("省", "市", "区") if isinstance(row[c], str) and row[c]]
+        joined = "".join(dict.fromkeys(parts))
+        return joined or head_text
+    except Exception:  # cpca is optional; the text itself is still a region
+        return head_text
+
+
+_CN_YEAR_DIGITS = "〇零○0一二三四五六七八九"
+
+
+def _cn_int(s: str) -> int | None:
+    s = s.replace("0", "〇")
+    v = parse_number(s)
+    return int(v) if v is not None else None
+
+
+def _mkdate(y: int, m: int, d: int) -> date | None:
+    try:
+        return date(y, m, d)
+    except ValueError:
+        return None
+
+
+def read_published(text: str) -> tuple[date | None, str]:
+    """Publication or signing date: a date field, a dated header line, or the signature at the end."""
+    head = text[:_HEAD_CHARS]
+    m = re.search(
+        r"(?:发布日期|发布时间|发文日期|公开日期|成文日期|印发日期|时间)[::]\s*\|?\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})",
+        head,
+    )
+    if m:
+        return _mkdate(*map(int, m.groups())), "field"
+    for ln in _lines(text)[:8]:
+        m = re.match(r"(\d{4})年(\d{1,2})月(\d{1,2})日", ln)
+        if m:
+            return _mkdate(*map(int, m.groups())), "header"
+    for ln in reversed(_lines(text)[-5:]):
+        m = re.search(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日", ln)
+        if m:
+            return _mkdate(*map(int, m.groups())), "signature"
+        m = re.search(
+            rf"([{_CN_YEAR_DIGITS}]{{2,4}})年([一二三四五六七八九十]{{1,2}})月(?:([一二三四五六七八九十]{{1,3}})日)?",
+            ln,
+        )
+        if m:
+            ys = m.group(1).replace("0", "〇").replace("○", "〇").replace("零", "〇")
+            y = int("".join(str("〇一二三四五六七八九".index(c)) for c in ys))
+            y = y + 2000 if y < 100 else y
+            mo = _cn_int(m.group(2))
+            d = _cn_int(m.group(3)) if m.group(3) else 1
+            if mo:
+                return _mkdate(y, mo, d or 1), "signature" if m.group(
+                    3
+                ) else "signature (month only: day set to 1)"
+    return None, ""
 
 
 def read_meta(text: str, filename: str | None = None) -> DocumentMeta:
+    """What a normalised (simplified-character) report says about itself."""
     meta = DocumentMeta()
-    m = _TITLE_YEAR.search(text[:500])
-    if m:
-        meta.year = int(m.group(1))
-    if "政府信息公开" in text[:500] and "年度报告" in text[:500]:
-        meta.doc_type = "disclosure_annual_report"
-    elif "总结" in text[:300]:
-        meta.doc_type = "work_summary"
+    meta.year, how = read_year(text)
+    if how:
+        meta.notes.append(f"year from {how}")
+    meta.doc_type = read_doc_type(text)
+    if "第二十条第(一)项" in text or "本年新收政府信息公开申请数量" in text:
+        meta.report_format = "table2019"
+    cands = agency_candidates(text)
+    meta.agency_candidates = list(dict.fromkeys(c[0] for c in sorted(cands, key=lambda c: -c[1])))
+    meta.agency = choose_agency(cands)
+    meta.region = read_region(meta.agency)
+    meta.published, how = read_published(text)
+    if how and meta.published:
+        meta.notes.append(f"published from {how}")
     return meta

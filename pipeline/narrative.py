@@ -79,10 +79,7 @@ def _sentence_end(text: str, pos: int) -> int:
 
 def scope_of(prefix: str, sentence: str, clause: str, year: int | None) -> str:
     """annual | cumulative for a value whose sentence text before it is `prefix`."""
-    q = None
-    for q in _QIZHONG_YEAR.finditer(prefix):
-        pass
-    if q is not None:  # 其中2008年…: the year's own figure inside a cumulative sentence
+    if _QIZHONG_YEAR.search(prefix):  # 其中2008年…: the year's own figure inside a cumulative sentence
         return "annual"
     if "累计" in clause:
         return "cumulative"

@@ -14,8 +14,6 @@ _NUMBER = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?|[+-]?\d+(?:\.\d+)?")
 _NA = {"/", "-", "—", "——", "--", "–", "\\", "不适用", "无此项", "/ /", "×"}
 _ZERO_WORDS = {"无", "零"}
 _WORD = re.compile(r"\S+")
-# A label spread over a few short lines inside one |-delimited cell is one label.
-_JOIN_MAX_LINES, _JOIN_MAX_CHARS = 3, 80
 
 
 @dataclass(frozen=True)
@@ -85,13 +83,8 @@ def _lines(text: str, start: int, end: int) -> list[tuple[int, int]]:
 
 
 def _piece(text: str, start: int, end: int) -> list[Token]:
-    """The content between two pipes: a label split over short lines is joined, else line by line."""
-    toks = [t for s, e in _lines(text, start, end) for t in _words(text, s, e)]
-    if 1 < len(toks) <= _JOIN_MAX_LINES and all(t.kind == TEXT for t in toks):
-        joined = "".join(t.text for t in toks)
-        if len(joined) <= _JOIN_MAX_CHARS:
-            return [Token(TEXT, joined, toks[0].start, toks[-1].end, toks[-1].closed)]
-    return toks
+    """The content between two pipes, line by line (the reader rejoins a label broken over lines)."""
+    return [t for s, e in _lines(text, start, end) for t in _words(text, s, e)]
 
 
 def _markdown_style(text: str) -> bool:

@@ -164,7 +164,7 @@ OLD_ROWS: tuple[RowRule, ...] = (
     RowRule("old.answered", "old", r"申请答复数", _both("requests_answered")),
     RowRule("old.already_public", "old", r"已主动公开范围数", _both("answered_already_public")),
     RowRule("old.partial", "old", r"同意部分公开", _both("requests_partially_granted")),
-    RowRule("old.granted", "old", r"同意公开答复数", _both("requests_granted")),
+    RowRule("old.granted", "old", r"^(\d[.、])?同意公开答复数", _both("requests_granted")),
     RowRule("old.denied", "old", r"不同意公开答复数", _both("requests_denied")),
     RowRule("old.not_this_body", "old", r"不属于本行政机关公开数", _both("answered_not_this_body")),
     RowRule("old.not_exist", "old", r"申请信息不存在数", _both("answered_not_exist")),
@@ -198,7 +198,8 @@ REVIEW_KEYS: tuple[str, ...] = tuple(
 REVIEW_WIDTH = len(REVIEW_OUTCOMES)
 
 # A label cell holds no figure: digits only in enumerators (1. / 第二十条), none in free-text sentences.
-_ENUM = re.compile(r"^([一二三四五六七八九十]+、|\([一二三四五六七八九十]+\)|\d+[.、])")
+_ENUM = re.compile(r"[一二三四五六七八九十]+、|\([一二三四五六七八九十]+\)|(?<![\d.])\d{1,2}[.、](?=\D)")
+_ASIDE = re.compile(r"\([^()]*\)")  # (不同渠道和方式公开相同信息计1条): a note, not a figure
 MAX_LABEL_CHARS = 60
 
 
@@ -206,7 +207,7 @@ def label_text(cell: str) -> str | None:
     """The cell as a label to match, or None when it reads like free text (a sentence, a figure)."""
     if len(cell) > MAX_LABEL_CHARS or cell.endswith("。"):
         return None
-    rest = _ENUM.sub("", cell, count=1)
+    rest = _ASIDE.sub("", _ENUM.sub("", cell))
     if re.search(r"\d", rest.replace("第二十条", "")):
         return None
     return cell

@@ -95,6 +95,10 @@ def _rule_for(label: str, section: str | None, group: str, template: str) -> Row
     return None
 
 
+def _known(label: str, section: str | None, group: str, template: str) -> bool:
+    return bool(_section_of(label, template) or _rule_for(label, section, group, template))
+
+
 def _is_boundary(tok: Token, template: str) -> bool:
     """A cell that starts something else: a section heading or another row's label."""
     label = label_text(tok.text)
@@ -213,6 +217,11 @@ def _read_cells(text: str, template: str) -> list[_Read]:
         i += 1
         if label is None:
             continue
+        if i < len(tokens) and not _known(label, section, group, template):
+            # a heading or label broken over two cells (a line break inside it)
+            joined = label_text(label + tokens[i].text) if tokens[i].kind == TEXT else None
+            if joined and _known(joined, section, group, template):
+                label, i = joined, i + 1
         new_section = _section_of(label, template)
         if new_section and new_section != section:
             section, group, variant = new_section, "", template

@@ -80,9 +80,9 @@ def figure_svg(fig: go.Figure) -> bytes:
     return _image(fig, "svg", 1)
 
 
-def figure_html(fig: go.Figure) -> bytes:
-    """Standalone interactive HTML with plotly.js inlined, so it opens offline."""
-    return fig.to_html(include_plotlyjs=True, full_html=True).encode("utf-8")
+def figure_html(fig: go.Figure, filename: str = "chart") -> bytes:
+    """Standalone interactive HTML with plotly.js inlined (opens offline), toolbar download configured."""
+    return fig.to_html(include_plotlyjs=True, full_html=True, config=chart_config(filename)).encode("utf-8")
 
 
 def chart_config(filename: str, fmt: str = "png", scale: float = PNG_SCALE) -> dict:

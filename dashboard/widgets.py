@@ -153,7 +153,7 @@ def chart(fig: go.Figure, name: str, lang: str, key: str) -> None:
     )
     cols[2].download_button(
         t("download_html", lang),
-        data=lambda: exports.figure_html(fig),
+        data=lambda: exports.figure_html(fig, filename),
         file_name=f"{filename}.html",
         mime="text/html",
         key=f"html_{key}",

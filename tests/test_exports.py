@@ -1,0 +1,118 @@
+"""Exports on real figures and tables: PNG/SVG through Chromium, HTML, CSV with BOM, Excel, formula guard."""
+
+from __future__ import annotations
+
+import io
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from dashboard import exports, figures
+from dashboard import selection as sel
+from dashboard.data import read_dataset
+from tests.dashboard_fixtures import INJECTED_EVIDENCE, write_dataset
+
+needs_chromium = pytest.mark.skipif(
+    not exports.static_export_available(), reason="no Chromium: apt-get install chromium fonts-noto-cjk"
+)
+
+
+@pytest.fixture(scope="module")
+def ds(tmp_path_factory):
+    return read_dataset(write_dataset(tmp_path_factory.mktemp("exp"))).dataset
+
+
+@pytest.fixture(scope="module")
+def fig(ds):
+    rows = sel.metric_rows(ds.values, "items_accepted", "annual", ds.by_metric)
+    return figures.trend_figure(sel.transform_trend(rows, "absolute"), "items_accepted")
+
+
+@needs_chromium
+def test_png_is_a_real_png_at_twice_the_size(fig):
+    png = exports.figure_png(fig)
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    width = int.from_bytes(png[16:20], "big")
+    assert width == 2 * 700  # plotly's default width 700, scale 2
+
+
+@needs_chromium
+def test_svg_keeps_chinese_text_as_text_in_the_cjk_font(fig):
+    svg = exports.figure_svg(fig).decode("utf-8")
+    assert svg.lstrip().startswith("<svg") and "受理件数(件)" in svg and "Noto Sans CJK SC" in svg
+
+
+def test_html_is_standalone_and_interactive(fig):
+    html = exports.figure_html(fig).decode("utf-8")
+    assert "<html>" in html[:100] and "Plotly.newPlot" in html and "受理件数" in html
+    assert "cdn.plot.ly" not in html  # plotly.js inlined, so it opens without the internet
+
+
+def test_toolbar_download_is_configured_with_name_format_and_scale():
+    config = exports.chart_config("受理件数/趋势")
+    assert config["toImageButtonOptions"] == {"format": "png", "filename": "受理件数_趋势", "scale": 2}
+
+
+@pytest.mark.parametrize(
+    "cell, expected",
+    [
+        ("=1+1", "'=1+1"),
+        ("+86 123", "'+86 123"),
+        ("-2+3", "'-2+3"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\tx", "'\tx"),
+        ("\rx", "'\rx"),
+        ("受理=3", "受理=3"),
+        ("", ""),
+        (12.5, 12.5),
+        (-3, -3),
+    ],
+)
+def test_formula_prefixes_are_neutralised_and_everything_else_left_alone(cell, expected):
+    assert exports.neutralise(cell) == expected
+
+
+def test_guard_does_not_mutate_its_input():
+    df = pd.DataFrame({"a": ["=x"], "b": [1]})
+    exports.guard_formulas(df)
+    assert df.loc[0, "a"] == "=x"
+
+
+def test_csv_has_a_bom_and_neutralised_cells(ds):
+    csv = exports.table_csv(ds.values)
+    assert csv.startswith(b"\xef\xbb\xbf")
+    back = pd.read_csv(io.BytesIO(csv), encoding="utf-8-sig")
+    assert ("'" + INJECTED_EVIDENCE + "全年共受理各类事项90000件。") in set(back["evidence"])
+    assert not back["evidence"].astype(str).str.startswith("=").any()
+    assert "淄博高新区政务服务中心" in set(back["agency"])
+
+
+def test_xlsx_opens_with_openpyxl_and_has_no_formula_cells(ds):
+    data = exports.table_xlsx(ds.values, sheet="数据")
+    wb = openpyxl.load_workbook(io.BytesIO(data))
+    ws = wb.active
+    cells = [c for row in ws.iter_rows() for c in row]
+    assert not any(c.data_type == "f" for c in cells)
+    texts = {c.value for c in cells if isinstance(c.value, str)}
+    assert any(v.startswith("'=HYPERLINK") for v in texts)
+    assert ws.max_row == len(ds.values) + 1
+
+
+def test_xlsx_accepts_timezone_aware_dates():
+    df = pd.DataFrame({"t": pd.to_datetime(["2024-01-01"]).tz_localize("Asia/Shanghai"), "v": [1]})
+    wb = openpyxl.load_workbook(io.BytesIO(exports.table_xlsx(df)))
+    assert wb.active.max_row == 2
+
+
+@pytest.mark.parametrize(
+    "name, expected",
+    [
+        ("a/b\\c", "a_b_c"),
+        ("../../etc/passwd", "etc_passwd"),
+        ("受理件数 2020", "受理件数 2020"),
+        ("", "chart"),
+    ],
+)
+def test_download_names_are_safe(name, expected):
+    assert exports.safe_filename(name) == expected

@@ -61,3 +61,31 @@ def looks_traditional(text: str, threshold: float = 0.01) -> bool:
     if han == 0:
         return False
     return sum(1 for c in text if c in _TRAD_MARKERS) / han >= threshold
+
+
+def is_cjk(ch: str) -> bool:
+    """Han ideographs, CJK punctuation and full-width forms: scripts written without spaces."""
+    if not ch:
+        return False
+    o = ord(ch[0])
+    return (
+        0x2E80 <= o <= 0x9FFF  # radicals, CJK punctuation, kana, unified ideographs
+        or 0xF900 <= o <= 0xFAFF  # compatibility ideographs
+        or 0xFE30 <= o <= 0xFE4F  # vertical/compatibility forms
+        or 0xFF00 <= o <= 0xFFEF  # full-width forms
+        or 0x20000 <= o <= 0x3FFFF  # extension planes
+    )
+
+
+def join_wrapped(left: str, right: str) -> str:
+    """Join two pieces of one visual line-wrapped paragraph.
+
+    Chinese is written without spaces, so a wrap between two CJK characters (or a CJK character and
+    a digit, as in "548786\n件") joins with nothing; a wrap between two Latin words keeps one space.
+    """
+    left, right = left.rstrip(), right.lstrip()
+    if not left or not right:
+        return left + right
+    if is_cjk(left[-1]) or is_cjk(right[0]):
+        return left + right
+    return left + " " + right

@@ -1,0 +1,159 @@
+"""PDF -> text from its text layer (pdfplumber): lines in reading order, wrapped lines rejoined, tables as rows."""
+
+from __future__ import annotations
+
+import io
+import re
+import statistics
+import zlib
+from dataclasses import dataclass
+
+from pipeline.readers_base import MB, Limits, ReadProblem, table_row
+from pipeline.text import join_wrapped
+
+_STREAM = re.compile(rb"stream\r?\n")
+# A line ending this close to the right margin (in character widths) was wrapped by the layout.
+WRAP_SLACK_CHARS = 1.5
+# The next line starting further right than this (in character widths) is an indented new paragraph.
+INDENT_CHARS = 0.8
+
+
+def inflated_size(data: bytes, cap: int) -> int:
+    """Total size of the PDF's Flate streams once decompressed, counting stops just past `cap`.
+
+    pdfminer inflates streams whole, so a small PDF can demand gigabytes (a decompression bomb);
+    measuring first in bounded chunks keeps memory flat.
+    """
+    total = 0
+    for m in _STREAM.finditer(data):
+        d = zlib.decompressobj()
+        pos = m.end()
+        buf = data[pos : pos + MB]
+        pos += len(buf)
+        try:
+            while buf and total <= cap:
+                total += len(d.decompress(buf, 4 * MB))
+                if d.eof:
+                    break
+                buf = d.unconsumed_tail
+                if not buf:
+                    buf = data[pos : pos + MB]
+                    pos += len(buf)
+        except zlib.error:
+            continue  # not Flate (images, plain streams) or damaged: pdfminer will judge
+        if total > cap:
+            break
+    return total
+
+
+@dataclass
+class _Item:
+    top: float
+    x0: float
+    x1: float
+    text: str
+    is_row: bool  # a table row: never joined with its neighbours
+
+
+def _inside(obj: dict, boxes: list[tuple[float, float, float, float]]) -> bool:
+    cx = (obj["x0"] + obj["x1"]) / 2
+    cy = (obj["top"] + obj["bottom"]) / 2
+    return any(x0 <= cx <= x1 and top <= cy <= bottom for x0, top, x1, bottom in boxes)
+
+
+def _page_items(page) -> tuple[list[_Item], float, float, float]:
+    """A page's text lines and table rows ordered top to bottom, plus its margins and char width."""
+    tables = page.find_tables()
+    boxes = [t.bbox for t in tables]
+    text_page = page.filter(lambda obj: not _inside(obj, boxes)) if boxes else page
+    lines = text_page.extract_text_lines(return_chars=False)
+    items = [_Item(ln["top"], ln["x0"], ln["x1"], ln["text"], False) for ln in lines if ln["text"].strip()]
+    for t in tables:
+        rows = t.extract()
+        step = (t.bbox[3] - t.bbox[1]) / max(len(rows), 1)
+        for i, row in enumerate(rows):
+            line = table_row(row)
+            if line:
+                items.append(_Item(t.bbox[1] + i * step, t.bbox[0], t.bbox[2], line, True))
+    items.sort(key=lambda it: it.top)
+    text_lines = [it for it in items if not it.is_row]
+    if not text_lines:
+        return items, 0.0, 0.0, 0.0
+    widths = [(it.x1 - it.x0) / len(it.text) for it in text_lines if len(it.text) >= 4]
+    char_w = statistics.median(widths) if widths else 10.0
+    left = min(it.x0 for it in text_lines)
+    right = max(it.x1 for it in text_lines)
+    return items, left, right, char_w
+
+
+def pdf_to_text(data: bytes, limits: Limits) -> tuple[str, list[str]]:
+    import pdfplumber
+    from pdfminer.pdfdocument import PDFPasswordIncorrect
+    from pdfminer.pdfparser import PDFSyntaxError
+    from pdfminer.psparser import PSException
+    from pdfplumber.utils.exceptions import MalformedPDFException, PdfminerException
+
+    if inflated_size(data, limits.max_inflated) > limits.max_inflated:
+        raise ReadProblem(
+            "unsupported",
+            f"PDF expands to more than {limits.max_inflated // MB} MB when decompressed (bomb?)",
+        )
+    notes: list[str] = []
+    out: list[str] = []
+    try:
+        with pdfplumber.open(io.BytesIO(data)) as pdf:
+            n_pages = len(pdf.pages)
+            if n_pages > limits.max_pages:
+                raise ReadProblem(
+                    "unsupported", f"PDF has {n_pages} pages, over the {limits.max_pages} page limit"
+                )
+            pending: _Item | None = None  # the last text line, possibly continued on the next line
+            geometry = (0.0, 0.0, 10.0)
+            n_tables = 0
+            for page in pdf.pages:
+                items, left, right, char_w = _page_items(page)
+                n_tables += sum(1 for it in items if it.is_row)
+                for it in items:
+                    if it.is_row:
+                        if pending:
+                            out.append(pending.text)
+                            pending = None
+                        out.append(it.text)
+                        continue
+                    if pending and _continues(pending, it, geometry, left, char_w):
+                        pending = _Item(it.top, pending.x0, it.x1, join_wrapped(pending.text, it.text), False)
+                    else:
+                        if pending:
+                            out.append(pending.text)
+                        pending = it
+                    geometry = (left, right, char_w)
+                page.close()  # pdfplumber caches layout per page; free it on long documents
+            if pending:
+                out.append(pending.text)
+    except ReadProblem:
+        raise
+    except PDFPasswordIncorrect as e:
+        raise ReadProblem("unreadable", "PDF is encrypted (password protected)") from e
+    except PdfminerException as e:  # pdfplumber wraps pdfminer's parse errors in this
+        cause = e.args[0] if e.args else e
+        if isinstance(cause, PDFPasswordIncorrect) or "password" in str(cause).lower():
+            raise ReadProblem("unreadable", "PDF is encrypted (password protected)") from e
+        raise ReadProblem("unreadable", f"PDF is damaged or truncated: {cause}"[:300]) from e
+    except (PDFSyntaxError, PSException, MalformedPDFException) as e:
+        raise ReadProblem("unreadable", f"PDF is damaged or truncated: {type(e).__name__}: {e}"[:300]) from e
+    except Exception as e:
+        if "encrypt" in str(e).lower() or "password" in type(e).__name__.lower():
+            raise ReadProblem("unreadable", "PDF is encrypted (password protected)") from e
+        raise
+    notes.append(f"pdf: {n_pages} page(s), {n_tables} table row(s)")
+    return "\n".join(out), notes
+
+
+def _continues(
+    prev: _Item, nxt: _Item, geometry: tuple[float, float, float], left: float, char_w: float
+) -> bool:
+    """Was `prev` wrapped by the layout, with `nxt` its continuation (not a new, indented paragraph)?"""
+    prev_left, prev_right, prev_w = geometry
+    reaches_margin = prev.x1 >= prev_right - WRAP_SLACK_CHARS * prev_w
+    not_indented = nxt.x0 <= left + INDENT_CHARS * char_w
+    return reaches_margin and not_indented and prev_right - prev_left > 20 * prev_w

@@ -1,0 +1,483 @@
+"""Every format and encoding, written by the test from the sample reports, reads back to the same content."""
+
+from __future__ import annotations
+
+import html as htmlmod
+import io
+import re
+import time
+import zipfile
+import zlib
+from pathlib import Path
+
+import pytest
+from conftest import RAW_DIR
+
+from pipeline.boilerplate import line_rule
+from pipeline.extract import extract
+from pipeline.readers import STATUSES, read_bytes, read_path
+from pipeline.readers_base import Limits
+from pipeline.text import normalise
+
+SEEDS = sorted(RAW_DIR.glob("*.txt"))
+_SEPARATOR_ROW = re.compile(r"^[\s|:\-]*$")
+
+
+# ---------------------------------------------------------------- fixture writers (from a seed text)
+
+
+def blocks(text: str) -> list[tuple[str, list]]:
+    """The seed as ('p', line) paragraphs and ('table', rows) runs of '|'-flattened lines."""
+    out: list[tuple[str, list]] = []
+    for line in text.split("\n"):
+        if "|" in line:
+            if _SEPARATOR_ROW.match(line):
+                continue  # markdown '---|---' rule or a bare '|': no cells
+            cells = [c.strip() for c in line.strip().removesuffix("|").split("|")]
+            if out and out[-1][0] == "table":
+                out[-1][1].append(cells)
+            else:
+                out.append(("table", [cells]))
+        elif line.strip():
+            out.append(("p", line.strip()))
+    return out
+
+
+def make_html(text: str, charset: str = "utf-8") -> bytes:
+    """A government-site page: menus, breadcrumb, share bar, QR prompt and footer around the report."""
+    body = []
+    for kind, content in blocks(text):
+        if kind == "p":
+            # source line breaks inside a paragraph, as editors leave them
+            esc = htmlmod.escape(content)
+            body.append(f"<p>{esc[: len(esc) // 2]}\n{esc[len(esc) // 2 :]}</p>")
+        else:
+            rows = "".join(
+                "<tr>" + "".join(f"<td>{htmlmod.escape(c)}</td>" for c in row) + "</tr>" for row in content
+            )
+            body.append(f'<table border="1">{rows}</table>')
+    menu = "".join(
+        f'<li><a href="/{i}">{t}</a></li>' for i, t in enumerate(["首页", "政务公开", "政务服务", "互动交流"])
+    )
+    page = f"""<!DOCTYPE html>
+<html><head><meta http-equiv="Content-Type" content="text/html; charset={charset}">
+<title>报告正文_某某区人民政府门户网站</title><style>.x{{color:red}}</style>
+<script>var tracker = "共受理999件";</script></head>
+<body><div class="top-nav"><ul>{menu}</ul></div>
+<div class="breadcrumb">当前位置：<a href="/">首页</a> &gt; <a>政务公开</a></div>
+<div id="zoom" class="article-content">{"".join(body)}</div>
+<div class="bdshare">分享到：<a>微信</a><a>微博</a><a>QQ空间</a><a>人人网</a></div>
+<p>扫一扫在手机打开当前页</p><p>【打印本页】【关闭窗口】</p>
+<div class="footer">版权所有：某某区人民政府办公室 鲁ICP备05001918号 网站标识码3703000001</div>
+</body></html>"""
+    return page.encode(charset if charset != "gb2312" else "gb18030")
+
+
+def make_pdf(text: str) -> bytes:
+    """Paragraphs with a two-character first-line indent (as Chinese reports are set) and ruled tables."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.platypus import Paragraph, SimpleDocTemplate, Table, TableStyle
+
+    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+    style = ParagraphStyle(
+        "cn", fontName="STSong-Light", fontSize=11, leading=16, wordWrap="CJK", firstLineIndent=22
+    )
+    cell = ParagraphStyle("cell", fontName="STSong-Light", fontSize=9, leading=12, wordWrap="CJK")
+    story = []
+    for kind, content in blocks(text):
+        if kind == "p":
+            story.append(Paragraph(htmlmod.escape(content), style))
+        else:
+            width = max(len(r) for r in content)
+            rows = [
+                [Paragraph(htmlmod.escape(c), cell) for c in r] + [""] * (width - len(r)) for r in content
+            ]
+            table = Table(rows)
+            table.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.5, "black")]))
+            story.append(table)
+    buf = io.BytesIO()
+    SimpleDocTemplate(buf, pagesize=A4, pageCompression=1).build(story)  # Flate streams, like real PDFs
+    return buf.getvalue()
+
+
+def make_docx(text: str) -> bytes:
+    import docx
+
+    document = docx.Document()
+    for kind, content in blocks(text):
+        if kind == "p":
+            document.add_paragraph(content)
+        else:
+            width = max(len(r) for r in content)
+            table = document.add_table(rows=len(content), cols=width)
+            for r, row in enumerate(content):
+                for c, value in enumerate(row):
+                    table.cell(r, c).text = value
+    buf = io.BytesIO()
+    document.save(buf)
+    return buf.getvalue()
+
+
+def rtf_escape(s: str) -> str:
+    """Chinese as GBK bytes in \\'xx escapes (what Word writes), anything else GBK lacks as \\uN?."""
+    out = []
+    for ch in s:
+        if ch in "\\{}":
+            out.append("\\" + ch)
+        elif ord(ch) < 0x80:
+            out.append(ch)
+        else:
+            try:
+                out.append("".join(f"\\'{b:02x}" for b in ch.encode("gbk")))
+            except UnicodeEncodeError:
+                code = ord(ch) if ord(ch) < 0x8000 else ord(ch) - 0x10000
+                out.append(f"\\u{code}?")
+    return "".join(out)
+
+
+def make_rtf(text: str) -> bytes:
+    parts = [r"{\rtf1\ansi\ansicpg936\deff0{\fonttbl{\f0\fnil\fcharset134 \'cb\'ce\'cc\'e5;}}\f0\fs24 "]
+    for kind, content in blocks(text):
+        if kind == "p":
+            parts.append(r"\pard " + rtf_escape(content) + r"\par" + "\n")
+        else:
+            for row in content:
+                cells = "".join(rf"\pard\intbl {rtf_escape(c)}\cell " for c in row)
+                parts.append(
+                    r"\trowd "
+                    + "".join(rf"\cellx{1500 * (i + 1)}" for i in range(len(row)))
+                    + cells
+                    + r"\row"
+                    + "\n"
+                )
+    parts.append("}")
+    return "".join(parts).encode("ascii")
+
+
+FORMATS = {
+    "utf8.txt": lambda t: t.encode("utf-8"),
+    "utf8-bom.txt": lambda t: t.encode("utf-8-sig"),
+    "gb18030.txt": lambda t: t.encode("gb18030"),
+    "utf16-bom.txt": lambda t: t.encode("utf-16"),
+    "utf16le-nobom.txt": lambda t: t.encode("utf-16-le"),
+    "utf16be-nobom.txt": lambda t: t.encode("utf-16-be"),
+    "crlf.txt": lambda t: t.replace("\n", "\r\n").encode("utf-8"),
+    "page.html": make_html,
+    "page-gbk.htm": lambda t: make_html(t, "gb2312"),
+    "report.pdf": make_pdf,
+    "report.docx": make_docx,
+    "table.rtf": make_rtf,
+}
+EXPECTED_KIND = {"txt": "txt", "html": "html", "htm": "html", "pdf": "pdf", "docx": "docx", "rtf": "rtf"}
+
+
+@pytest.fixture(scope="module")
+def generated() -> dict[tuple[str, str], bytes]:
+    """Every seed in every format, written once per test module."""
+    return {
+        (seed.name, fmt): write(seed.read_text(encoding="utf-8"))
+        for seed in SEEDS
+        for fmt, write in FORMATS.items()
+    }
+
+
+def _key(s: str) -> str:
+    """Content without layout: whitespace and table pipes do not count."""
+    return re.sub(r"[\s|]", "", normalise(s))
+
+
+def content_lines(seed_text: str) -> list[str]:
+    """The seed's lines that carry report content (page furniture and table rules excluded)."""
+    return [
+        _key(line)
+        for line in seed_text.split("\n")
+        if _key(line) and not _SEPARATOR_ROW.match(line) and line_rule(line) is None
+    ]
+
+
+# ---------------------------------------------------------------- the round trip
+
+
+@pytest.mark.parametrize("fmt", list(FORMATS))
+@pytest.mark.parametrize("seed", SEEDS, ids=[s.stem[:3] for s in SEEDS])
+def test_every_seed_line_survives_every_format_in_order(generated, seed: Path, fmt: str) -> None:
+    result = read_bytes(generated[(seed.name, fmt)], f"{seed.stem}.{fmt}")
+    assert result.status == "ok", result.message
+    assert result.kind == EXPECTED_KIND[fmt.rsplit(".", 1)[1]]
+    got = _key(result.text)
+    pos = 0
+    for line in content_lines(seed.read_text(encoding="utf-8")):
+        at = got.find(line, pos)
+        assert at >= 0, f"missing or out of order in {fmt}: {line[:60]}"
+        pos = at + len(line)
+
+
+@pytest.mark.parametrize("fmt", list(FORMATS))
+@pytest.mark.parametrize("seed", SEEDS, ids=[s.stem[:3] for s in SEEDS])
+def test_every_format_yields_the_metrics_of_the_plain_text(generated, seed: Path, fmt: str) -> None:
+    plain = seed.read_text(encoding="utf-8")
+    result = read_bytes(generated[(seed.name, fmt)], f"{seed.stem}.{fmt}")
+    assert result.status == "ok", result.message
+
+    def values(text: str) -> set[tuple[str, float, str]]:
+        return {(r.metric, r.value, r.scope) for r in extract(text, seed.name).records}
+
+    assert values(result.text) == values(plain)
+
+
+@pytest.mark.parametrize("fmt", ["page.html", "page-gbk.htm"])
+def test_html_furniture_is_gone_and_tables_are_rows(generated, fmt: str) -> None:
+    seed = SEEDS[0]
+    text = read_bytes(generated[(seed.name, fmt)], fmt).text
+    for noise in [
+        "政务服务\n互动交流",
+        "当前位置",
+        "分享到",
+        "扫一扫在手机打开当前页",
+        "打印本页",
+        "版权所有",
+        "var tracker",
+        "999件",
+    ]:
+        assert noise not in text
+    rows = [line for line in text.split("\n") if " | " in line]
+    table_lines = [
+        cells
+        for kind, content in blocks(seed.read_text(encoding="utf-8"))
+        if kind == "table"
+        for cells in content
+    ]
+    assert len(rows) == len(table_lines)
+    assert rows[0].split(" | ")[:2] == table_lines[0][:2]
+
+
+def test_html_line_breaks_between_chinese_characters_vanish() -> None:
+    page = (
+        "<html><body><p>共受理行政许可事项\n548786\n件，办结率\n100%。</p><p>second\nline</p></body></html>"
+    )
+    text = read_bytes(page.encode(), "a.html").text
+    assert text.split("\n") == ["共受理行政许可事项548786件，办结率100%。", "second line"]
+
+
+def test_html_layout_tables_keep_paragraphs_and_data_tables_keep_cells() -> None:
+    page = """<html><body><table><tr><td><p>第一段。</p><p>第二段。</p>
+    <table><tr><td>规章</td><td>0</td><td></td><td>5</td></tr></table></td></tr></table></body></html>"""
+    assert read_bytes(page.encode(), "a.htm").text.split("\n") == ["第一段。", "第二段。", "规章 | 0 |  | 5"]
+
+
+def test_html_with_a_wrong_declared_charset_is_still_decoded() -> None:
+    page = '<html><head><meta charset="utf-8"></head><body><p>共受理548786件</p></body></html>'
+    result = read_bytes(page.encode("gb18030"), "a.html")
+    assert result.text == "共受理548786件"
+    assert any("declared charset utf-8 is wrong" in n for n in result.notes)
+
+
+def test_pdf_wrapped_lines_are_rejoined_and_indented_paragraphs_kept(generated) -> None:
+    seed = SEEDS[0]
+    text = read_bytes(generated[(seed.name, "report.pdf")], "a.pdf").text
+    for kind, content in blocks(seed.read_text(encoding="utf-8")):
+        if kind == "p" and len(content) > 120:  # several lines long in the PDF
+            assert normalise(content) in normalise(text).split("\n")
+
+
+def test_docx_tables_are_rows_in_document_order(generated) -> None:
+    seed = SEEDS[0]
+    text = read_bytes(generated[(seed.name, "report.docx")], "a.docx").text.split("\n")
+    assert text[0].startswith("标题: | 高新区政务服务中心2018年政府信息公开工作年度报告")
+    assert text[2].startswith("发文日期: | 2019-03-25 | 发布机构:")
+    assert text[3].startswith("本报告是根据")
+
+
+def test_rtf_gbk_escapes_and_unicode_escapes_decode() -> None:
+    rtf = make_rtf("共受理548786件，办结率100%。\n規章 | 0 | 3\n半角\ufffd")
+    result = read_bytes(rtf, "统计表.rtf")
+    assert result.text.split("\n")[:3] == ["共受理548786件，办结率100%。", "規章 | 0 | 3", "半角\ufffd"]
+
+
+# ---------------------------------------------------------------- content decides, not the name
+
+
+@pytest.mark.parametrize(
+    ("fmt", "name", "kind"),
+    [
+        ("page.html", "report.doc", "html"),  # Chinese sites often serve HTML as .doc
+        ("table.rtf", "report.doc", "rtf"),
+        ("report.pdf", "report", "pdf"),
+        ("report.docx", "report.doc", "docx"),
+        ("gb18030.txt", "report.html", "html"),  # a fragment named .html is parsed as HTML
+        ("page.html", "page.txt", "html"),
+    ],
+)
+def test_the_reader_is_chosen_by_content(generated, fmt: str, name: str, kind: str) -> None:
+    result = read_bytes(generated[(SEEDS[0].name, fmt)], name)
+    assert (result.kind, result.status) == (kind, "ok")
+    assert "548786" in result.text
+
+
+# ---------------------------------------------------------------- bad files say what is wrong
+
+
+def _truncated_docx(generated) -> bytes:
+    return generated[(SEEDS[0].name, "report.docx")][:3000]
+
+
+BAD = [
+    ("empty.txt", lambda g: b"", "empty", "file is empty"),
+    ("blank.txt", lambda g: b" \r\n\t \n", "empty", "only whitespace"),
+    (
+        "image.txt",
+        lambda g: b"\x89PNG\r\n\x1a\n" + bytes(200),
+        "unsupported",
+        "binary file (PNG image), not a report",
+    ),
+    ("photo.pdf", lambda g: b"\xff\xd8\xff\xe0" + bytes(200), "unsupported", "JPEG image"),
+    ("archive.docx", lambda g: b"\x1f\x8b\x08" + bytes(100), "unsupported", "gzip"),
+    ("sheet.xlsx", lambda g: _zip({"xl/workbook.xml": "<x/>"}), "unsupported", "Excel workbook"),
+    ("cut.pdf", lambda g: g[(SEEDS[0].name, "report.pdf")][:2000], "unreadable", "PDF"),
+    ("cut.docx", _truncated_docx, "unreadable", "damaged or truncated"),
+    ("nozip.docx", lambda g: "共受理548786件".encode("gbk") * 3 + b"\x81", "unreadable", "not"),
+    (
+        "noise.txt",
+        lambda g: bytes((i * 7919 + 13) % 256 for i in range(5000)),
+        "unreadable",
+        "could not decode",
+    ),
+    (
+        "scan.pdf",
+        lambda g: _blank_pdf(),
+        "unreadable",
+        "PDF has no text layer (scanned?); OCR is not supported",
+    ),
+    (
+        "old.doc",
+        lambda g: b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(1000),
+        "unreadable",
+        ".doc could not be read",
+    ),
+    ("zip.docx", lambda g: _zip({"a.txt": "hi"}), "unsupported", "zip archive"),
+    ("bad.rtf", lambda g: b"{\\rtf1 {\\b unbalanced", "ok", ""),
+]
+
+
+def _zip(members: dict[str, str]) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        for name, content in members.items():
+            z.writestr(name, content)
+    return buf.getvalue()
+
+
+def _blank_pdf() -> bytes:
+    from reportlab.pdfgen import canvas
+
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf)
+    c.rect(100, 100, 200, 200, fill=1)  # a picture of a page, no text
+    c.showPage()
+    c.save()
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize(("name", "make", "status", "message"), BAD, ids=[b[0] for b in BAD])
+def test_bad_files_get_a_status_and_a_plain_message(generated, name, make, status, message) -> None:
+    result = read_bytes(make(generated), name)
+    assert result.status == status, result.message
+    assert message in result.message
+    assert (result.text is None) == (status != "ok")
+
+
+def test_a_file_over_the_size_cap_is_refused_before_reading(tmp_path: Path) -> None:
+    big = tmp_path / "big.txt"
+    big.write_bytes("共受理548786件。\n".encode() * 1000)
+    result = read_path(big, Limits(max_bytes=10_000))
+    assert result.status == "unsupported"
+    assert "over the 0.0 MB limit" in result.message or "limit" in result.message
+    assert read_path(big).status == "ok"
+
+
+def test_a_zip_bomb_docx_is_refused() -> None:
+    bomb = _zip({"word/document.xml": "<w:document/>" + " " * 5_000_000})
+    result = read_bytes(bomb, "bomb.docx", Limits(max_inflated=1_000_000))
+    assert result.status == "unsupported"
+    assert "expands to" in result.message
+
+
+def test_a_pdf_bomb_is_refused_before_parsing() -> None:
+    payload = zlib.compress(b"0" * 5_000_000, 9)  # 5 KB that inflate to 5 MB
+    bomb = (
+        b"%PDF-1.4\n1 0 obj<</Length "
+        + str(len(payload)).encode()
+        + b"/Filter/FlateDecode>>stream\n"
+        + payload
+    )
+    bomb += b"\nendstream\nendobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+    result = read_bytes(bomb, "bomb.pdf", Limits(max_inflated=1_000_000))
+    assert result.status == "unsupported"
+    assert "decompressed" in result.message
+
+
+def test_a_compressed_pdf_within_the_inflate_limit_reads(generated) -> None:
+    data = generated[(SEEDS[0].name, "report.pdf")]
+    assert b"/FlateDecode" in data
+    assert read_bytes(data, "a.pdf", Limits(max_inflated=10_000_000)).status == "ok"
+
+
+def test_missing_file_is_an_error_not_an_exception(tmp_path: Path) -> None:
+    result = read_path(tmp_path / "gone.txt")
+    assert result.status == "error"
+    assert "could not open" in result.message
+
+
+def test_reading_never_modifies_the_input(tmp_path: Path, generated) -> None:
+    for (seed, fmt), data in list(generated.items())[:12]:
+        path = tmp_path / f"{seed}.{fmt}"
+        path.write_bytes(data)
+        before = (path.stat().st_mtime_ns, path.read_bytes())
+        read_path(path)
+        assert (path.stat().st_mtime_ns, path.read_bytes()) == before
+
+
+def test_a_doc_that_antiword_cannot_parse_falls_back_and_names_both_tools() -> None:
+    result = read_bytes(
+        b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + "WordDocument".encode("utf-16-le") + bytes(2000), "a.doc"
+    )
+    assert result.kind == "doc"
+    assert result.status == "unreadable"
+    assert "antiword" in result.message and "catdoc" in result.message
+
+
+def test_doc_without_the_tools_says_how_to_install_them(monkeypatch) -> None:
+    import pipeline.readers_doc as doc
+
+    monkeypatch.setattr(doc.shutil, "which", lambda tool: None)
+    result = read_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(600), "a.doc")
+    assert result.status == "unsupported"
+    assert "apt-get install antiword" in result.message
+
+
+def test_a_reader_bug_becomes_an_error_status(monkeypatch) -> None:
+    import pipeline.readers as readers
+
+    def broken(data, limits):
+        raise KeyError("boom")
+
+    monkeypatch.setitem(readers.READERS, "txt", broken)
+    result = read_bytes(b"hello", "a.txt")
+    assert (result.status, result.text) == ("error", None)
+    assert "KeyError" in result.message
+
+
+def test_statuses_are_the_documented_ones(generated) -> None:
+    for (seed, fmt), data in generated.items():
+        assert read_bytes(data[: len(data) // 3], f"{seed}.{fmt}").status in STATUSES
+
+
+def test_reading_is_fast(generated) -> None:
+    """Sample-sized reports read well within a second each, whatever the format."""
+    for (seed, fmt), data in generated.items():
+        start = time.perf_counter()
+        read_bytes(data, fmt)
+        assert time.perf_counter() - start < 2.0, (seed, fmt)

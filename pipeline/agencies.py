@@ -616,21 +616,18 @@ def load_agency_table(path: Path) -> pd.DataFrame:
             problems.append(f"line {line}: " + "; ".join(bad))
         seen_ids.setdefault(row["agency_id"], line)
         rows.append({**row, "line": line})
-    ids = {r["agency_id"] for r in rows}
     for r in rows:
         for pred in _split_aliases(r["successor_of"]):
             if pred == r["agency_id"]:
                 problems.append(f"line {r['line']}: successor_of names the row itself")
-    if not problems:
-        succ = _successors(rows)
-        for r in rows:
-            try:
-                _head(r["agency_id"], succ)
-            except AgencyTableError as err:
-                problems.append(f"line {r['line']}: {err}")
+    succ = _successors(rows)
+    for r in rows:  # cycles are reported with the other problems, all at once
+        try:
+            _head(r["agency_id"], succ)
+        except AgencyTableError as err:
+            problems.append(f"line {r['line']}: {err}")
     if problems:
         raise AgencyTableError(f"{path}: {len(problems)} bad row(s):\n" + "\n".join(problems))
-    del ids
     return pd.DataFrame(rows, columns=[*TABLE_COLUMNS, "line"])
 
 

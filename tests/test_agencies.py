@@ -1,0 +1,300 @@
+"""Agency identity: names, aliases, renamings, regions from the text, the analyst's table first."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from pipeline import agencies as A
+from pipeline import divisions as D
+from pipeline.agency_rules import body_family
+from pipeline.meta import read_meta
+from pipeline.record import DocumentMeta
+from pipeline.text import normalise, to_simplified
+
+NO_TABLE = pd.DataFrame(columns=list(A.TABLE_COLUMNS))
+
+
+def _resolve(text: str, table: pd.DataFrame = NO_TABLE) -> A.AgencyIdentity:
+    text = normalise(text)
+    return A.resolve(DocumentMeta(), text, table=table)
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("高新区政务服务中心", "淄博高新技术产业开发区政务服务中心"),
+        ("海沧区发改局", "厦门市海沧区发展和改革局"),
+        ("平房区", "平房区人民政府"),
+        ("平度市政府办公室", "平度市人民政府办公室"),
+        ("西安市人民政府政务服务中心", "西安市政务服务中心"),
+        ("人社分局", "人力资源和社会保障分局"),
+        ("国家卫生健康委", "国家卫生健康委员会"),
+        ("市行政服務中心", "池州市行政服务中心"),
+        ("开发区(白洋街道)", "白洋街道办事处"),
+        ("山东省省级机关事务管理局", "山东省机关事务局"),
+        ("区市监局", "区市场监督管理局"),
+        ("经开区管委会", "经济技术开发区管理委员会"),
+    ],
+)
+def test_name_variants_of_one_body_are_the_same_body(a, b):
+    assert A.same_body(a, b)
+    assert A.same_body(b, a)
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("海沧区发改局", "思明区发改局"),  # same bureau, two districts
+        ("厦门市海沧区发展和改革局", "厦门市思明区发展和改革局"),
+        ("审计局", "信访局"),
+        ("威海市文登区信访局", "威海市文登区审计局"),
+        ("淄博市政务服务中心", "淄博高新技术产业开发区政务服务中心"),  # city centre vs zone centre
+        ("唐村镇", "平房区人民政府"),
+        ("平房区人民政府", "平房区人民政府办公室"),
+        ("市行政服务中心", "区行政服务中心"),
+    ],
+)
+def test_different_bodies_are_not_the_same_body(a, b):
+    assert not A.same_body(a, b)
+
+
+def test_same_body_needs_both_names_or_neither():
+    assert A.same_body(None, None)
+    assert not A.same_body("审计局", None)
+    assert not A.same_body(None, "审计局")
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("政务服务中心", "政务服务和大数据管理局"),
+        ("行政服务中心", "政务服务和大数据管理局"),
+        ("卫生和计划生育局", "卫生健康局"),
+    ],
+)
+def test_a_renaming_chain_ends_in_its_last_name(old, new):
+    assert body_family(old) == new
+
+
+def test_a_renamed_body_of_the_same_region_keeps_its_id_and_another_region_does_not():
+    a = _resolve("威海市文登区政务服务中心2016年政府信息公开工作年度报告\n正文。")
+    b = _resolve("威海市文登区行政审批服务局2019年政府信息公开工作年度报告\n正文。")
+    c = _resolve("威海市环翠区行政审批服务局2019年政府信息公开工作年度报告\n正文。")
+    assert a.agency_id == b.agency_id
+    assert a.agency != b.agency
+    assert c.agency_id != b.agency_id
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        (
+            "高新区政务服务中心2018年政府信息公开工作年度报告\n正文。\n淄博高新技术产业开发区政务服务中心\n2019年1月2日",
+            "淄博高新技术产业开发区政务服务中心2019年政府信息公开工作年度报告\n正文。",
+        ),
+        (
+            "海沧区发改局2020年政府信息公开工作年度报告\n正文。",
+            "厦门市海沧区发展和改革局2021年政府信息公开工作年度报告\n正文。",
+        ),
+        (
+            "平房区2012年政府信息公开工作年度报告\n正文。",
+            "平房区人民政府2013年政府信息公开工作年度报告\n正文。",
+        ),
+    ],
+)
+def test_name_variants_get_one_stable_agency_id(first, second):
+    a, b = _resolve(first), _resolve(second)
+    assert a.agency_id == b.agency_id
+    assert _resolve(first).agency_id == a.agency_id  # stable across runs
+
+
+def test_the_region_of_a_bare_name_comes_from_the_postcode():
+    ident = _resolve("区政务服务中心2016年工作总结\n全年办件1万件。\n(地址:世纪大道80号,邮编:264400)")
+    assert (ident.province, ident.city) == ("山东省", "威海市")
+
+
+def test_the_region_of_a_bare_name_comes_from_the_phone_area_code():
+    ident = _resolve("市政务服务中心2016年工作总结\n全年办件1万件。\n联系电话:0533-1234567。")
+    assert (ident.province, ident.city) == ("山东省", "淄博市")
+    assert ident.agency == "淄博市政务服务中心"
+    assert ident.level == "city"
+
+
+def test_a_county_named_in_the_title_finds_its_city_and_province():
+    ident = _resolve("相城区行政服务中心2009年度工作总结\n正文。")
+    assert (ident.province, ident.city, ident.county) == ("江苏省", "苏州市", "相城区")
+    assert ident.region_code == "320507"
+    assert (ident.level, ident.kind) == ("county", "service_centre")
+
+
+def test_a_township_report_is_township_level():
+    ident = _resolve("武江区龙归镇人民政府2016年政府信息公开年度报告\n正文。")
+    assert (ident.city, ident.county, ident.level, ident.kind) == (
+        "韶关市",
+        "武江区",
+        "township",
+        "township_government",
+    )
+
+
+def _write_table(path: Path, rows: list[str]) -> Path:
+    path.write_text(",".join(A.TABLE_COLUMNS) + "\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    return path
+
+
+def test_the_analyst_table_takes_precedence_over_the_rules(tmp_path):
+    table = A.load_agency_table(
+        _write_table(
+            tmp_path / "agencies.csv",
+            ["hc-fgj,海沧发改,福建省/厦门市/海沧区,county,bureau,海沧区发改局|厦门市海沧区发展和改革局,"],
+        )
+    )
+    ident = _resolve("海沧区发改局2020年政府信息公开工作年度报告\n正文。", table)
+    assert (ident.agency_id, ident.agency, ident.source) == ("hc-fgj", "海沧发改", "analyst")
+    assert ident.city == "厦门市"
+
+
+def test_a_successor_row_gives_its_id_to_the_body_it_succeeded(tmp_path):
+    table = A.load_agency_table(
+        _write_table(
+            tmp_path / "agencies.csv",
+            [
+                "wd-old,威海市文登区政务服务中心,山东省/威海市/文登区,county,service_centre,,",
+                "wd-new,威海市文登区行政审批服务局,山东省/威海市/文登区,county,bureau,,wd-old",
+            ],
+        )
+    )
+    ident = _resolve("威海市文登区政务服务中心2016年政府信息公开工作年度报告\n正文。", table)
+    assert ident.agency_id == "wd-new"
+    assert ident.agency == "威海市文登区政务服务中心"
+
+
+def test_a_bad_analyst_table_is_refused_with_every_bad_row_listed(tmp_path):
+    path = _write_table(
+        tmp_path / "agencies.csv",
+        [
+            "ok-1,平房区人民政府,黑龙江省/哈尔滨市/平房区,county,people_government,,",
+            "ok-1,重复,黑龙江省,county,people_government,,",
+            "bad id,名称,火星省,galaxy,spaceship,,",
+            "c-1,甲,山东省,,,,c-2",
+            "c-2,乙,山东省,,,,c-1",
+        ],
+    )
+    with pytest.raises(A.AgencyTableError) as err:
+        A.load_agency_table(path)
+    message = str(err.value)
+    for expected in ("line 3", "repeats line 2", "line 4", "火星省", "galaxy", "spaceship", "cycle"):
+        assert expected in message
+
+
+def test_a_table_with_the_wrong_header_is_refused(tmp_path):
+    path = tmp_path / "agencies.csv"
+    path.write_text("id,name\nx,y\n", encoding="utf-8")
+    with pytest.raises(A.AgencyTableError, match="header"):
+        A.load_agency_table(path)
+
+
+def test_the_shipped_analyst_table_is_valid_and_never_written_by_resolve_or_propose():
+    path = A.DEFAULT_TABLE
+    before = (path.read_bytes(), path.stat().st_mtime_ns)
+    table = A.load_agency_table(path)
+    assert len(table) >= 3
+    ident = A.resolve(
+        DocumentMeta(),
+        normalise(
+            "高新区政务服务中心2018年政府信息公开工作年度报告\n淄博市。\n淄博高新技术产业开发区政务服务中心"
+        ),
+    )
+    assert ident.agency_id == "zb-gx-zwfw"
+    docs = pd.DataFrame(
+        [{"path": "a.txt", "agency": ident.agency, "agency_id": ident.agency_id, "level": "county"}]
+    )
+    A.propose(docs)
+    assert (path.read_bytes(), path.stat().st_mtime_ns) == before
+
+
+def test_propose_lists_unsure_names_with_candidates_and_skips_analyst_rows():
+    docs = pd.DataFrame(
+        [
+            {
+                "path": "a.txt",
+                "agency": "区政务服务中心",
+                "agency_id": "340000-x",
+                "region": "安徽省",
+                "level": "county",
+                "city": None,
+                "agency_kind": "service_centre",
+            },
+            {
+                "path": "b.txt",
+                "agency": "六安市金寨县政务服务中心",
+                "agency_id": "341524-y",
+                "region": "安徽省/六安市/金寨县",
+                "level": "county",
+                "city": "六安市",
+                "agency_kind": "service_centre",
+            },
+            {
+                "path": "c.txt",
+                "agency": "淄博高新技术产业开发区政务服务中心",
+                "agency_id": "zb-gx-zwfw",
+                "level": None,
+                "city": None,
+                "agency_kind": "service_centre",
+            },
+        ]
+    )
+    out = A.propose(docs)
+    assert list(out["agency_id"]) == ["340000-x"]
+    row = out.iloc[0]
+    assert "no city found" in row["reason"]
+    assert "六安市金寨县政务服务中心" in row["candidates"]
+    assert list(out.columns[: len(A.TABLE_COLUMNS)]) == list(A.TABLE_COLUMNS)
+
+
+def _documents(*dirs: Path) -> list[tuple[Path, dict]]:
+    out = []
+    for d in dirs:
+        for txt in sorted(d.rglob("*.txt")):
+            if txt.with_suffix(".json").exists():
+                out.append((txt, json.loads(txt.with_suffix(".json").read_text(encoding="utf-8"))))
+    return out
+
+
+def test_agency_and_region_accuracy_on_seeds_and_corpus(seeds_dir, corpus_dir):
+    docs = _documents(seeds_dir, corpus_dir)
+    assert len(docs) >= 30
+    named = agreed = region_named = region_right = 0
+    misses = []
+    for txt, gold in docs:
+        text = normalise(txt.read_text(encoding="utf-8", errors="replace"))
+        ident = A.resolve(read_meta(text, txt.name), text, table=NO_TABLE)
+        if gold.get("agency"):
+            named += 1
+            if A.same_body(ident.agency, gold["agency"]):
+                agreed += 1
+            else:
+                misses.append(f"{txt.name}: agency {ident.agency!r} vs gold {gold['agency']!r}")
+        chain = D.parse_region(A.clean_name(gold.get("region")))
+        simple = to_simplified(text)
+        if chain and any(d.name in simple or d.short in simple for d in chain):
+            region_named += 1
+            # compare at the levels the gold gives (province and city; a county when given)
+            mine = {"province": ident.province, "city": ident.city, "county": ident.county}
+            wanted = {d.level: d.name for d in chain}
+            if D.city_of(chain[-1]) is not None:
+                wanted["city"] = D.city_of(chain[-1]).name
+            if all(mine[k] == v for k, v in wanted.items() if k in ("province", "city")):
+                region_right += 1
+            else:
+                misses.append(f"{txt.name}: region {ident.region!r} vs gold {gold.get('region')!r}")
+    print(f"\nagency same-body accuracy: {agreed}/{named} = {agreed / named:.3f}")
+    print(f"region (province+city) right where the text names it: {region_right}/{region_named}")
+    print("\n".join(misses))
+    assert agreed / named >= 0.95
+    assert region_named >= 25
+    assert region_right == region_named

@@ -1,0 +1,76 @@
+"""The divisions table: names and codes from cpca, postcodes and phone area codes to their city."""
+
+from __future__ import annotations
+
+import pytest
+
+from pipeline import divisions as D
+
+
+def test_the_table_holds_every_province_and_thousands_of_counties():
+    levels = [d.level for d in D.divisions()]
+    assert levels.count("province") == 34
+    assert levels.count("city") > 300
+    assert levels.count("county") > 2500
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("海沧区", ["福建省", "厦门市", "海沧区"]),
+        ("二道江区", ["吉林省", "通化市", "二道江区"]),
+        ("得荣县", ["四川省", "甘孜藏族自治州", "得荣县"]),
+        ("平度市", ["山东省", "青岛市", "平度市"]),
+        ("九龙坡区", ["重庆市", "九龙坡区"]),
+        ("韶关市武江区", ["广东省", "韶关市", "武江区"]),
+        ("武汉东湖新技术开发区", ["湖北省", "武汉市"]),
+        ("北京市朝阳区", ["北京市", "朝阳区"]),
+    ],
+)
+def test_a_county_name_alone_finds_its_city_and_province(name, expected):
+    assert [d.name for d in D.parse_region(name)] == expected
+
+
+def test_an_ambiguous_county_name_alone_settles_nothing():
+    # 朝阳区 is in Beijing and in Changchun: no guess
+    assert D.parse_region("朝阳区") == []
+    assert {d.province_code for d in D.lookup("朝阳区")} == {"110000", "220000"}
+
+
+@pytest.mark.parametrize(
+    ("short", "full"), [("淄博", "淄博市"), ("广西", "广西壮族自治区"), ("甘孜", "甘孜藏族自治州")]
+)
+def test_short_names_of_provinces_and_cities_are_known(short, full):
+    assert [d.name for d in D.lookup(short)] == [full]
+
+
+@pytest.mark.parametrize(
+    ("postcode", "city"),
+    [
+        ("264400", "威海市"),
+        ("255000", "淄博市"),
+        ("563000", "遵义市"),
+        ("266700", "青岛市"),
+        ("100000", "北京市"),
+    ],
+)
+def test_a_postcode_finds_its_city(postcode, city):
+    assert D.postcode_region(postcode).name == city
+
+
+@pytest.mark.parametrize("bad", ["999999", "12345", "abcdef", ""])
+def test_a_postcode_that_is_not_one_finds_nothing(bad):
+    assert D.postcode_region(bad) is None
+
+
+@pytest.mark.parametrize(
+    ("code", "city"),
+    [("0533", "淄博市"), ("0631", "威海市"), ("0571", "杭州市"), ("0818", "达州市"), ("010", "北京市")],
+)
+def test_a_phone_area_code_finds_its_city(code, city):
+    assert D.area_code_region(code).name == city
+
+
+def test_an_area_code_shared_by_several_cities_gives_only_the_province():
+    # 0354 serves both 晋中 and 吕梁 (phonenumbers geodata says so)
+    assert D.area_code_region("0354").name == "山西省"

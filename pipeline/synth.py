@@ -114,6 +114,7 @@ TOWN_NAMES = ("城关", "新华", "东城", "西城", "南湖", "北苑", "红�
               "龙泉", "石桥", "柳林", "白沙", "马桥", "高桥", "黄岗", "白洋", "马尚", "双桥", "东风",
               "金山", "凤凰", "桃源", "杨柳", "清河", "大营", "李庄", "王集", "河口", "新庄", "古城")
 LEVEL_WEIGHTS = (("province", 1), ("city", 4), ("county", 5), ("town", 2))
+SERVICE_SHARE = 0.3  # service centres and licensing bureaus publish most of the service figures
 # fmt: on
 
 
@@ -126,25 +127,31 @@ class Agency:
     level: str
 
 
+def _choose_kind(rng: random.Random, kinds: tuple[Kind, ...], service: bool) -> Kind:
+    pool = [k for k in kinds if k[2] == service] or list(kinds)
+    return rng.choice(pool)
+
+
 def pick_agency(rng: random.Random) -> Agency:
     province, cities = rng.choice(REGIONS)
     city, counties = rng.choice(cities)
     county = rng.choice(counties)
     level = rng.choices([lv for lv, _ in LEVEL_WEIGHTS], [w for _, w in LEVEL_WEIGHTS])[0]
+    wants_service = rng.random() < SERVICE_SHARE
     if level == "province" or (level == "city" and not city):
         kinds = PROVINCE_KINDS if level == "province" and city else CITY_KINDS
-        suffix, ref, service = rng.choice(kinds)
+        suffix, ref, service = _choose_kind(rng, kinds, wants_service)
         return Agency(province + suffix, province, ref, service, level)
     if level == "city":
-        suffix, ref, service = rng.choice(CITY_KINDS)
+        suffix, ref, service = _choose_kind(rng, CITY_KINDS, wants_service)
         return Agency(city + suffix, province + city, ref, service, level)
     region = province + city + county
     if level == "county":
-        suffix, ref, service = rng.choice(COUNTY_KINDS)
+        suffix, ref, service = _choose_kind(rng, COUNTY_KINDS, wants_service)
         prefix = (city + county) if city and rng.random() < 0.6 else county
         ref = ref.format(level="县" if county.endswith("县") else ("市" if county.endswith("市") else "区"))
         return Agency(prefix + suffix, region, ref, service, level)
-    suffix, ref, service = rng.choice(TOWN_KINDS)
+    suffix, ref, service = _choose_kind(rng, TOWN_KINDS, wants_service)
     return Agency(county + rng.choice(TOWN_NAMES) + suffix, region, ref, service, level)
 
 
@@ -153,7 +160,6 @@ def pick_agency(rng: random.Random) -> Agency:
 _FULLWIDTH = str.maketrans("0123456789.%", "０１２３４５６７８９．％")
 _CN_DIGITS = "零一二三四五六七八九"
 _APPROX_BEFORE = ("约", "近", "超过")
-_APPROX_AFTER = ("余", "多")
 
 
 def chinese_numeral(n: int) -> str:
@@ -181,25 +187,30 @@ def chinese_numeral(n: int) -> str:
 def render_count(
     rng: random.Random, value: int, approx_ok: bool = False, wan_ok: bool = True
 ) -> tuple[str, int, bool]:
-    """Write `value` the way reports do; 万 forms round the value so the text stays exact."""
+    """Write `value` the way reports do; 万 forms round the value so the text stays exact.
+
+    Chinese numerals are for small counts (三件, 十二篇), as in real reports; 多 follows round figures.
+    """
     r = rng.random()
+    wan = chinese = False
     if wan_ok and value >= 20000 and r < 0.3:
         tenths = max(1, round(value / 1000))  # 5.6万: one decimal of 万
-        wan = Decimal(tenths) / 10
-        text, value = f"{wan.normalize():f}万", int(wan * 10000)
-    elif value < 100000 and r < 0.38:
-        text = chinese_numeral(value)
-    elif r < 0.46:
+        amount = Decimal(tenths) / 10
+        text, value, wan = f"{amount.normalize():f}万", int(amount * 10000), True
+    elif (value < 100 and r < 0.25) or (value < 1000 and r < 0.08):
+        text, chinese = chinese_numeral(value), True
+    elif r < 0.38:
         text = str(value).translate(_FULLWIDTH)
-    elif value >= 1000 and r < 0.5:
+    elif value >= 1000 and r < 0.42:
         text = f"{value:,}"
     else:
         text = str(value)
     approx = False
     if approx_ok and value >= 10 and rng.random() < 0.3:
         approx = True
-        before = rng.random() < 0.5
-        text = rng.choice(_APPROX_BEFORE) + text if before else text + rng.choice(_APPROX_AFTER)
+        before = rng.random() < 0.5 or (chinese and value % 10 != 0)  # 二十余条, never 十三余条
+        after = ("余", "多") if wan or value % 100 == 0 else ("余",)
+        text = rng.choice(_APPROX_BEFORE) + text if before else text + rng.choice(after)
     return text, value, approx
 
 
@@ -304,7 +315,12 @@ PHRASES: dict[str, Template] = {
 
 
 def _rules(prefix: str) -> tuple[str, ...]:
-    return tuple(k for k in PHRASES if k.startswith(prefix) and "_cum" not in k and "_0_" not in k)
+    """Annual one-metric phrasings of a prefix; combined, zero and cumulative ones are chosen apart."""
+    return tuple(
+        k
+        for k, (metrics, scope, _) in PHRASES.items()
+        if k.startswith(prefix) and len(metrics) == 1 and scope == "annual" and "_0_" not in k
+    )
 
 
 def _zero_rules(prefix: str) -> tuple[str, ...]:
@@ -520,7 +536,7 @@ def _fees_paragraph(d: Doc) -> str:
     rng = d.rng
     if rng.random() < 0.9:
         return _sentence([d.phrase(rng.choice(_zero_rules("fee")))])
-    yuan = Decimal(rng.randint(10, 90000)) / (10 if rng.random() < 0.3 else 1)
+    yuan = Decimal(rng.randint(5, 3000)) / (10 if rng.random() < 0.3 else 1)  # copying and postage
     return _sentence([d.phrase(rng.choice(_rules("fee_")), (f"{yuan:f}", float(yuan), False))])
 
 
@@ -728,12 +744,8 @@ def make_document(seed: int, index: int) -> tuple[str, dict]:
     d = Doc(rng, year, agency)
     r = rng.random()
     if r < 0.05:
-        doc_type, title, body, fmt = (
-            "other",
-            f"关于做好{year}年政务公开工作的通知",
-            _other_notice(d),
-            "narrative",
-        )
+        title = f"{agency.name}关于做好{year}年政务公开工作的通知"
+        doc_type, body, fmt = "other", _other_notice(d), "narrative"
     elif agency.service and r < 0.35:
         doc_type, fmt = "work_summary", "narrative"
         title = rng.choice((f"{agency.name}{year}年工作总结", f"{agency.name}关于{year}年工作情况的报告",

@@ -862,6 +862,13 @@ def resolve(meta: DocumentMeta, text: str = "", table: pd.DataFrame | None = Non
 # Proposals for the analyst
 
 
+def _province_of_path(region: object) -> str | None:
+    if not isinstance(region, str) or not region:
+        return None
+    found = D.parse_region(clean_name(region))
+    return found[0].code if found else None
+
+
 PROPOSAL_COLUMNS = (*TABLE_COLUMNS, "n_documents", "reason", "candidates", "paths")
 
 
@@ -880,6 +887,13 @@ def propose(documents: pd.DataFrame, table: pd.DataFrame | None = None) -> pd.Da
     kind_col = "agency_kind" if "agency_kind" in docs else "kind"
     rows = []
     all_names = sorted(set(docs["agency"].astype(str)))
+    region_of = dict(
+        zip(
+            docs["agency"].astype(str),
+            docs["region"] if "region" in docs else [None] * len(docs),
+            strict=True,
+        )
+    )
     for agency_id, group in docs.groupby("agency_id", sort=True):
         if agency_id in analyst_ids:
             continue
@@ -899,9 +913,18 @@ def propose(documents: pd.DataFrame, table: pd.DataFrame | None = None) -> pd.Da
             reasons.append("no agency name found")
         if not reasons:
             continue
-        maybe = [n for n in all_names if n not in names and any(same_body(n, x) for x in names)]
+        here = _province_of_path(first.get("region"))
+        maybe = [
+            n
+            for n in all_names
+            if n not in names
+            and any(same_body(n, x) for x in names)
+            and _province_of_path(region_of.get(n)) in (here, None)
+        ]
         if table is not None and len(table):
             for row in table.to_dict("records"):
+                if _province_of_path(row["region"]) not in (here, None):
+                    continue
                 if any(same_body(x, row["canonical_name"]) for x in names):
                     maybe.append(f"{row['agency_id']}:{row['canonical_name']}")
         rows.append(

@@ -288,12 +288,6 @@ def test_a_narrative_report_has_no_table_records() -> None:
     assert extract_tables("2018年,本局主动公开政府信息200条,受理依申请公开3件。") == []
 
 
-def corpus_texts() -> list[Path]:
-    from conftest import CORPUS
-
-    return sorted((CORPUS / "table2019").glob("*.txt")) if (CORPUS / "table2019").is_dir() else []
-
-
 def test_table_reads_on_the_shared_corpus_never_contradict_the_gold(corpus_dir: Path) -> None:
     """Precision of the table reader alone on the core keys: every core value it reads is annotated."""
     wrong, right = [], 0

@@ -79,10 +79,23 @@ def read_year(text: str) -> tuple[int | None, str]:
     return None, ""
 
 
+def _title_field(text: str) -> str | None:
+    m = re.search(r"(?:^|\n)\s*\|?\s*(?:标题|文章标题)[::]\s*\|?\s*([^|\n]+)", text[:_HEAD_CHARS])
+    return m.group(1).strip() if m else None
+
+
 def read_doc_type(text: str) -> str:
+    """disclosure_annual_report | work_summary | other (spam copies, notices and other papers)."""
     if _SPAM.search(text[:3000]):
         return "other"
-    head = _strip_titles("\n".join(_title_lines(text)) + "\n" + text[:_HEAD_CHARS])
+    field = _title_field(text)
+    titles = [field] if field else _title_lines(text)[:3]
+    title_text = "\n".join(titles)
+    if re.search(r"通知|意见|方案|办法|决定|公告|通报", title_text) and not _REPORT_WORDS.search(
+        re.sub(r"工作要点|工作计划", "", title_text)
+    ):
+        return "other"
+    head = _strip_titles(title_text if field else title_text + "\n" + text[:_HEAD_CHARS])
     if (
         _DISCLOSURE_TITLE.search(head) or re.search(r"年度报告|编制本报告", head)
     ) and _DISCLOSURE_BODY.search(text):
@@ -158,7 +171,8 @@ def agency_candidates(text: str) -> list[tuple[str, int, str]]:
         add(_contact_body(m.group(1)), 5, "contact")
     for ln in _lines(text)[-6:]:
         last = ln.split(" ")[-1].strip(" |")
-        add(last, 5, "signature")
+        if not re.search(r"[::]|承办|主办|技术支持|版权|网站|备案", last):
+            add(last, 5, "signature")
     for m in re.finditer(r"([\u4e00-\u9fff()()]{2,20}?(?:办事处|街道|局|中心))是", body):
         add(m.group(1), 4, "body")
     for m in re.finditer(_YEAR + r"(?:度)?([\u4e00-\u9fff()()]{2,20}?)(?:政府信息|信息公开|政务公开)", body):
@@ -181,8 +195,8 @@ def _same_kind(a: str, b: str) -> bool:
     """Whether a fuller name `a` can stand for `b`: containment, or same body type and a shared head."""
     core_a = re.sub(r"[((][^()()]*[))]", "", a)
     core_b = re.sub(r"[((][^()()]*[))]", "", b)
-    if core_b in core_a:
-        return True
+    if core_b in core_a:  # a fuller name adds a region or a bracket, not a unit inside the body
+        return core_a.endswith(core_b) or core_a.startswith(core_b + "(") or core_a.startswith(core_b + "(")
     return len(core_b) >= 5 and core_a[-4:] == core_b[-4:] and core_b[0] in core_a
 
 

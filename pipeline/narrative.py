@@ -16,6 +16,7 @@ from pipeline.narrative_rules import (
     GROWTH_CLAUSE,
     GROWTH_LEAD,
     NUMERIC_RULES,
+    TARGET_PREFIX,
     ZERO_CUE,
     ZERO_FORBID_BEFORE,
     ZERO_OTHER_MATTER,
@@ -127,7 +128,7 @@ def _record(
     )
 
 
-def _numeric_records(text: str, year: int | None) -> list[MetricRecord]:
+def _numeric_records(text: str, year: int | None, disclosure_report: bool = False) -> list[MetricRecord]:
     found: list[tuple[MetricRecord, int, int]] = []  # record, sentence start, position of 其中 if breakdown
     for span in find_numbers(text):
         if not span.unit and span.value > 100:
@@ -142,12 +143,16 @@ def _numeric_records(text: str, year: int | None) -> list[MetricRecord]:
         clause_full = text[ctx.clause_start : _back_to_clause_end(text, span.unit_end)]
         if re.search(GROWTH_LEAD, ctx.lead) or re.search(GROWTH_CLAUSE, clause_full):
             continue
+        if re.search(TARGET_PREFIX, prefix):
+            continue
+        context = _section_heading(text, sent_start) + sentence
         for rule, pattern in _COMPILED:
             if not _unit_ok(rule, span, text) or not pattern.search(ctx.lead):
                 continue
             if rule.forbid and re.search(rule.forbid, ctx.lead):
                 continue
-            if rule.needs and not re.search(rule.needs, sentence):
+            # In a disclosure annual report the whole text is about information disclosure.
+            if rule.needs and not disclosure_report and not re.search(rule.needs, context):
                 continue
             if rule.tail and not re.match(rule.tail, text[span.unit_end : span.unit_end + 20]):
                 continue
@@ -184,6 +189,17 @@ def _numeric_records(text: str, year: int | None) -> list[MetricRecord]:
             continue  # same metric already stated before 其中 in this sentence
         kept.append(rec)
     return kept
+
+
+_HEADING = re.compile(r"^(?:[一二三四五六七八九十]+、|[((][一二三四五六七八九十]+[))]).{0,40}$", re.M)
+
+
+def _section_heading(text: str, pos: int) -> str:
+    """The nearest heading line above `pos` (五、因政府信息公开申请行政复议…), or ''."""
+    last = ""
+    for m in _HEADING.finditer(text, 0, pos):
+        last = m.group(0)
+    return last + "\n" if last else ""
 
 
 def _back_to_clause_end(text: str, pos: int) -> int:
@@ -238,5 +254,6 @@ def _best(records: list[MetricRecord]) -> list[MetricRecord]:
 def extract_narrative(text: str, meta: DocumentMeta | None = None) -> list[MetricRecord]:
     """Every core catalogue metric stated in `text` (normalised), one record per metric and scope."""
     year = meta.year if meta else None
-    records = _numeric_records(text, year) + _zero_records(text)
+    disclosure = bool(meta and meta.doc_type == "disclosure_annual_report")
+    records = _numeric_records(text, year, disclosure) + _zero_records(text)
     return _best(records)

@@ -36,7 +36,7 @@ REVIEW_UNITS = ("件", "起", "宗", "个", "次")
 PCT = ("%",)
 
 # Words that make a clause about something other than the service centre's own caseload.
-_SERVICE_FORBID = r"不予|申请|投诉|信访|咨询|诉求|举报|来电|来信|承诺件|即办件|提前|日均|平均|每天|每日|每月|月均|窗口办件量超"
+_SERVICE_FORBID = r"不予|信息公开|依申请|公开申请|(?<!各类)申请(?!事项)|投诉|信访|咨询|诉求|举报|来电|来信|承诺件|即办件|提前|日均|平均|每天|每日|每月|月均|窗口办件量超"
 _DISCLOSURE_CONTEXT = r"信息公开|依申请|政府信息|公开申请"
 
 # fmt: off
@@ -52,8 +52,11 @@ NUMERIC_RULES: tuple[NumericRule, ...] = (
     NumericRule("completed.total", "items_completed",
                 rf"(?:共|共计|累计)办结{X}{{0,20}}?(?:共|达|为)?", COUNT, 0.8,
                 forbid=_SERVICE_FORBID + r"|按时|按期"),
-    NumericRule("completed.chain", "items_completed", r"^(?:已|均已)?办结(?:各类事项|事项)?(?:共|达|为)?", COUNT,
-                0.8, chain="items_accepted"),
+    NumericRule("completed.chain", "items_completed",
+                r"^(?:全年|已|均已|按期|按时|共)?办结(?:量|数|各类事项|事项)?(?:共|达|为)?", COUNT, 0.8,
+                chain="items_accepted"),
+    NumericRule("completed.yearly", "items_completed", r"(?:全年|年度|本年)(?:共)?办结(?:量|数|件数)(?:共|达|为)?",
+                COUNT, 0.8, forbid=_SERVICE_FORBID),
     NumericRule("completion_rate", "completion_rate", r"(?<!提前)(?<!即)办结率(?:为|达|达到|是|均为|均达)?", PCT,
                 0.9, forbid=r"提前|即办", allow_no_unit=True),
     NumericRule("satisfaction_rate", "satisfaction_rate",
@@ -70,6 +73,9 @@ NUMERIC_RULES: tuple[NumericRule, ...] = (
     NumericRule("published.issued", "items_published",
                 rf"(?:(?:共|共计)(?:发布|公布)(?:各类|各项)?(?:政府)?|发布各类{X}{{0,25}}?)信息(?:共|为|达)?", ITEMS,
                 0.75, forbid=r"申请|解读|其中"),
+    NumericRule("published.column", "items_published",
+                r"信息公开(?:专栏|栏目|平台|网站)(?:共)?(?:发布|公开)(?:了)?(?:各类)?(?:政府)?信息(?:共|为|达)?", ITEMS, 0.7,
+                forbid=r"申请|解读|其中"),
     NumericRule("published.done", "items_published", r"(?:完成|共)政府信息公开(?:共|为|达)?", ITEMS, 0.7,
                 forbid=r"申请"),
     NumericRule("published.count_of", "items_published", r"(?:政府)?信息公开(?:的)?数量(?:有|为|共|达)?", ITEMS,
@@ -95,8 +101,9 @@ NUMERIC_RULES: tuple[NumericRule, ...] = (
     NumericRule("requests.carried_over", "requests_carried_over",
                 r"上(?:一)?年(?:度)?结转(?:的)?(?:政府信息公开|依申请公开)?(?:申请)?(?:数量)?(?:共|为)?", REQUEST_UNITS,
                 0.9),
-    NumericRule("fees.collected", "fees_collected", r"(?:收取|收费)(?:信息公开)?(?:费用|金额)?(?:共|为|合计)?",
-                ("元",), 0.7, needs=_DISCLOSURE_CONTEXT),
+    NumericRule("fees.collected", "fees_collected",
+                rf"(?:收取|收费){X}{{0,20}}?(?:费用|处理费|费|金额)?(?:共|共计|为|合计)?", ("元",), 0.7,
+                needs=_DISCLOSURE_CONTEXT, forbid=r"行政事业性|审批|规费|涉及"),
     NumericRule("reconsiderations", "admin_reconsiderations", r"(?:行政复议|复议)(?:案件|申请)?(?:共|为|有)?",
                 REVIEW_UNITS, 0.85, forbid=r"直接起诉|复议后|具体行政行为", needs=_DISCLOSURE_CONTEXT),
     NumericRule("lawsuits", "lawsuits", r"(?:行政诉讼|提起诉讼|诉讼)(?:案件)?(?:共|为|有)?", REVIEW_UNITS, 0.85,
@@ -106,6 +113,8 @@ NUMERIC_RULES: tuple[NumericRule, ...] = (
 
 # A clause ending in a change word talks about growth, never a count (同比增加516%).
 GROWTH_LEAD = r"(?:增加|增长|上升|下降|减少|提高|提升|降低|压缩|缩短|增幅|降幅)(?:了|到|至|为|达)?$"
+# A target or plan is not a result (力争满意率达到99%以上).
+TARGET_PREFIX = r"力争|争取|目标|预计|计划|拟|将力争|确保"
 GROWTH_CLAUSE = r"同比|环比|比上年|较上年|比去年|较去年|上年同期|去年同期|由.{0,20}(?:增加|增长|提高|上升)到"
 
 

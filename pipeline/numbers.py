@@ -242,6 +242,12 @@ def find_numbers(text: str) -> Iterator[NumberSpan]:
         if value is None:
             continue
         unit, unit_end = _unit_after(text, end)
+        marker_approx = False
+        # 1400多件, 四百四十九余件: the marker sits between numeral and unit
+        between = text[end : end + 2].lstrip()
+        if not unit and between and between[0] in "余多":
+            unit, unit_end = _unit_after(text, text.index(between[0], end) + 1)
+            marker_approx = bool(unit)
         lead_start = start
         if text.startswith("百分之", start - 3) and start >= 3:
             unit, unit_end, lead_start = "%", end, start - 3
@@ -250,7 +256,7 @@ def find_numbers(text: str) -> Iterator[NumberSpan]:
         if unit in ("万元", "亿元"):
             value *= _MULT[unit[0]]
             unit = "元"
-        approx = is_range
+        approx = is_range or marker_approx
         for p in APPROX_BEFORE:
             if text.startswith(p, lead_start - len(p)) and lead_start - len(p) >= 0:
                 approx, lead_start = True, lead_start - len(p)
@@ -259,15 +265,6 @@ def find_numbers(text: str) -> Iterator[NumberSpan]:
         after = text[tail_from : tail_from + 2]
         if any(after.startswith(a) for a in APPROX_AFTER):
             approx = True
-        # 1400多件: the marker sits between numeral and unit
-        between = text[end : end + 2].lstrip()
-        if not unit and between and between[0] in "余多":
-            unit2, unit_end2 = _unit_after(text, end + 1)
-            if unit2:
-                unit, unit_end, approx = unit2, unit_end2, True
-                if unit in ("万元", "亿元"):
-                    value *= _MULT[unit[0]]
-                    unit = "元"
         yield NumberSpan(
             start, end, value, unit, unit_end if unit else end, approx, lead_start, is_range, raw
         )

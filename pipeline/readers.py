@@ -150,6 +150,9 @@ def read_bytes(data: bytes, name: str = "", limits: Limits | None = None) -> Rea
 
 def _finish(text: str, kind: str, notes: list[str], limits: Limits) -> ReadResult:
     text = text.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff")
+    if "\x00" in text:  # NUL bytes in a text file are damage; they would break CSV and regexes
+        notes.append(f"{text.count(chr(0))} NUL character(s) removed")
+        text = text.replace("\x00", "")
     if len(text) > limits.max_chars:
         return ReadResult(
             None, kind, "unsupported", f"text is {len(text):,} characters, over the limit", notes

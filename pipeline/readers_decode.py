@@ -22,9 +22,10 @@ BOMS: tuple[tuple[str, bytes, str], ...] = (
 # GB18030 (and Big5) decode almost any byte string, so their result must look like Chinese text:
 # at least this share of characters must be ordinary (ASCII, common hanzi, CJK punctuation).
 MIN_PLAUSIBLE = 0.85
-# Up to this share of bad bytes in otherwise valid UTF-8 is damage (a truncated tail, a stray byte),
-# not a different encoding: GB18030 text read as UTF-8 fails on nearly every character.
-MAX_UTF8_DAMAGE = 0.002
+# Damaged UTF-8 (stray bytes, a cut) still decodes this many good multi-byte characters per bad sequence.
+UTF8_GOOD_PER_BAD = 10
+# A GB18030 or UTF-16 text may have up to this share of undecodable characters and still be read.
+MAX_DAMAGE = 0.02
 SAMPLE_CHARS = 200_000
 
 
@@ -82,9 +83,20 @@ def _damaged_utf8(data: bytes) -> Decoded | None:
             return Decoded(text, "utf-8", ["encoding utf-8; incomplete character at the end dropped"])
     text = data.decode("utf-8", errors="replace")
     bad = text.count("\ufffd") - data.count(b"\xef\xbf\xbd")
-    non_ascii = sum(1 for c in text[:SAMPLE_CHARS] if ord(c) > 0x7F and c != "\ufffd")
-    if 0 < bad <= max(1, int(len(data) * MAX_UTF8_DAMAGE)) and non_ascii >= 20 * bad:
+    valid = sum(1 for c in text[:SAMPLE_CHARS] if ord(c) > 0x7F and c != "\ufffd")
+    # Text in another encoding read as UTF-8 fails on nearly every non-ASCII character; damaged
+    # UTF-8 still has far more good multi-byte characters than bad sequences.
+    if 0 < bad and valid >= UTF8_GOOD_PER_BAD * bad:
         return Decoded(text, "utf-8", [f"encoding utf-8; {bad} invalid byte sequence(s) replaced by \ufffd"])
+    return None
+
+
+def _lenient(data: bytes, codec: str) -> str | None:
+    """Decode with replacement when only a small share of the text is damaged."""
+    text = data.decode(codec, errors="replace")
+    bad = text.count("\ufffd")
+    if bad <= MAX_DAMAGE * max(len(text), 1) and plausibility(text) >= MIN_PLAUSIBLE:
+        return text
     return None
 
 
@@ -98,6 +110,10 @@ def _utf16_guess(data: bytes) -> Decoded | None:
         text = _strict(body, codec)
         if text is not None and plausibility(text) >= 0.9:
             return Decoded(text, codec, [f"encoding {codec} (no BOM, guessed)"])
+    for codec in order:
+        text = _lenient(body, codec)
+        if text is not None and plausibility(text) >= 0.9:
+            return Decoded(text, codec, [f"encoding {codec} (no BOM, guessed); damaged bytes replaced"])
     return None
 
 
@@ -119,7 +135,7 @@ def decode_text(data: bytes) -> Decoded:
             return found
 
     text = _strict(data, "utf-8")
-    if text is not None and "\x00" not in text:
+    if text is not None:
         return Decoded(text, "utf-8", ["encoding utf-8"])
     found = _damaged_utf8(data)
     if found:
@@ -134,6 +150,10 @@ def decode_text(data: bytes) -> Decoded:
         text = _strict(data[:-cut], "gb18030") if len(data) > cut else None
         if text is not None and plausibility(text) >= MIN_PLAUSIBLE:
             return Decoded(text, "gb18030", ["encoding gb18030; incomplete character at the end dropped"])
+
+    text = _lenient(data, "gb18030")
+    if text is not None:
+        return Decoded(text, "gb18030", ["encoding gb18030; damaged bytes replaced by \ufffd"])
 
     if nul_share < 0.05 and len(data) % 2 == 0:
         found = _utf16_guess(data)  # all-Chinese UTF-16 has no NUL bytes at all

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+import zlib
 
 from lxml import etree
 
@@ -74,9 +75,9 @@ def docx_to_text(data: bytes, limits: Limits) -> tuple[str, list[str]]:
     import docx
 
     check_zip(data, limits)
-    try:
+    try:  # python-docx inflates and parses the parts here: damage inside a member shows up now
         document = docx.Document(io.BytesIO(data))
-    except (KeyError, ValueError, zipfile.BadZipFile, etree.XMLSyntaxError) as e:
+    except (KeyError, ValueError, zipfile.BadZipFile, zlib.error, EOFError, etree.XMLSyntaxError) as e:
         raise ReadProblem("unreadable", f"Word document is damaged: {type(e).__name__}: {e}"[:300]) from e
     out: list[str] = []
     _blocks(document.element.body, W, out)

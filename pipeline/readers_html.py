@@ -122,6 +122,7 @@ _META_CHARSET = re.compile(rb"<meta[^>]+charset\s*=\s*[\"']?\s*([A-Za-z0-9_\-]+)
 # Declared charsets that are subsets of what is actually used on Chinese sites.
 CHARSET_ALIASES = {"gb2312": "gb18030", "gbk": "gb18030", "x-gbk": "gb18030", "big5": "big5hkscs"}
 _WS = re.compile(r"[ \t\r\n\f\v]+")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
 
 
 def decode_html(data: bytes) -> Decoded:
@@ -305,7 +306,8 @@ def _walk(el, out: _Writer) -> None:
 def html_to_text(data: bytes) -> tuple[str, list[str]]:
     decoded = decode_html(data)
     notes = list(decoded.notes)
-    text = decoded.text.lstrip("\ufeff")
+    # lxml refuses control characters in text nodes; they are never content anyway.
+    text = _CONTROL.sub("", decoded.text.lstrip("\ufeff"))
     if not text.strip():
         raise ReadProblem("empty", "HTML file is empty")
     try:

@@ -1,0 +1,276 @@
+"""The app through streamlit.testing.v1.AppTest: every tab, filters, states, URL round trip, real exports."""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+from pathlib import Path
+
+import numpy as np
+import openpyxl
+import pandas as pd
+import pytest
+from streamlit.runtime.media_file_manager import MediaFileManager
+from streamlit.testing.v1 import AppTest
+
+from dashboard import exports, urlstate
+from dashboard.data import ENV_VAR
+from tests.dashboard_fixtures import HOSTILE_TEXT, INJECTED_EVIDENCE, write_dataset
+
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+TIMEOUT = 60
+
+
+@pytest.fixture(scope="module")
+def dataset_dir(tmp_path_factory) -> Path:
+    return write_dataset(tmp_path_factory.mktemp("app"))
+
+
+@pytest.fixture
+def app(dataset_dir, monkeypatch):
+    """A fresh app session on the fixture dataset; pass query parameters as keywords."""
+    monkeypatch.setenv(ENV_VAR, str(dataset_dir))
+
+    def make(**params: str) -> AppTest:
+        at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+        for k, v in params.items():
+            at.query_params[k] = v
+        return at.run()
+
+    return make
+
+
+def _spec(at: AppTest, i: int = 0) -> dict:
+    return json.loads(at.get("plotly_chart")[i].proto.spec)
+
+
+def _array(v) -> list:
+    """Plotly 7 stores numeric arrays in figure JSON as base64 ("bdata") with a dtype."""
+    if isinstance(v, dict) and "bdata" in v:
+        return np.frombuffer(base64.b64decode(v["bdata"]), dtype=v["dtype"]).tolist()
+    return list(v)
+
+
+def _params(at: AppTest) -> dict[str, str]:
+    return {k: (v if isinstance(v, str) else v[-1]) for k, v in at.query_params.items()}
+
+
+def _no_trouble(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+
+
+@pytest.mark.parametrize(
+    "tab, charts",
+    [
+        ("trends", 1),
+        ("rankings", 2),
+        ("compare", 3),
+        ("peers", 1),
+        ("definitions", 1),
+        ("data", 0),
+        ("documents", 0),
+    ],
+)
+def test_every_tab_renders_its_charts_without_an_error(app, tab, charts):
+    at = app(tab=tab)
+    _no_trouble(at)
+    assert at.title[0].value == "政府年报指标看板"
+    assert len(at.get("plotly_chart")) == charts
+
+
+def test_trends_chart_shows_the_chosen_agencies_with_chinese_labels(app):
+    at = app(metric="items_accepted", agencies="a-zb-gx,a-zb-zd")
+    spec = _spec(at)
+    assert {tr["name"] for tr in spec["data"]} == {"淄博高新区政务服务中心", "淄博市张店区政务服务中心"}
+    assert "受理件数(件)" in spec["layout"]["title"]["text"]
+    assert spec["layout"]["template"]["layout"]["paper_bgcolor"] == "white"
+
+
+def test_changing_the_metric_redraws_the_chart_and_updates_the_url(app):
+    at = app(metric="items_accepted")
+    at.sidebar.selectbox(key="w_metric").select("items_completed").run()
+    _no_trouble(at)
+    assert "办结件数(件)" in _spec(at)["layout"]["title"]["text"]
+    assert _params(at)["metric"] == "items_completed"
+
+
+def test_region_filter_limits_the_agency_choices(app):
+    at = app()
+    at.sidebar.multiselect(key="w_province").select("福建省").run()
+    _no_trouble(at)
+    assert set(at.sidebar.multiselect(key="w_agencies").options) == {
+        "厦门市海沧区发展和改革局",
+        "某某县无数据局(无数据)",  # listed, muted: no value for the metric
+    }
+
+
+def test_cumulative_figures_are_a_separate_choice(app):
+    annual = _spec(app(metric="items_accepted", agencies="a-zb-gx"))
+    cumulative = _spec(app(metric="items_accepted", agencies="a-zb-gx", scope="cumulative"))
+    assert max(_array(annual["data"][0]["y"])) < min(_array(cumulative["data"][0]["y"])[1:])
+
+
+def test_year_range_filters_the_chart(app):
+    at = app(agencies="a-zb-gx", y0="2018", y1="2019")
+    assert sorted(_array(_spec(at)["data"][0]["x"])) == [2018, 2019]
+
+
+def test_english_switch(app):
+    at = app(lang="en", tab="rankings")
+    _no_trouble(at)
+    assert at.title[0].value == "Government report metrics"
+    assert "ranking" in _spec(at)["layout"]["title"]["text"]
+
+
+def test_an_agency_without_data_shows_the_no_data_state(app):
+    at = app(agencies="a-empty")
+    _no_trouble(at)
+    assert any("没有数据" in i.value for i in at.info)
+    assert not at.get("plotly_chart")
+
+
+def test_missing_dataset_shows_the_build_command(app, tmp_path, monkeypatch):
+    monkeypatch.setenv(ENV_VAR, str(tmp_path / "nothing"))
+    at = app()
+    assert not at.exception
+    assert "尚未生成数据集" in at.warning[0].value
+    assert "python -m pipeline build" in at.code[0].value
+
+
+def test_older_schema_is_refused_with_a_message(app, tmp_path, monkeypatch):
+    monkeypatch.setenv(ENV_VAR, str(write_dataset(tmp_path, schema_version=0)))
+    at = app()
+    assert not at.exception
+    assert "旧版本" in at.warning[0].value and "python -m pipeline build" in at.code[0].value
+
+
+def test_unreadable_dataset_is_a_message_not_a_traceback(app, tmp_path, monkeypatch):
+    d = write_dataset(tmp_path)
+    (d / "resolved.parquet").write_bytes(b"not parquet")
+    monkeypatch.setenv(ENV_VAR, str(d))
+    at = app()
+    assert not at.exception
+    assert "无法读取" in at.error[0].value
+
+
+def test_url_round_trip_reopens_the_same_view(app):
+    params = {
+        "metric": "items_completed", "tab": "rankings", "agencies": "a-zb-gx,a-xm-hc", "province": "山东省,福建省",
+        "rank_year": "2019", "top": "4", "mode": "indexed", "log": "1", "y0": "2017", "lang": "en",
+    }  # fmt: skip
+    at = app(**params)
+    _no_trouble(at)
+    written = _params(at)
+    assert written == params
+    assert urlstate.write_state(urlstate.read_state(written)) == written
+    again = app(**written)
+    assert _spec(again) == _spec(at)
+
+
+@pytest.mark.parametrize(
+    "state",
+    [
+        {"lang": "en", "metric": "x", "agencies": ("a", "b"), "log": True, "top": 3},
+        {"tab": "documents", "doc": "a b.txt", "y0": 2016, "y1": 2021},
+        {},
+    ],
+)
+def test_url_state_round_trips(state):
+    full = {**urlstate.read_state({}), **state}
+    assert urlstate.read_state(urlstate.write_state(full)) == full
+
+
+def test_invalid_url_values_fall_back_to_defaults(app):
+    at = app(metric="no_such_metric", tab="nonsense", top="many", scope="weird")
+    _no_trouble(at)
+    written = _params(at)
+    assert written["metric"] == "items_accepted"  # the first metric in catalogue order
+    assert "top" not in written and "scope" not in written and "tab" not in written
+
+
+def test_documents_tab_highlights_values_and_never_renders_report_text_as_html(app):
+    at = app(tab="documents", doc="a-zb-gx_2016.txt")
+    _no_trouble(at)
+    body = next(m.value for m in at.markdown if "orange-background" in m.value)
+    assert ":orange-background[**" in body
+    assert "<script>" not in body and "\\<script\\>" in body
+    assert "](http" not in body and "\\$x\\$" in body and "\\:red\\[" in body
+    assert all(m.proto.allow_html is False for m in at.markdown)
+    assert HOSTILE_TEXT  # the fixture text with markup really is in every report
+
+
+class _Recorder(MediaFileManager):
+    made: list[MediaFileManager] = []
+
+    def __init__(self, *a, **kw):
+        super().__init__(*a, **kw)
+        _Recorder.made.append(self)
+
+
+def _download(at: AppTest, key: str) -> bytes:
+    """Click-equivalent for a deferred download button: run its callable through the media manager."""
+    button = next(b for b in at.get("download_button") if b.proto.id.endswith(key) or key in b.proto.id)
+    mgr = _Recorder.made[-1]
+    url = (
+        mgr.execute_deferred(button.proto.deferred_file_id)
+        if button.proto.deferred_file_id
+        else button.proto.url
+    )
+    return mgr._storage.get_file(url.rsplit("/", 1)[1]).content
+
+
+@pytest.fixture
+def recorded(monkeypatch):
+    import streamlit.testing.v1.app_test as app_test
+
+    _Recorder.made.clear()
+    monkeypatch.setattr(app_test, "MediaFileManager", _Recorder)
+
+
+def test_chart_download_buttons_produce_real_png_svg_and_html(app, recorded):
+    at = app(metric="items_accepted")
+    labels = [b.label for b in at.get("download_button")]
+    assert labels[:3] == ["下载PNG", "下载SVG", "下载HTML"]
+    assert _download(at, "html_trend").startswith(b"<!doctype html>")
+    if not exports.static_export_available():
+        pytest.skip("no Chromium: PNG/SVG buttons are disabled with an install hint")
+    assert _download(at, "png_trend")[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "受理件数(件)" in _download(at, "svg_trend").decode("utf-8")
+
+
+def test_chart_toolbar_download_is_configured(app):
+    at = app(metric="items_accepted")
+    config = json.loads(at.get("plotly_chart")[0].proto.config)
+    assert config["toImageButtonOptions"]["scale"] == 2 and config["toImageButtonOptions"]["format"] == "png"
+
+
+def test_data_tab_downloads_guarded_csv_and_excel(app, recorded):
+    at = app(tab="data", metric="items_accepted", agencies="a-zb-gx")
+    _no_trouble(at)
+    csv = _download(at, "csv_shown")
+    assert csv.startswith(b"\xef\xbb\xbf")
+    shown = pd.read_csv(io.BytesIO(csv), encoding="utf-8-sig")
+    assert set(shown["agency"]) == {"淄博高新区政务服务中心"} and len(shown) == 6
+    assert shown["evidence"].str.startswith("'" + INJECTED_EVIDENCE).all()
+    wb = openpyxl.load_workbook(io.BytesIO(_download(at, "xlsx_all")))
+    cells = [c for row in wb.active.iter_rows() for c in row]
+    assert not any(c.data_type == "f" for c in cells)
+    assert any(isinstance(c.value, str) and c.value.startswith("'=HYPERLINK") for c in cells)
+    assert any("read_csv" in c.value for c in at.code)
+
+
+def test_static_buttons_explain_how_to_enable_them_without_chromium(app, monkeypatch):
+    monkeypatch.setattr(exports, "browser_path", lambda: None)
+    at = app(metric="items_accepted")
+    _no_trouble(at)
+    buttons = {b.label: b for b in at.get("download_button")}
+    assert buttons["下载PNG"].proto.disabled and buttons["下载SVG"].proto.disabled
+    assert not buttons["下载HTML"].proto.disabled
+    assert any("apt-get install chromium fonts-noto-cjk" in c.value for c in at.caption)
+
+
+def test_upload_tab_is_a_state_not_a_traceback(app):
+    at = app(tab="upload")
+    _no_trouble(at)

@@ -34,7 +34,7 @@ MASK_PHRASES: tuple[str, ...] = (
     "十一五", "一次办好", "一带一路", "一网通办", "一窗受理", "一站式", "一门", "一窗", "一网", "一链",
     "一线", "一号", "一证", "一表", "一事", "一次性", "一把手", "一岗双责", "两学一做", "三严三实",
     "三公", "三最", "五公开", "三查三单", "两集中", "三到位", "一体化", "统一", "唯一", "之一",
-    "一些", "一定", "一起", "百分之", "一直", "一般", "一步", "一批", "一致", "一律", "万一", "千方百计",
+    "一些", "一定", "一起", "百分之", "一直", "一般", "一步", "一批", "一致", "一律", "千方百计",
     "百姓", "一年来", "一是", "二是", "三是", "四是", "五是", "六是", "七是", "八是", "九是",
 )  # fmt: skip
 
@@ -91,9 +91,9 @@ def _cn_to_int(s: str) -> int | None:
             section += (1 if digit is None else digit) * _CN_SMALL[c]
             digit = None
         elif c in _CN_BIG:
+            if section == 0 and not digit:
+                return None  # 万 with no count before it (万万, 零万) is not a numeral
             section += digit or 0
-            if section == 0:
-                section = 1
             total = (total + section) * _CN_BIG[c] if c == "亿" else total + section * _CN_BIG[c]
             section, digit = 0, None
         else:

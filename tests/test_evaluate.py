@@ -1,0 +1,102 @@
+"""Evaluation against gold: scoring rules on small written cases, and the real corpus figures (floors)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from pipeline.evaluate import evaluate_dir
+
+REPORT = (
+    "某县政务服务中心2018年政府信息公开工作年度报告\n"
+    "一、主动公开政府信息情况\n2018年,中心主动公开政府信息54条。\n"
+    "二、依申请公开情况\n2018年没有收到依申请公开政府信息申请。\n"
+    "三、其他\n全年办件5.6万件,办结率100%。\n某县政务服务中心"
+)
+
+
+def _write(tmp: Path, name: str, gold: dict) -> None:
+    (tmp / f"{name}.txt").write_text(REPORT, encoding="utf-8")
+    (tmp / f"{name}.json").write_text(json.dumps(gold, ensure_ascii=False), encoding="utf-8")
+
+
+def _gold(**extra) -> dict:
+    base = {"agency": "某县政务服务中心", "year": 2018, "doc_type": "disclosure_annual_report",
+            "metrics": [{"metric": "items_published", "value": 54, "scope": "annual", "approx": False,
+                         "evidence": "主动公开政府信息54条"},
+                        {"metric": "disclosure_requests", "value": 0, "scope": "annual", "approx": False,
+                         "evidence": "没有收到依申请公开政府信息申请"},
+                        {"metric": "policy_interpretations", "value": 3, "scope": "annual", "approx": False,
+                         "evidence": "(not in the text: a miss)"}]}  # fmt: skip
+    return {**base, **extra}
+
+
+def test_scores_hits_misses_and_false_positives_and_skips_optional_keys(tmp_path):
+    (tmp_path / "narrative").mkdir()
+    _write(tmp_path / "narrative", "a", _gold(optional=["completion_rate"]))  # items_accepted stays a FP
+    report = evaluate_dir(tmp_path)
+    d = report.to_dict()
+    m = d["overall"]["metrics"]
+    assert (m["tp"], m["fn"], m["fp"]) == (2, 1, 1)
+    doc = d["documents"][0]
+    assert [x["metric"] for x in doc["misses"]] == ["policy_interpretations"]
+    assert [x["metric"] for x in doc["false_positives"]] == ["items_accepted"]
+    assert d["groups"]["narrative"]["year"]["accuracy"] == 1.0
+    json.dumps(d, ensure_ascii=False)  # JSON-serialisable
+
+
+def test_gold_without_optional_or_format_keys_is_handled(tmp_path):
+    gold = _gold()
+    gold.pop("doc_type")
+    _write(tmp_path, "b", gold)
+    d = evaluate_dir(tmp_path).to_dict()
+    assert d["overall"]["metrics"]["fp"] == 2  # items_accepted and completion_rate are not optional here
+    assert d["overall"]["doc_type"]["total"] == 0
+
+
+def test_text_output_says_how_agencies_are_matched_and_lists_every_error(tmp_path):
+    _write(tmp_path, "c", _gold())
+    text = evaluate_dir(tmp_path).format_text()
+    assert "same_body" in text and "MISS policy_interpretations" in text and "FP   items_accepted" in text
+
+
+def test_a_txt_without_gold_is_ignored(tmp_path):
+    (tmp_path / "lonely.txt").write_text(REPORT, encoding="utf-8")
+    assert evaluate_dir(tmp_path).to_dict()["overall"]["documents"] == 0
+
+
+# Floors just under the figures reached when this was written (narrative: all 1.0; table2019 with
+# the table reader: 1.0), never under the bars of issue 2.
+FLOORS = {
+    "narrative": {"precision": 0.97, "f1": 0.95, "year": 0.95, "agency": 0.93, "doc_type": 0.94},
+    "table2019": {"precision": 0.97, "f1": 0.95, "year": 0.93, "agency": 0.9, "doc_type": 0.93},
+}
+
+
+@pytest.fixture(scope="module")
+def corpus_report(corpus_dir):
+    return evaluate_dir(corpus_dir)
+
+
+@pytest.mark.parametrize("group", sorted(FLOORS))
+def test_corpus_figures_stay_above_their_floors(corpus_report, group):
+    s = corpus_report.to_dict()["groups"][group]
+    m = s["metrics"]
+    print(f"\n{group}: P={m['precision']:.3f} R={m['recall']:.3f} F1={m['f1']:.3f} "
+          f"year={s['year']['accuracy']} agency={s['agency']['accuracy']} doc_type={s['doc_type']['accuracy']}")  # fmt: skip
+    floor = FLOORS[group]
+    assert m["precision"] >= floor["precision"] and m["f1"] >= floor["f1"]
+    for key in ("year", "agency", "doc_type"):
+        assert s[key]["accuracy"] >= floor[key], key
+
+
+def test_synthetic_reports_are_read_as_their_truth_says(tmp_path):
+    """A generalisation check on phrasing the rules were not written from (pipeline.synth)."""
+    synth = pytest.importorskip("pipeline.synth")
+    synth.generate(40, tmp_path / "s", seed=2024)
+    s = evaluate_dir(tmp_path).to_dict()["overall"]
+    print(f"\nsynthetic: {s['metrics']} year={s['year']} doc_type={s['doc_type']} agency={s['agency']}")
+    assert s["metrics"]["precision"] >= 0.97 and s["metrics"]["f1"] >= 0.95
+    assert s["year"]["accuracy"] >= 0.95 and s["doc_type"]["accuracy"] >= 0.9

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipeline.catalog import unit_of
+from pipeline.derived import compute_derived
 from pipeline.schema import RESOLVED_COLUMNS, SCHEMA_VERSION
 
 ENV_VAR = "GOVREPORT_DATASET_DIR"
@@ -27,7 +27,6 @@ class Dataset:
     values: pd.DataFrame  # resolved + derived rows, one per agency_id/year/metric/scope, with attributes
     agencies: pd.DataFrame  # one row per agency_id: canonical name and region/level/kind
     meta: dict
-    derived_available: bool
     by_metric: dict[str, pd.DataFrame] = field(default_factory=dict)  # values split by metric key
 
 
@@ -72,23 +71,10 @@ def agency_table(documents: pd.DataFrame, values: pd.DataFrame) -> pd.DataFrame:
     return table.reset_index()
 
 
-def derived_rows(resolved: pd.DataFrame) -> pd.DataFrame | None:
-    """Derived indicators from pipeline.derived, or None while that module does not exist yet."""
-    try:
-        from pipeline.derived import compute_derived
-    except ImportError:
-        return None
+def derived_rows(resolved: pd.DataFrame) -> pd.DataFrame:
+    """Derived indicators (rates) per agency-year, in the resolved long format."""
     rows = compute_derived(resolved)
-    if rows is None or len(rows) == 0:
-        return pd.DataFrame(columns=list(RESOLVED_COLUMNS))
-    rows = rows.copy()
-    defaults = {"scope": "annual", "approx": False, "source": "derived", "evidence": "", "method": "derived"}
-    for col, val in defaults.items():
-        if col not in rows:
-            rows[col] = val
-    if "unit" not in rows:
-        rows["unit"] = rows["metric"].map(unit_of)
-    return rows
+    return rows if len(rows) else pd.DataFrame(columns=list(RESOLVED_COLUMNS))
 
 
 def _read_meta(directory: Path) -> dict:
@@ -101,7 +87,7 @@ def prepare_values(
 ) -> pd.DataFrame:
     """The table every chart reads: resolved (+ derived) values joined with agency attributes and doc path."""
     frames = [resolved]
-    if derived is not None and len(derived):
+    if len(derived):
         frames.append(derived)
     values = pd.concat(frames, ignore_index=True) if len(frames) > 1 else resolved.copy()
     for col in RESOLVED_COLUMNS:
@@ -147,7 +133,6 @@ def read_dataset(directory: Path) -> LoadResult:
         values=values,
         agencies=agency_table(documents, values),
         meta=meta,
-        derived_available=derived is not None,
         by_metric=by_metric,
     )
     return LoadResult("ok", dataset=dataset, found_version=found)

@@ -91,10 +91,6 @@ TEXTS: dict[str, tuple[str, str]] = {
     "bad_dataset": ("数据集无法读取:{err}。请重新运行:", "The dataset cannot be read: {err}. Rebuild with:"),
     "no_data": ("所选条件下没有数据,请放宽筛选。", "No data for this selection; widen the filters."),
     "built_at": ("数据集生成时间:{t}", "Dataset built at {t}"),
-    "derived_unavailable": (
-        "派生指标模块尚不可用,仅显示提取指标。",
-        "Derived indicators are not available yet.",
-    ),
     "definitions_intro": ("提取指标", "Extracted metrics"),
     "derived_intro": ("派生指标(由数据计算,不从文本提取)", "Derived indicators (computed, not extracted)"),
     "formula": ("公式", "Formula"),

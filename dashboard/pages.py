@@ -15,7 +15,7 @@ from dashboard.build import run_build, save_uploads, uploads_available
 from dashboard.data import Dataset, dataset_dir
 from dashboard.exports import PANDAS_SNIPPET
 from dashboard.i18n import t
-from pipeline.catalog import BY_KEY, DERIVED, METRICS, label
+from pipeline.catalog import BY_KEY, CHANGES, DERIVED, METRICS, label
 
 MAX_GROUP = 40  # agencies drawn at once on heatmaps and rankings; more is unreadable
 DATA_COLUMNS = (
@@ -204,19 +204,13 @@ def definitions(view: View) -> None:
     )
     st.dataframe(table.sort_values("✓", ascending=False, kind="stable"), hide_index=True, width="stretch")
     st.subheader(t("derived_intro", lang))
-    if not view.ds.derived_available:
-        st.caption(t("derived_unavailable", lang))
+    formulas = [(d.key, label(d.key, lang), d.formula_zh if lang == "zh" else d.formula_en) for d in DERIVED]
+    formulas += [
+        (c.key, c.zh if lang == "zh" else c.en, c.formula_zh if lang == "zh" else c.formula_en)
+        for c in CHANGES
+    ]
     st.dataframe(
-        pd.DataFrame(
-            [
-                {
-                    t("key", lang): d.key,
-                    t("label", lang): label(d.key, lang),
-                    t("formula", lang): d.formula_zh,
-                }
-                for d in DERIVED
-            ]
-        ),
+        pd.DataFrame(formulas, columns=[t("key", lang), t("label", lang), t("formula", lang)]),
         hide_index=True,
         width="stretch",
     )

@@ -42,6 +42,10 @@ def _sentences(agency: str, year: int, base: int, step: int) -> list[tuple[str, 
             True,
         ),
     ]
+    out += [  # inputs of the derived 予以公开率 = 予以公开 / 办理结果总计 × 100
+        ("requests_granted", f"予以公开{step + 2}件。", float(step + 2), False),
+        ("requests_concluded", f"办理结果总计{step + 4}件。", float(step + 4), False),
+    ]
     if step % 2 == 0:  # some years have no statement of requests: a missing value, not a zero
         out.append(("disclosure_requests", f"收到依申请公开申请{step + 3}件。", float(step + 3), False))
     return out

@@ -96,6 +96,14 @@ def test_changing_the_metric_redraws_the_chart_and_updates_the_url(app):
     assert _params(at)["metric"] == "items_completed"
 
 
+def test_derived_indicators_are_offered_and_computed_from_their_inputs(app):
+    at = app(metric="rate_granted", agencies="a-zb-gx")
+    _no_trouble(at)
+    assert "予以公开率(%) · 派生指标" in at.sidebar.selectbox(key="w_metric").options
+    ys = _array(_spec(at)["data"][0]["y"])
+    assert ys == pytest.approx([100 * (s + 2) / (s + 4) for s in range(6)])
+
+
 def test_region_filter_limits_the_agency_choices(app):
     at = app()
     at.sidebar.multiselect(key="w_province").select("福建省").run()

@@ -39,6 +39,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
+    from pipeline.agencies import AgencyTableError
     from pipeline.corrections import CorrectionsError
     from pipeline.dataset import build_dataset, format_summary
 
@@ -59,7 +60,7 @@ def cmd_build(args: argparse.Namespace) -> int:
             corrections_path=args.corrections,
             incremental=not args.full,
         )
-    except CorrectionsError as exc:
+    except (CorrectionsError, AgencyTableError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     print(format_summary(result.summary))

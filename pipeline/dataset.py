@@ -22,6 +22,7 @@ import pandas as pd
 from pipeline import engines
 from pipeline.catalog import BY_KEY, CORE_KEYS
 from pipeline.corrections import load_corrections, match_corrections
+from pipeline.plausibility import plausibility_flags
 from pipeline.resolve import resolve_metrics
 from pipeline.schema import DOCUMENT_COLUMNS, METRIC_COLUMNS, RESOLVED_COLUMNS, SCHEMA_VERSION
 from pipeline.validate import validate_dataset
@@ -89,6 +90,7 @@ def process_file(task: FileTask) -> FileResult:
             region_code=ident.region_code,
             level=ident.level,
             agency_kind=ident.kind,
+            agency_confidence=getattr(ident, "confidence", None),
             year=meta.year,
             doc_type=meta.doc_type,
             report_format=meta.report_format,
@@ -216,6 +218,7 @@ def build_dataset(
     input_dir, out_dir = Path(input_dir), Path(out_dir)
     if not input_dir.is_dir():
         raise FileNotFoundError(f"input folder {input_dir} does not exist")
+    _check_agency_table()
     tasks = discover(input_dir)
     previous = load_previous(out_dir) if incremental else None
     reuse_docs: list[pd.DataFrame] = []
@@ -275,7 +278,7 @@ def build_dataset(
         raw_corr = load_corrections(Path(corrections_path))
         if len(raw_corr):
             corrections, warnings = match_corrections(raw_corr, documents)
-    resolved = resolve_metrics(metrics, corrections)
+    resolved = plausibility_flags(resolve_metrics(metrics, corrections))
     validate_dataset(documents, metrics, resolved)
 
     summary = summarise(documents, metrics, resolved, warnings)
@@ -291,6 +294,14 @@ def build_dataset(
     write_outputs(out_dir, {"documents": documents, "metrics": metrics, "resolved": resolved}, meta)
     _write_proposals(documents, out_dir)
     return BuildResult(documents, metrics, resolved, summary)
+
+
+def _check_agency_table() -> None:
+    """A bad analyst agency file stops the build once, up front, with every problem listed."""
+    from pipeline.agencies import DEFAULT_TABLE, load_agency_table
+
+    if DEFAULT_TABLE.is_file():
+        load_agency_table(DEFAULT_TABLE)
 
 
 def _write_proposals(documents: pd.DataFrame, out_dir: Path) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pipeline.meta import read_meta
 from pipeline.narrative import extract_narrative
 from pipeline.record import Extraction
-from pipeline.tables import extract_tables
+from pipeline.tables import detect_template, extract_tables
 from pipeline.text import looks_traditional, normalise, to_simplified
 
 
@@ -21,7 +21,10 @@ def extract(raw: str, filename: str | None = None) -> Extraction:
     meta = read_meta(work, filename=filename)
     if traditional:
         meta.notes.append("traditional characters converted for extraction")
-    records = extract_tables(work) + extract_narrative(work, meta)
+    table_records = extract_tables(work)
+    if table_records or detect_template(work) is not None:
+        meta.report_format = "table2019"
+    records = table_records + extract_narrative(work, meta)
     if traditional:
         for r in records:
             at = work.rfind(r.evidence, 0, max(r.start, 0) + 1)

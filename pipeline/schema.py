@@ -26,6 +26,7 @@ DOCUMENT_COLUMNS: dict[str, str] = {
     "region_code": "string",
     "level": "string",
     "agency_kind": "string",
+    "agency_confidence": "Float64",
     "year": "Int64",
     "doc_type": "string",
     "report_format": "string",

@@ -17,7 +17,11 @@ Progress = Callable[[float, str], None]
 class SavedUpload:
     name: str
     path: Path | None  # None when rejected
-    reason: str = ""
+    reason_zh: str = ""
+    reason_en: str = ""
+
+    def reason(self, lang: str) -> str:
+        return self.reason_en if lang == "en" else self.reason_zh
 
 
 @dataclass
@@ -46,7 +50,7 @@ def save_uploads(files: list[tuple[str, bytes]], raw_dir: Path) -> list[SavedUpl
         try:
             out.append(SavedUpload(name, save_upload(name, data, raw_dir)))
         except UploadRejected as exc:
-            out.append(SavedUpload(name, None, str(exc)))
+            out.append(SavedUpload(name, None, getattr(exc, "zh", str(exc)), getattr(exc, "en", str(exc))))
     return out
 
 

@@ -304,7 +304,7 @@ def upload(view: View | None, lang: str) -> None:
     raw_dir = Path((view.ds.meta.get("input_dir") if view else None) or "data/raw")
     for s in save_uploads([(f.name, f.getvalue()) for f in files], raw_dir):
         if s.path is None:
-            st.warning(t("upload_rejected", lang, name=s.name, why=s.reason))
+            st.warning(t("upload_rejected", lang, name=s.name, why=s.reason(lang)))
         else:
             st.success(t("upload_saved", lang, name=s.name))
     bar = st.progress(0.0)

@@ -282,3 +282,31 @@ def test_static_buttons_explain_how_to_enable_them_without_chromium(app, monkeyp
 def test_upload_tab_is_a_state_not_a_traceback(app):
     at = app(tab="upload")
     _no_trouble(at)
+
+
+def test_uploads_are_saved_then_built_with_new_rows_and_failures_reported(tmp_path):
+    from dashboard.build import run_build, save_uploads
+
+    raw, out = tmp_path / "raw", tmp_path / "dataset"
+    raw.mkdir()
+    sample = sorted((Path(APP).parent / "data" / "raw").glob("*.txt"))[0]
+    saved = save_uploads(
+        [
+            (sample.name, sample.read_bytes()),
+            ("../../escape.txt", b"x"),
+            ("evil.exe", b"MZ"),
+            ("empty.txt", b""),
+        ],
+        raw,
+    )
+    by_name = {s.name: s for s in saved}
+    assert by_name[sample.name].path is not None and by_name[sample.name].path.parent == raw
+    assert by_name["evil.exe"].path is None and by_name["evil.exe"].reason("zh")
+    assert all(p.resolve().is_relative_to(raw.resolve()) for p in raw.rglob("*"))
+    steps: list[float] = []
+    outcome = run_build(raw, out, progress=lambda frac, msg: steps.append(frac))
+    assert outcome.ok, outcome.error
+    assert steps[-1] == 1.0 and (out / "meta.json").exists()
+    assert outcome.summary["documents"] == len(list(raw.iterdir()))
+    again = run_build(raw, out)
+    assert again.ok and len(again.new_rows) == 0  # nothing new the second time

@@ -26,6 +26,8 @@ RUNTIME = [
     "striprtf",
     "opencc-python-reimplemented",
     "cpca",
+    "china-region",
+    "phonenumbers",
     "tqdm",
     "psutil",
     "dask",

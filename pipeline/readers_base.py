@@ -53,10 +53,10 @@ def cell_text(raw: str | None) -> str:
 def table_row(cells: list[str | None]) -> str:
     """A table row as one line, cells joined by ' | '.
 
-    Empty cells inside the row are kept so columns stay aligned (the 2019 tables are read by
-    position); empty cells at the end carry nothing and are dropped.
+    Empty cells are kept, trailing ones too, so columns stay aligned: the 2019 tables are read by
+    position and a dropped blank shifts every value after it. A row with no text at all is "".
     """
     texts = [cell_text(c) for c in cells]
-    while texts and not texts[-1]:
-        texts.pop()
+    if not any(texts):
+        return ""
     return CELL_SEPARATOR.join(texts).strip()

@@ -86,7 +86,7 @@ def _damaged_utf8(data: bytes) -> Decoded | None:
     valid = sum(1 for c in text[:SAMPLE_CHARS] if ord(c) > 0x7F and c != "\ufffd")
     # Text in another encoding read as UTF-8 fails on nearly every non-ASCII character; damaged
     # UTF-8 still has far more good multi-byte characters than bad sequences.
-    if 0 < bad and valid >= UTF8_GOOD_PER_BAD * bad:
+    if bad > 0 and valid >= UTF8_GOOD_PER_BAD * bad:
         return Decoded(text, "utf-8", [f"encoding utf-8; {bad} invalid byte sequence(s) replaced by \ufffd"])
     return None
 

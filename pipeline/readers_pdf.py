@@ -13,7 +13,8 @@ from pipeline.text import join_wrapped
 
 _STREAM = re.compile(rb"stream\r?\n")
 # A line ending this close to the right margin (in character widths) was wrapped by the layout.
-WRAP_SLACK_CHARS = 1.5
+WRAP_SLACK_CHARS = 2.0
+RIGHT_EDGE_QUANTILE = 0.8
 # The next line starting further right than this (in character widths) is an indented new paragraph.
 INDENT_CHARS = 0.8
 
@@ -82,7 +83,10 @@ def _page_items(page) -> tuple[list[_Item], float, float, float]:
     widths = [(it.x1 - it.x0) / len(it.text) for it in text_lines if len(it.text) >= 4]
     char_w = statistics.median(widths) if widths else 10.0
     left = min(it.x0 for it in text_lines)
-    right = max(it.x1 for it in text_lines)
+    # The text block's right edge: left-aligned Chinese leaves ragged ends and punctuation may hang
+    # past the margin, so take a high quantile of the line ends rather than the maximum.
+    ends = sorted(it.x1 for it in text_lines)
+    right = ends[int(RIGHT_EDGE_QUANTILE * (len(ends) - 1))]
     return items, left, right, char_w
 
 

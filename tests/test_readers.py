@@ -17,7 +17,7 @@ from pipeline.boilerplate import line_rule
 from pipeline.extract import extract
 from pipeline.readers import STATUSES, read_bytes, read_path
 from pipeline.readers_base import Limits
-from pipeline.text import normalise
+from pipeline.text import is_cjk, normalise
 
 SEEDS = sorted(RAW_DIR.glob("*.txt"))
 _SEPARATOR_ROW = re.compile(r"^[\s|:\-]*$")
@@ -48,9 +48,10 @@ def make_html(text: str, charset: str = "utf-8") -> bytes:
     body = []
     for kind, content in blocks(text):
         if kind == "p":
-            # source line breaks inside a paragraph, as editors leave them
-            esc = htmlmod.escape(content)
-            body.append(f"<p>{esc[: len(esc) // 2]}\n{esc[len(esc) // 2 :]}</p>")
+            # a source line break between two Chinese characters, as editors leave them
+            mid = range(len(content) // 2, len(content))
+            cut = next((i for i in mid if is_cjk(content[i - 1]) and is_cjk(content[i])), 0)
+            body.append(f"<p>{htmlmod.escape(content[:cut])}\n{htmlmod.escape(content[cut:])}</p>")
         else:
             rows = "".join(
                 "<tr>" + "".join(f"<td>{htmlmod.escape(c)}</td>" for c in row) + "</tr>" for row in content
@@ -95,7 +96,7 @@ def make_pdf(text: str) -> bytes:
             rows = [
                 [Paragraph(htmlmod.escape(c), cell) for c in r] + [""] * (width - len(r)) for r in content
             ]
-            table = Table(rows)
+            table = Table(rows, colWidths=[450 / width] * width)  # wide tables must still fit A4
             table.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.5, "black")]))
             story.append(table)
     buf = io.BytesIO()
@@ -268,11 +269,40 @@ def test_html_layout_tables_keep_paragraphs_and_data_tables_keep_cells() -> None
     assert read_bytes(page.encode(), "a.htm").text.split("\n") == ["第一段。", "第二段。", "规章 | 0 |  | 5"]
 
 
+def test_html_blank_cells_keep_their_column_even_at_the_end_of_a_row() -> None:
+    page = (
+        "<table><tr><td>行政许可</td><td>0</td><td> </td><td>0</td><td></td></tr><tr><td></td></tr></table>"
+    )
+    assert read_bytes(page.encode(), "a.html").text == "行政许可 | 0 |  | 0 |"
+
+
 def test_html_with_a_wrong_declared_charset_is_still_decoded() -> None:
     page = '<html><head><meta charset="utf-8"></head><body><p>共受理548786件</p></body></html>'
     result = read_bytes(page.encode("gb18030"), "a.html")
     assert result.text == "共受理548786件"
     assert any("declared charset utf-8 is wrong" in n for n in result.notes)
+
+
+CORPUS_FORMATS = ["gb18030.txt", "utf16le-nobom.txt", "utf16-bom.txt"]
+STRUCTURED_FORMATS = ["page.html", "report.docx", "table.rtf"]
+
+
+def test_corpus_reports_give_the_same_metrics_in_every_encoding_and_narrative_ones_in_every_format(
+    corpus_dir: Path,
+) -> None:
+    """Real reports (not only the seeds). Structured formats only for narrative/: the table2019 texts
+    were flattened one cell per line, which no real HTML/Word table looks like."""
+    failures = []
+    for path in sorted(corpus_dir.rglob("*.txt")):
+        text = path.read_text(encoding="utf-8", errors="replace")
+        base = {(r.metric, r.value, r.scope) for r in extract(text, path.name).records}
+        formats = CORPUS_FORMATS + (STRUCTURED_FORMATS if path.parent.name == "narrative" else [])
+        for fmt in formats:
+            result = read_bytes(FORMATS[fmt](text), fmt)
+            got = {(r.metric, r.value, r.scope) for r in extract(result.text or "", path.name).records}
+            if result.status != "ok" or got != base:
+                failures.append((path.name, fmt, result.status, sorted(base ^ got)[:3]))
+    assert failures == []
 
 
 def test_pdf_wrapped_lines_are_rejoined_and_indented_paragraphs_kept(generated) -> None:
@@ -456,6 +486,20 @@ def test_doc_without_the_tools_says_how_to_install_them(monkeypatch) -> None:
     result = read_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(600), "a.doc")
     assert result.status == "unsupported"
     assert "apt-get install antiword" in result.message
+
+
+def test_doc_tool_output_becomes_text_with_table_rows(monkeypatch) -> None:
+    """No real .doc can be written here (no Word/LibreOffice), so `cat` stands in for antiword: this
+    exercises the temporary copy, the subprocess call and antiword's '|cell|cell|' table rows."""
+    import pipeline.readers_doc as doc
+
+    monkeypatch.setattr(doc, "TOOLS", (("cat", ()),))
+    ole = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1\n"
+    result = read_bytes(ole + "共受理548786件\n|规章      |0   |3   |\n".encode(), "a.doc")
+    assert (result.kind, result.status) == ("doc", "ok")
+    lines = result.text.split("\n")
+    assert lines.index("规章 | 0 | 3") == lines.index("共受理548786件") + 1
+    assert "doc read with cat" in result.notes
 
 
 def test_a_reader_bug_becomes_an_error_status(monkeypatch) -> None:

@@ -52,7 +52,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "ranking_title": ("{year}年{metric}排名", "{metric}: ranking {year}"),
     "bump_title": ("{metric}历年名次", "{metric}: rank by year"),
     "trend_title": ("{metric}趋势", "{metric}: trend"),
-    "heatmap_title": ("{metric}:机构×年份(空白为缺失)", "{metric}: agency × year (blank = missing)"),
+    "heatmap_title": ("{metric}:机构×年份(灰色为缺失)", "{metric}: agency × year (grey = missing)"),
     "scatter_title": ("{year}年 {x} 与 {y}", "{x} vs {y}, {year}"),
     "dumbbell_title": ("{metric}:{y0}年与{y1}年", "{metric}: {y0} vs {y1}"),
     "peers_title": ("{agency}在同类机构中的位置:{metric}", "{agency} among peers: {metric}"),

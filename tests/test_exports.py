@@ -119,3 +119,31 @@ def test_xlsx_accepts_timezone_aware_dates():
 )
 def test_download_names_are_safe(name, expected):
     assert exports.safe_filename(name) == expected
+
+
+def test_export_command_writes_the_chosen_charts_of_a_copied_view(tmp_path):
+    from dashboard.__main__ import main
+
+    dataset = write_dataset(tmp_path / "d")
+    out = tmp_path / "out"
+    formats = "html,svg" if exports.static_export_available() else "html"
+    view = "http://localhost:8501/?agencies=a-zb-gx,a-zb-zd&lang=zh"
+    args = ["export", "--dataset", str(dataset), "--out", str(out), "--charts", "trend,heatmap,peers",
+            "--metrics", "items_accepted,rate_granted", "--formats", formats, "--view", view]  # fmt: skip
+    assert main(args) == 0
+    names = sorted(p.name for p in out.iterdir())
+    assert len(names) == 3 * 2 * len(formats.split(","))
+    assert "trend_items_accepted_受理件数.html" in names
+    if "svg" in formats:
+        svg = (out / "trend_items_accepted_受理件数.svg").read_text(encoding="utf-8")
+        assert (
+            "淄博高新区政务服务中心" in svg and "山东省人民政府办公厅" not in svg
+        )  # the view's agencies only
+
+
+@pytest.mark.parametrize("args", [["export", "--charts", "pie"], ["export", "--formats", "gif"]])
+def test_export_command_rejects_unknown_charts_and_formats(tmp_path, args):
+    from dashboard.__main__ import main
+
+    dataset = write_dataset(tmp_path / "d")
+    assert main([*args, "--dataset", str(dataset), "--out", str(tmp_path / "o")]) == 2

@@ -60,7 +60,7 @@ def test_every_figure_has_an_explicit_template_and_the_cjk_font(ds, name):
     [
         ("trend", "受理件数(件)"),
         ("ranking", "2020年受理件数(件)排名"),
-        ("heatmap", "空白为缺失"),
+        ("heatmap", "灰色为缺失"),
         ("peers", "同类机构"),
     ],
 )

@@ -47,3 +47,10 @@ class Extraction:
     text: str
     meta: DocumentMeta
     records: list[MetricRecord]
+
+    def to_frame(self):
+        """The records as a DataFrame (one row per value, offsets into .text), for notebooks."""
+        import pandas as pd
+
+        columns = list(MetricRecord.__dataclass_fields__)
+        return pd.DataFrame([r.to_dict() for r in self.records], columns=columns)

@@ -91,6 +91,31 @@ def _damaged_utf8(data: bytes) -> Decoded | None:
     return None
 
 
+def _repair_mojibake(text: str) -> Decoded | None:
+    """Chinese text once read as Latin-1/cp1252 and saved again as UTF-8 ('¹²ÊÜÀí' for '共受理'):
+    no CJK at all but many Latin-1 letters. Undo it when the bytes then decode to plausible Chinese."""
+    sample = text[:SAMPLE_CHARS]
+    latin = sum(1 for c in sample if 0x80 <= ord(c) <= 0xFF)
+    if latin < 20 or latin < 0.3 * len(sample) or any("\u4e00" <= c <= "\u9fff" for c in sample):
+        return None
+    for wrong in ("latin-1", "cp1252"):
+        try:
+            raw = text.encode(wrong)
+        except UnicodeEncodeError:
+            continue
+        for right in ("utf-8", "gb18030"):
+            fixed = _strict(raw, right)
+            if (
+                fixed
+                and plausibility(fixed) >= 0.95
+                and any("\u4e00" <= c <= "\u9fff" for c in fixed[:SAMPLE_CHARS])
+            ):
+                return Decoded(
+                    fixed, right, [f"repaired mojibake: {right} text that had been read as {wrong}"]
+                )
+    return None
+
+
 def _lenient(data: bytes, codec: str) -> str | None:
     """Decode with replacement when only a small share of the text is damaged."""
     text = data.decode(codec, errors="replace")
@@ -136,7 +161,7 @@ def decode_text(data: bytes) -> Decoded:
 
     text = _strict(data, "utf-8")
     if text is not None:
-        return Decoded(text, "utf-8", ["encoding utf-8"])
+        return _repair_mojibake(text) or Decoded(text, "utf-8", ["encoding utf-8"])
     found = _damaged_utf8(data)
     if found:
         return found

@@ -255,6 +255,40 @@ def test_html_furniture_is_gone_and_tables_are_rows(generated, fmt: str) -> None
     assert rows[0].split(" | ")[:2] == table_lines[0][:2]
 
 
+ENCODING_CASES = [
+    ("big5 traditional copy", lambda t: to_traditional(t).encode("big5", errors="replace"), "encoding big5"),
+    ("gb18030 with damaged bytes", lambda t: _damage(t.encode("gb18030")), "damaged bytes replaced"),
+    ("utf-8 with damaged bytes", lambda t: _damage(t.encode("utf-8")), "invalid byte sequence"),
+    ("utf-8 cut mid-character", lambda t: t.rstrip().encode("utf-8")[:-1], "incomplete character"),
+    (
+        "gb18030 read as latin-1, saved as utf-8",
+        lambda t: t.encode("gb18030").decode("latin-1").encode(),
+        "mojibake",
+    ),
+]
+SENTENCE = (
+    "威海市文登区政务服务中心\n全年共受理政府信息公开申请3件，均已按时答复。发布各类服务信息1230条。\n" * 4
+)
+
+
+def to_traditional(text: str) -> str:
+    return text.translate(str.maketrans("区务发布类条时复开请", "區務發佈類條時復開請"))
+
+
+def _damage(data: bytes) -> bytes:
+    out = bytearray(data)
+    out[len(out) // 3] = 0xFF
+    return bytes(out)
+
+
+@pytest.mark.parametrize(("case", "encode", "note"), ENCODING_CASES, ids=[c[0] for c in ENCODING_CASES])
+def test_misencoded_and_damaged_text_is_still_read_and_says_so(case, encode, note) -> None:
+    result = read_bytes(encode(SENTENCE), "a.txt")
+    assert result.status == "ok"
+    assert any(note in n for n in result.notes), result.notes
+    assert "1230" in result.text and "申请3件" in result.text.replace("申請", "申请")
+
+
 def test_html_line_breaks_between_chinese_characters_vanish() -> None:
     page = (
         "<html><body><p>共受理行政许可事项\n548786\n件，办结率\n100%。</p><p>second\nline</p></body></html>"

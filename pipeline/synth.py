@@ -820,14 +820,14 @@ def check_target(out_dir: Path) -> Path:
     return resolved
 
 
-def _write_range(job: tuple[int, int, int, str]) -> int:
-    seed, start, stop, out = job
-    out_dir, written = Path(out), 0
+def _write_range(job: tuple[int, int, int, str, str]) -> int:
+    seed, start, stop, out, truth_out = job
+    out_dir, truth_dir, written = Path(out), Path(truth_out), 0
     for i in range(start, stop):
         text, truth = make_document(seed, i)
         data = text.encode("utf-8")
         (out_dir / f"{PREFIX}{i:06d}.txt").write_bytes(data)
-        (out_dir / f"{PREFIX}{i:06d}.json").write_text(
+        (truth_dir / f"{PREFIX}{i:06d}.json").write_text(
             json.dumps(truth, ensure_ascii=False, indent=1), "utf-8"
         )
         written += len(data)
@@ -835,15 +835,28 @@ def _write_range(job: tuple[int, int, int, str]) -> int:
 
 
 def generate(
-    n_docs: int, out_dir: str | Path, seed: int = 0, workers: int = 1, batch: int = 500
+    n_docs: int,
+    out_dir: str | Path,
+    seed: int = 0,
+    workers: int = 1,
+    batch: int = 500,
+    truth_dir: str | Path | None = None,
 ) -> Generated:
-    """Write synth_000000.txt ... and their .json truth into out_dir (created); deterministic per seed."""
+    """Write synth_000000.txt ... into out_dir (created), deterministic per seed.
+
+    The .json truth goes beside each report, or into truth_dir when given (a build then sees only
+    the reports). Files are numbered from 0, so a larger corpus of the same seed extends a smaller one.
+    """
     if n_docs < 0:
         raise ValueError("n_docs must be >= 0")
     target = check_target(Path(out_dir))
+    truth_target = check_target(Path(truth_dir)) if truth_dir is not None else target
     target.mkdir(parents=True, exist_ok=True)
+    truth_target.mkdir(parents=True, exist_ok=True)
     began = time.perf_counter()
-    jobs = [(seed, s, min(s + batch, n_docs), str(target)) for s in range(0, n_docs, batch)]
+    jobs = [
+        (seed, s, min(s + batch, n_docs), str(target), str(truth_target)) for s in range(0, n_docs, batch)
+    ]
     if workers > 1 and len(jobs) > 1:
         from pipeline.engines import map_unordered
 

@@ -1,0 +1,349 @@
+"""`python -m pipeline bench`: build a generated corpus and measure speed, memory and quality.
+
+The floor is measured in the same run with the same engine and workers: read every file and make
+one regex pass over its text. The build is the real build_dataset(); its ratio to the floor says how
+much the extraction costs beyond touching the bytes. Quality compares the built metrics table with
+the generator's truth, matched as `pipeline.evaluate` matches (metric, scope, value).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import re
+import resource
+import shutil
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+# Targets of issue 7, for 100,000 reports on 2 cores.
+TARGET_DOCS = 100_000
+TARGET_SECONDS = 300.0
+TARGET_PEAK_BYTES = 2 * 1024**3
+TARGET_RATIO = 10.0
+
+_FLOOR_PATTERN = re.compile(r"\d+(?:\.\d+)?")
+
+
+def floor_task(path: str) -> tuple[int, int]:
+    """The least any build must do per file: read, decode, one regex pass. Returns (bytes, matches)."""
+    data = Path(path).read_bytes()
+    return len(data), sum(1 for _ in _FLOOR_PATTERN.finditer(data.decode("utf-8", errors="replace")))
+
+
+class PeakMemory:
+    """Samples the RSS of this process and all its descendants (pool or Dask workers) in a thread."""
+
+    def __init__(self, interval: float = 0.25) -> None:
+        import psutil
+
+        self._proc = psutil.Process()
+        self._psutil = psutil
+        self.interval, self.peak = interval, 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _sample(self) -> int:
+        total = 0
+        procs = [self._proc]
+        with contextlib.suppress(self._psutil.Error):
+            procs += self._proc.children(recursive=True)
+        for p in procs:
+            with contextlib.suppress(self._psutil.Error):  # a worker may exit between listing and reading
+                total += p.memory_info().rss
+        return total
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.peak = max(self.peak, self._sample())
+            self._stop.wait(self.interval)
+
+    def __enter__(self) -> PeakMemory:
+        self.peak = self._sample()
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+@dataclass
+class Stage:
+    seconds: float
+    peak_bytes: int = 0
+
+    def rate(self, n: int) -> float:
+        return n / self.seconds if self.seconds > 0 else float("inf")
+
+
+@dataclass
+class BenchResult:
+    docs: int
+    text_bytes: int
+    workers: int
+    engine: str
+    generate: Stage
+    floor: Stage
+    build: Stage
+    quality: dict = field(default_factory=dict)
+    build_summary: dict = field(default_factory=dict)
+    max_child_rss_bytes: int = 0  # RUSAGE_CHILDREN: the largest single child, a cross-check
+
+    @property
+    def ratio(self) -> float:
+        return self.build.seconds / self.floor.seconds if self.floor.seconds > 0 else float("inf")
+
+    @property
+    def projected_seconds(self) -> float:
+        """Build time scaled linearly to the 100,000-report target."""
+        return self.build.seconds * TARGET_DOCS / max(1, self.docs)
+
+    def to_dict(self) -> dict:
+        out = asdict(self)
+        out.update(
+            ratio=round(self.ratio, 2),
+            docs_per_s=round(self.build.rate(self.docs), 1),
+            mb_per_s=round(self.text_bytes / 1e6 / self.build.seconds, 3) if self.build.seconds else None,
+            projected_seconds_for_100k=round(self.projected_seconds, 1),
+            targets=self.targets(),
+        )
+        return out
+
+    def targets(self) -> dict[str, bool]:
+        return {
+            "100k_under_5_min": self.projected_seconds < TARGET_SECONDS,
+            "peak_under_2_GB": self.build.peak_bytes < TARGET_PEAK_BYTES,
+            "within_10x_of_floor": self.ratio <= TARGET_RATIO,
+        }
+
+    def format_text(self) -> str:
+        mb = self.text_bytes / 1e6
+        q = self.quality
+
+        def line(name: str, st: Stage, note: str = "") -> str:
+            return (
+                f"  {name:<9}{st.seconds:8.2f} s  {st.rate(self.docs):9.1f} docs/s  {mb / st.seconds:7.2f} MB/s"
+                f"  peak {st.peak_bytes / 2**20:7.0f} MiB{note}"
+            )
+
+        ok = {True: "ok", False: "MISSED"}
+        t = self.targets()
+        out = [
+            f"bench: {self.docs} synthetic reports, {mb:.1f} MB of text, engine {self.engine}, "
+            f"{self.workers} workers, {os.cpu_count()} cores",
+            line("generate", self.generate),
+            line("floor", self.floor, "  (read + one regex pass)"),
+            line("build", self.build, "  (build_dataset: extract, resolve, validate, write)"),
+            f"  build / floor = {self.ratio:.1f}x  (target <= {TARGET_RATIO:g}x: {ok[t['within_10x_of_floor']]})",
+            f"  projected for {TARGET_DOCS:,} reports: {self.projected_seconds / 60:.1f} min "
+            f"(target < {TARGET_SECONDS / 60:g} min: {ok[t['100k_under_5_min']]})",
+            f"  peak memory of the process tree during the build: {self.build.peak_bytes / 2**30:.2f} GiB "
+            f"(target < 2 GiB: {ok[t['peak_under_2_GB']]}); largest single child {self.max_child_rss_bytes / 2**20:.0f} MiB",
+        ]
+        if q:
+            m = q["metrics"]
+            out.append(
+                f"  quality vs synthetic truth ({q['documents']} documents, core metrics): "
+                f"P={m['precision']:.3f} R={m['recall']:.3f} F1={m['f1']:.3f} "
+                f"(tp={m['tp']} fp={m['fp']} fn={m['fn']})"
+            )
+            worst = sorted(q["per_metric"].items(), key=lambda kv: kv[1]["f1"])[:3]
+            out.append("  weakest: " + ", ".join(f"{k} F1={v['f1']:.3f}" for k, v in worst))
+        s = self.build_summary
+        if s:
+            brief = {k: s[k] for k in ("documents", "status", "failed", "metrics", "agencies") if k in s}
+            out.append(f"  build summary: {json.dumps(brief, ensure_ascii=False)}")
+        return "\n".join(out)
+
+
+def score_build(dataset_dir: Path, truth_dir: Path) -> dict:
+    """Precision/recall of the built metrics table against the generator's truth, per core metric."""
+    import pandas as pd
+
+    from pipeline.catalog import CORE_KEYS
+    from pipeline.evaluate import Counts, _same_value
+
+    docs = pd.read_parquet(dataset_dir / "documents.parquet", columns=["doc_id", "path"])
+    metrics = pd.read_parquet(dataset_dir / "metrics.parquet", columns=["doc_id", "metric", "scope", "value"])
+    metrics = metrics[metrics["metric"].isin(CORE_KEYS)]
+    by_doc: dict[str, list[tuple[str, str, float]]] = {}
+    for doc_id, metric, scope, value in metrics.itertuples(index=False):
+        by_doc.setdefault(doc_id, []).append((metric, scope, float(value)))
+    total, per_metric = Counts(), {}
+    n = 0
+    for doc_id, path in docs.itertuples(index=False):
+        truth_path = truth_dir / Path(path).with_suffix(".json").name
+        if not truth_path.exists():
+            continue
+        n += 1
+        truth = json.loads(truth_path.read_text(encoding="utf-8"))
+        predicted = list(by_doc.get(doc_id, [])) if isinstance(doc_id, str) else []
+        for g in truth["metrics"]:
+            c = per_metric.setdefault(g["metric"], Counts())
+            hit = next(
+                (
+                    p
+                    for p in predicted
+                    if p[0] == g["metric"] and p[1] == g["scope"] and _same_value(p[2], g["value"])
+                ),
+                None,
+            )
+            if hit:
+                predicted.remove(hit)
+                total.tp, c.tp = total.tp + 1, c.tp + 1
+            else:
+                total.fn, c.fn = total.fn + 1, c.fn + 1
+        for metric, _, _ in predicted:
+            total.fp += 1
+            per_metric.setdefault(metric, Counts()).fp += 1
+    return {
+        "documents": n,
+        "metrics": total.to_dict(),
+        "per_metric": {k: per_metric[k].to_dict() for k in sorted(per_metric)},
+    }
+
+
+def run_bench(
+    docs: int,
+    workers: int,
+    engine: str = "pool",
+    scheduler: str | None = None,
+    work_dir: Path | None = None,
+    seed: int = 0,
+) -> BenchResult:
+    from pipeline import engines, synth
+    from pipeline.dataset import build_dataset
+
+    tmp = None
+    if work_dir is None:
+        tmp = tempfile.mkdtemp(prefix="pipeline-bench-")
+        work_dir = Path(tmp)
+    corpus, truth, dataset = work_dir / "corpus", work_dir / "truth", work_dir / "dataset"
+    try:
+        for d in (corpus, truth, dataset):
+            shutil.rmtree(d, ignore_errors=True)
+        with PeakMemory() as mem:
+            gen = synth.generate(docs, corpus, seed=seed, workers=workers, truth_dir=truth)
+        generate = Stage(gen.seconds, mem.peak)
+
+        paths = sorted(str(p) for p in corpus.iterdir())
+        with PeakMemory() as mem:
+            began = time.perf_counter()
+            floor_bytes = sum(
+                b
+                for b, _ in engines.map_unordered(
+                    floor_task, paths, workers, engine=engine, scheduler=scheduler
+                )
+            )
+            floor = Stage(time.perf_counter() - began, mem.peak)
+        if floor_bytes != gen.text_bytes:
+            raise RuntimeError(f"floor read {floor_bytes} bytes, the generator wrote {gen.text_bytes}")
+
+        with PeakMemory() as mem:
+            began = time.perf_counter()
+            built = build_dataset(
+                corpus,
+                dataset,
+                workers=workers,
+                engine=engine,
+                scheduler=scheduler,
+                progress=False,
+                corrections_path=None,
+                incremental=False,
+            )
+            build = Stage(time.perf_counter() - began, mem.peak)
+        quality = score_build(dataset, truth)
+        return BenchResult(
+            docs=docs,
+            text_bytes=gen.text_bytes,
+            workers=workers,
+            engine=engine,
+            generate=generate,
+            floor=floor,
+            build=build,
+            quality=quality,
+            build_summary=dict(built.summary),
+            max_child_rss_bytes=resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024,
+        )
+    finally:
+        if tmp is not None:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def profile_extract(docs: int, seed: int = 0, top: int = 25) -> str:
+    """cProfile of the pure core (extract + resolve) in this process over generated texts."""
+    import cProfile
+    import io
+    import pstats
+
+    from pipeline.extract import extract
+    from pipeline.resolve import resolve_records
+    from pipeline.synth import make_document
+
+    texts = [make_document(seed, i)[0] for i in range(docs)]
+    extract(texts[0], "warm-up.txt")  # lazy tables and caches are not the steady state
+    prof = cProfile.Profile()
+    began = time.perf_counter()
+    prof.enable()
+    for i, t in enumerate(texts):
+        resolve_records(extract(t, f"synth_{i:06d}.txt").records)
+    prof.disable()
+    seconds = time.perf_counter() - began
+    out = io.StringIO()
+    out.write(f"profile: {docs} reports in {seconds:.2f} s in one process ({docs / seconds:.0f} docs/s)\n")
+    stats = pstats.Stats(prof, stream=out)
+    stats.sort_stats("tottime").print_stats(top)
+    return out.getvalue()
+
+
+def _parser() -> argparse.ArgumentParser:
+    from pipeline.engines import ENGINES, default_workers
+
+    p = argparse.ArgumentParser(prog="python -m pipeline bench", description=__doc__.splitlines()[0])
+    p.add_argument("--docs", type=int, default=2000, help="reports to generate (default 2000)")
+    p.add_argument("--workers", type=int, default=default_workers(), help="processes (default: all cores)")
+    p.add_argument("--engine", choices=ENGINES, default="pool")
+    p.add_argument("--scheduler", default=None, help="Dask scheduler address (default: a local cluster)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--keep", type=Path, default=None, help="work in DIR and keep corpus, truth and dataset")
+    p.add_argument("--json", action="store_true", help="print the figures as JSON")
+    p.add_argument("--profile", type=int, metavar="N", default=0, help="also cProfile extract() on N reports")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        args = _parser().parse_args(sys.argv[1:] if argv is None else argv)
+    except SystemExit as exc:
+        return int(exc.code or 0)
+    if args.docs < 1 or args.workers < 1:
+        print("error: --docs and --workers must be at least 1", file=sys.stderr)
+        return 2
+    if args.scheduler and args.engine != "dask":
+        print("error: --scheduler needs --engine dask", file=sys.stderr)
+        return 2
+    if args.keep is not None:
+        from pipeline.synth import SyntheticTargetError, check_target
+
+        try:
+            check_target(args.keep)
+        except SyntheticTargetError as err:
+            print(f"error: {err}", file=sys.stderr)
+            return 2
+        args.keep.mkdir(parents=True, exist_ok=True)
+    result = run_bench(args.docs, args.workers, args.engine, args.scheduler, args.keep, args.seed)
+    print(json.dumps(result.to_dict(), indent=2, default=str) if args.json else result.format_text())
+    if args.profile:
+        print(profile_extract(args.profile, args.seed))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,94 @@
+"""Scale: the Dask build writes the same dataset as the process-pool build, and the bench reports figures."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from pipeline.bench import floor_task, score_build
+from pipeline.bench import main as bench_main
+from pipeline.dataset import build_dataset
+from pipeline.engines import LOCAL_CLUSTER_OPTIONS
+from pipeline.synth import generate
+
+N_DOCS = 20
+# Columns that differ between two builds of the same files by construction (file times).
+VOLATILE = ["mtime"]
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    root = tmp_path_factory.mktemp("scale")
+    generate(N_DOCS, root / "corpus", seed=77, truth_dir=root / "truth")
+    return root / "corpus", root / "truth"
+
+
+@pytest.fixture(scope="module")
+def dask_scheduler():
+    distributed = pytest.importorskip("dask.distributed")
+    cluster = distributed.LocalCluster(n_workers=2, **LOCAL_CLUSTER_OPTIONS)
+    yield cluster.scheduler_address
+    cluster.close()
+
+
+def _build(corpus: Path, out: Path, **kw) -> None:
+    build_dataset(corpus, out, progress=False, corrections_path=None, incremental=False, **kw)
+
+
+def _table(out: Path, name: str, keys: list[str]) -> pd.DataFrame:
+    df = pd.read_parquet(out / f"{name}.parquet").drop(columns=VOLATILE, errors="ignore")
+    return df.sort_values(keys, ignore_index=True)
+
+
+def test_dask_build_equals_the_process_pool_build_row_for_row(corpus, dask_scheduler, tmp_path: Path):
+    reports, _ = corpus
+    _build(reports, tmp_path / "pool", workers=2, engine="pool")
+    _build(reports, tmp_path / "dask", engine="dask", scheduler=dask_scheduler)
+    for name, keys in (("documents", ["path"]), ("metrics", ["doc_id", "metric", "scope", "start", "value"])):
+        pool, dask = _table(tmp_path / "pool", name, keys), _table(tmp_path / "dask", name, keys)
+        assert len(pool) > 0
+        pd.testing.assert_frame_equal(dask, pool, check_like=False)
+    docs = _table(tmp_path / "pool", "documents", ["path"])
+    assert len(docs) == N_DOCS and set(docs["status"]) <= {"ok", "no_metrics"}
+
+
+def test_the_floor_reads_every_byte_the_generator_wrote(corpus):
+    reports, _ = corpus
+    sizes = [floor_task(str(p)) for p in sorted(reports.glob("*.txt"))]
+    assert sum(b for b, _ in sizes) == sum(p.stat().st_size for p in reports.glob("*.txt"))
+    assert all(n > 0 for _, n in sizes)  # every report has digits (years at least)
+
+
+def test_scoring_a_build_against_its_own_truth_counts_every_truth_value(corpus, tmp_path: Path):
+    reports, truth = corpus
+    _build(reports, tmp_path / "ds", workers=1)
+    q = score_build(tmp_path / "ds", truth)
+    n_truth = sum(len(json.loads(p.read_text(encoding="utf-8"))["metrics"]) for p in truth.glob("*.json"))
+    m = q["metrics"]
+    assert q["documents"] == N_DOCS and m["tp"] + m["fn"] == n_truth
+    assert m["precision"] >= 0.95 and m["recall"] >= 0.85, m
+
+
+def test_bench_prints_speed_memory_ratio_and_quality_as_json(tmp_path: Path, capsys):
+    assert bench_main(["--docs", "12", "--workers", "1", "--keep", str(tmp_path / "b"), "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["docs"] == 12 and out["docs_per_s"] > 0 and out["mb_per_s"] > 0
+    assert out["build"]["peak_bytes"] > 0 and out["ratio"] > 0
+    assert out["quality"]["documents"] == 12
+    assert set(out["targets"]) == {"100k_under_5_min", "peak_under_2_GB", "within_10x_of_floor"}
+    assert (tmp_path / "b" / "dataset" / "metrics.parquet").exists()
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["--docs", "0"], ["--workers", "0"], ["--engine", "spark"], ["--scheduler", "tcp://x:1"]],
+)
+def test_bench_rejects_bad_arguments_with_status_2(argv: list[str]):
+    assert bench_main(argv) == 2
+
+
+def test_bench_refuses_to_keep_its_corpus_in_data_raw(tmp_path: Path):
+    assert bench_main(["--docs", "1", "--keep", str(tmp_path / "data" / "raw")]) == 2

@@ -217,7 +217,14 @@ def run_bench(
     scheduler: str | None = None,
     work_dir: Path | None = None,
     seed: int = 0,
+    progress: bool = False,
 ) -> BenchResult:
+    """Generate, measure the floor, build, score; with `progress`, each stage is logged to stderr."""
+
+    def say(msg: str) -> None:
+        if progress:
+            print(f"[bench {time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
+
     from pipeline import engines, synth
     from pipeline.dataset import build_dataset
 
@@ -232,6 +239,7 @@ def run_bench(
         with PeakMemory() as mem:
             gen = synth.generate(docs, corpus, seed=seed, workers=workers, truth_dir=truth)
         generate = Stage(gen.seconds, mem.peak)
+        say(f"generated {docs} reports ({gen.text_bytes / 1e6:.1f} MB) in {gen.seconds:.1f} s")
 
         paths = sorted(str(p) for p in corpus.iterdir())
         with PeakMemory() as mem:
@@ -243,6 +251,7 @@ def run_bench(
                 )
             )
             floor = Stage(time.perf_counter() - began, mem.peak)
+        say(f"floor {floor.seconds:.2f} s")
         if floor_bytes != gen.text_bytes:
             raise RuntimeError(f"floor read {floor_bytes} bytes, the generator wrote {gen.text_bytes}")
 
@@ -254,11 +263,12 @@ def run_bench(
                 workers=workers,
                 engine=engine,
                 scheduler=scheduler,
-                progress=False,
+                progress=progress,
                 corrections_path=None,
                 incremental=False,
             )
             build = Stage(time.perf_counter() - began, mem.peak)
+        say(f"build {build.seconds:.1f} s, peak {build.peak_bytes / 2**30:.2f} GiB; scoring")
         quality = score_build(dataset, truth)
         return BenchResult(
             docs=docs,
@@ -314,6 +324,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--keep", type=Path, default=None, help="work in DIR and keep corpus, truth and dataset")
     p.add_argument("--json", action="store_true", help="print the figures as JSON")
+    p.add_argument(
+        "--progress", action="store_true", help="log stages and the build's progress bar to stderr"
+    )
     p.add_argument("--profile", type=int, metavar="N", default=0, help="also cProfile extract() on N reports")
     return p
 
@@ -338,7 +351,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"error: {err}", file=sys.stderr)
             return 2
         args.keep.mkdir(parents=True, exist_ok=True)
-    result = run_bench(args.docs, args.workers, args.engine, args.scheduler, args.keep, args.seed)
+    result = run_bench(
+        args.docs, args.workers, args.engine, args.scheduler, args.keep, args.seed, args.progress
+    )
     print(json.dumps(result.to_dict(), indent=2, default=str) if args.json else result.format_text())
     if args.profile:
         print(profile_extract(args.profile, args.seed))

@@ -16,7 +16,10 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cache
 from pathlib import Path
+
+from pipeline.catalog import BY_KEY
 
 MARK = "【合成样本 SYNTHETIC】"
 PREFIX = "synth_"
@@ -314,6 +317,7 @@ PHRASES: dict[str, Template] = {
 # fmt: on
 
 
+@cache
 def _rules(prefix: str) -> tuple[str, ...]:
     """Annual one-metric phrasings of a prefix; combined, zero and cumulative ones are chosen apart."""
     return tuple(
@@ -323,10 +327,12 @@ def _rules(prefix: str) -> tuple[str, ...]:
     )
 
 
+@cache
 def _zero_rules(prefix: str) -> tuple[str, ...]:
     return tuple(k for k in PHRASES if k.startswith(prefix + "_0_"))
 
 
+@cache
 def _cum_rules(prefix: str) -> tuple[str, ...]:
     return tuple(k for k in PHRASES if k.startswith(prefix + "_cum"))
 
@@ -352,8 +358,6 @@ class Doc:
         return clause
 
     def add(self, metric: str, value: float, scope: str, approx: bool, evidence: str) -> None:
-        from pipeline.catalog import BY_KEY  # light: data only
-
         self.stated.add((metric, scope))
         v = int(value) if float(value).is_integer() else round(float(value), 4)
         self.metrics.append(
@@ -588,6 +592,7 @@ REQUEST_BODY: tuple[tuple[tuple[str, ...], str | None], ...] = (
     (("(七)总计",), "total"),
     (("四、结转下年度继续办理",), "forward"),
 )
+N_OUTCOME_ROWS = sum(1 for _, bucket in REQUEST_BODY if bucket == "out")
 REVIEW_HEAD = (
     ("行政复议", "行政诉讼"),
     ("结果维持", "结果纠正", "其他结果", "尚未审结", "总计", "未经复议直接起诉", "复议后起诉"),
@@ -623,7 +628,7 @@ def _request_table(d: Doc, style: str) -> str:
     busy = rng.random() < 0.5
     new = [_log_uniform(rng, 1, 300) if busy and (c == 0 or rng.random() < 0.3) else 0 for c in range(n_cols)]
     carried = [rng.randint(0, 3) if busy and rng.random() < 0.3 else 0 for _ in range(n_cols)]
-    n_out = sum(1 for _, b in REQUEST_BODY if b == "out")
+    n_out = N_OUTCOME_ROWS
     outcomes, forward = [], []
     for c in range(n_cols):
         pending = rng.randint(0, min(2, new[c] + carried[c])) if rng.random() < 0.2 else 0
@@ -827,9 +832,7 @@ def _write_range(job: tuple[int, int, int, str, str]) -> int:
         text, truth = make_document(seed, i)
         data = text.encode("utf-8")
         (out_dir / f"{PREFIX}{i:06d}.txt").write_bytes(data)
-        (truth_dir / f"{PREFIX}{i:06d}.json").write_text(
-            json.dumps(truth, ensure_ascii=False, indent=1), "utf-8"
-        )
+        (truth_dir / f"{PREFIX}{i:06d}.json").write_text(json.dumps(truth, ensure_ascii=False), "utf-8")
         written += len(data)
     return written
 

@@ -61,16 +61,22 @@ def process_file(task: FileTask) -> FileResult:
     """Read, extract and resolve one file; never raises (a failure is a status with its cause)."""
     from pipeline.agencies import resolve as resolve_agency
     from pipeline.extract import extract
-    from pipeline.readers import read_bytes
+    from pipeline.readers import read_bytes, read_path
+    from pipeline.readers_base import Limits
     from pipeline.resolve import resolve_records
 
     doc: dict = {"path": task.rel, "status": "error", "message": "", "kind": "unknown"}
     try:
         stat = os.stat(task.path)
         doc.update(mtime=stat.st_mtime, size=stat.st_size)
-        data = Path(task.path).read_bytes()
-        doc["sha256"] = hashlib.sha256(data).hexdigest()
-        read = read_bytes(data, Path(task.path).name)
+        if stat.st_size > Limits().max_bytes:  # never load a huge file; read_path explains the cap
+            with open(task.path, "rb") as fh:
+                doc["sha256"] = hashlib.file_digest(fh, "sha256").hexdigest()
+            read = read_path(Path(task.path))
+        else:
+            data = Path(task.path).read_bytes()
+            doc["sha256"] = hashlib.sha256(data).hexdigest()
+            read = read_bytes(data, Path(task.path).name)
         doc.update(kind=read.kind, status=read.status, message=read.message)
         if read.status != "ok" or read.text is None:
             return FileResult(doc, [])

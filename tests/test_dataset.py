@@ -187,3 +187,16 @@ def test_validation_reports_every_problem_at_once(raw: Path, tmp_path: Path):
     text = str(err.value)
     assert "status" in text and "not_a_metric" in text and "evidence" in text
     assert len(err.value.problems) >= 3
+
+
+def test_a_file_over_the_size_cap_is_refused_without_loading_it(raw: Path, tmp_path: Path):
+    from pipeline.readers_base import Limits
+
+    with open(raw / "huge.txt", "wb") as fh:  # sparse: costs no disk and no time
+        fh.truncate(Limits().max_bytes + 1)
+    result = build(raw, tmp_path / "ds")
+    row = result.documents.set_index("path").loc["huge.txt"]
+    assert row["status"] == "unsupported"
+    assert "limit" in row["message"]
+    assert isinstance(row["sha256"], str) and len(row["sha256"]) == 64
+    assert result.exit_code == 1

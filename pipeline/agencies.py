@@ -14,7 +14,7 @@ import re
 import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import pandas as pd
@@ -53,6 +53,7 @@ class AgencyIdentity:
 _NOISE = re.compile(r"[\s\"'“”‘’《》〈〉<>「」【】·•:,。;|*]")
 
 
+@lru_cache(maxsize=65536)
 def clean_name(name: str | None) -> str:
     """NFKC, simplified characters, no spaces or quotes: the form names are compared in."""
     if not name:
@@ -61,6 +62,9 @@ def clean_name(name: str | None) -> str:
     return _NOISE.sub("", text).strip("-_")
 
 
+# Name readings are pure functions of the name and are asked for thousands of times per document
+# (every candidate against every other and every analyst row), so they are cached; a ParsedName is
+# immutable, and its derived properties are computed once per instance.
 @dataclass(frozen=True)
 class ParsedName:
     text: str
@@ -81,7 +85,7 @@ class ParsedName:
     def has_region(self) -> bool:
         return bool(self.places or self.zone or self.township or self.national)
 
-    @property
+    @cached_property
     def level(self) -> str | None:
         if self.national:
             return "national"
@@ -104,11 +108,22 @@ class ParsedName:
                 return rest
         return self.body
 
-    @property
+    @cached_property
     def family(self) -> str:
         return R.body_family(self.core)
 
-    @property
+    @cached_property
+    def codes_by_level(self) -> dict[str, frozenset[str]]:
+        """Division codes the name allows at each level (an ambiguous name only constrains its own)."""
+        out: dict[str, set[str]] = defaultdict(set)
+        for opts in self.places:
+            for d in opts:
+                for x in D.chain(d):
+                    if len(opts) == 1 or x == d:
+                        out[x.level].add(x.code)
+        return {level: frozenset(codes) for level, codes in out.items()}
+
+    @cached_property
     def kind(self) -> str:
         if self.township and self.body in ("人民政府", "办事处"):
             return "subdistrict" if self.township.endswith("街道") else "township_government"
@@ -180,8 +195,13 @@ def _expand_body(body: str) -> str:
 
 def parse_name(name: str | None) -> list[ParsedName]:
     """Every reading of a name (one per alternate in parentheses)."""
+    return list(_readings(name))
+
+
+@lru_cache(maxsize=65536)
+def _readings(name: str | None) -> tuple[ParsedName, ...]:
     text = clean_name(name)
-    return [_parse_one(alt) for alt in _alternates(text)] if text else []
+    return tuple(_parse_one(alt) for alt in _alternates(text)) if text else ()
 
 
 def _parse_one(s: str) -> ParsedName:
@@ -243,17 +263,7 @@ def _level_compatible(a: ParsedName, b: ParsedName) -> bool:
 
 
 def _places_compatible(a: ParsedName, b: ParsedName) -> bool:
-    def by_level(p: ParsedName) -> dict[str, set[str]]:
-        out: dict[str, set[str]] = defaultdict(set)
-        for opts in p.places:
-            for d in opts:
-                for x in D.chain(d):
-                    # an ambiguous name only constrains its own level
-                    if len(opts) == 1 or x == d:
-                        out[x.level].add(x.code)
-        return out
-
-    pa, pb = by_level(a), by_level(b)
+    pa, pb = a.codes_by_level, b.codes_by_level
     for level in ("province", "city", "county"):
         if pa.get(level) and pb.get(level) and not pa[level] & pb[level]:
             return False
@@ -264,13 +274,14 @@ def _places_compatible(a: ParsedName, b: ParsedName) -> bool:
     return True
 
 
+@lru_cache(maxsize=65536)
 def same_body(predicted: str | None, gold: str | None) -> bool:
     """Whether two names denote the same body: same body after abbreviations and renamings, and
     regions that do not contradict each other (a name may leave its region out, not name another)."""
     if not predicted or not gold:
         return not predicted and not gold
-    for a in parse_name(predicted):
-        for b in parse_name(gold):
+    for a in _readings(predicted):
+        for b in _readings(gold):
             if not a.body or a.family != b.family or a.national != b.national:
                 continue
             if _level_compatible(a, b) and _places_compatible(a, b):
@@ -321,6 +332,7 @@ _TEXT_PATTERNS: tuple[tuple[str, re.Pattern[str], float], ...] = (
 )
 
 
+@lru_cache(maxsize=65536)
 def _trim(name: str) -> str:
     """A name without what clings to it in a sentence: 编制大竹县自然资源局 -> 大竹县自然资源局."""
     name = clean_name(name)
@@ -342,6 +354,7 @@ _VERBS = re.compile(
 _SENTENCE_START = re.compile(r"^(?:为|根据|按照|依据|现将|现|本|我|该|各|全|对|在|经|由|将|请|如|从)")
 
 
+@lru_cache(maxsize=65536)
 def _plausible(name: str) -> bool:
     if not 2 <= len(name) <= 40 or re.search(r"[a-zA-Z0-9]", name):
         return False
@@ -349,7 +362,7 @@ def _plausible(name: str) -> bool:
         return False
     if _VERBS.search(name):
         return False
-    readings = parse_name(name)
+    readings = _readings(name)
     bare = ("人民政府", "办事处", "管理委员会")
     return any(
         p.body and (p.kind != "other" or p.has_region) and (p.has_region or p.generic or p.body not in bare)
@@ -429,7 +442,7 @@ def _mentioned_bodies(text: str) -> list[Candidate]:
         name = _trim(text[start : m.end()])
         if not _plausible(name):
             continue
-        parsed = parse_name(name)[0]
+        parsed = _readings(name)[0]
         step = 1.0 if hint and parsed.kind == hint else 0.25
         counts[name] = min(3.0 if step == 1.0 else 1.0, counts[name] + step)
     return [Candidate(n, "text.mention", w) for n, w in counts.items()]
@@ -468,7 +481,7 @@ def region_evidence(text: str, candidates: list[Candidate], meta_region: str | N
     """Places the document points at, each with how much it says about the agency's own region."""
     ev: list[Evidence] = []
     for c in candidates:
-        for p in parse_name(c.name):
+        for p in _readings(c.name):
             for opts in p.places:
                 ev.append(Evidence(f"name.{c.source}", c.name, opts, 2.0 * c.weight))
     if meta_region:
@@ -662,28 +675,66 @@ def _default_table() -> pd.DataFrame | None:
     return _cached_table(str(DEFAULT_TABLE), st.st_mtime_ns, st.st_size)
 
 
-def _match_table(table: pd.DataFrame, names: list[str], region: list[D.Division]) -> tuple[dict, str] | None:
+@dataclass(frozen=True)
+class _Analyst:
+    """The analyst table as plain rows: pandas costs milliseconds per conversion, a document needs
+    microseconds, so the shipped table is converted once per file version (see _default_analyst)."""
+
+    rows: tuple[dict, ...]
+
+    @classmethod
+    def of(cls, table: pd.DataFrame) -> _Analyst:
+        names = list(table.columns)
+        columns = [table[c].tolist() for c in names]
+        return cls(tuple(dict(zip(names, values, strict=True)) for values in zip(*columns, strict=True)))
+
+    @cached_property
+    def successors(self) -> dict[str, str]:
+        return _successors(list(self.rows))
+
+
+@lru_cache(maxsize=8)
+def _cached_analyst(path: str, mtime_ns: int, size: int) -> _Analyst:
+    return _Analyst.of(_cached_table(path, mtime_ns, size))
+
+
+def _default_analyst() -> _Analyst | None:
+    if not DEFAULT_TABLE.is_file():
+        return None
+    st = DEFAULT_TABLE.stat()
+    table = _cached_table(str(DEFAULT_TABLE), st.st_mtime_ns, st.st_size)
+    return _cached_analyst(str(DEFAULT_TABLE), st.st_mtime_ns, st.st_size) if len(table) else None
+
+
+@lru_cache(maxsize=4096)
+def _row_names(canonical: str, aliases: str) -> tuple[tuple[str, ...], frozenset[str]]:
+    """A row's canonical name and aliases as written, and the same in clean_name form."""
+    names = (canonical, *_split_aliases(aliases))
+    return names, frozenset(clean_name(n) for n in names)
+
+
+@lru_cache(maxsize=4096)
+def _region_chain(region: str) -> tuple[D.Division, ...]:
+    return tuple(D.parse_region(clean_name(region)))
+
+
+def _match_table(analyst: _Analyst, names: list[str], region: list[D.Division]) -> tuple[dict, str] | None:
     """The analyst row naming this body: an exact name or alias first, then the same body by rule;
     the row's region must not contradict what the document says."""
-    rows = table.to_dict("records")
     cleaned = [clean_name(n) for n in names if n]
 
     def region_ok(row: dict) -> bool:
-        row_chain = D.parse_region(clean_name(row["region"])) if row["region"] else []
+        row_chain = _region_chain(row["region"]) if row["region"] else ()
         if not row_chain or not region:
             return True
         deepest_common = min(len(row_chain), len(region))
-        return row_chain[:deepest_common] == region[:deepest_common]
+        return row_chain[:deepest_common] == tuple(region[:deepest_common])
 
     for exact in (True, False):
         for name in cleaned:
-            for row in rows:
-                row_names = [row["canonical_name"], *_split_aliases(row["aliases"])]
-                hit = (
-                    any(clean_name(n) == name for n in row_names)
-                    if exact
-                    else any(same_body(name, n) for n in row_names)
-                )
+            for row in analyst.rows:
+                row_names, row_cleaned = _row_names(row["canonical_name"], row["aliases"])
+                hit = name in row_cleaned if exact else any(same_body(name, n) for n in row_names)
                 if hit and region_ok(row):
                     return row, name
     return None
@@ -756,7 +807,7 @@ def _completeness(p: ParsedName) -> float:
 
 def _pick(candidates: list[Candidate]) -> tuple[ParsedName | None, float, list[str]]:
     """The reading most candidates agree on, preferring the most complete name of that body."""
-    readings = [(c, p) for c in candidates for p in parse_name(c.name)[:1] if p.body]
+    readings = [(c, p) for c in candidates for p in _readings(c.name)[:1] if p.body]
     if not readings:
         return None, 0.0, []
     support: dict[int, float] = {}
@@ -778,9 +829,9 @@ def _pick(candidates: list[Candidate]) -> tuple[ParsedName | None, float, list[s
     return readings[best][1], top / max(total, 1e-9), seen
 
 
-def _from_row(row: dict, table: pd.DataFrame, region: list[D.Division], names: list[str]) -> AgencyIdentity:
-    chain = D.parse_region(clean_name(row["region"])) if row["region"] else region
-    succ = _successors(table.to_dict("records"))
+def _from_row(row: dict, analyst: _Analyst, region: list[D.Division], names: list[str]) -> AgencyIdentity:
+    chain = list(_region_chain(row["region"])) if row["region"] else region
+    succ = analyst.successors
     extra = [w for w in re.split(r"[/]", row["region"] or "") if w and not D.lookup(clean_name(w))]
     path = "/".join([d.name for d in chain] + extra) or None
     parsed = parse_name(row["canonical_name"])
@@ -828,12 +879,12 @@ def resolve(meta: DocumentMeta, text: str = "", table: pd.DataFrame | None = Non
     evidence = region_evidence(work, candidates, meta.region)
     region, region_conf = infer_region(evidence)
     parsed, name_conf, names = _pick(candidates)
-    table = _default_table() if table is None else table
-    if table is not None and len(table):
+    analyst = _default_analyst() if table is None else _Analyst.of(table) if len(table) else None
+    if analyst is not None:
         composed = [_compose(parsed, region)[1]] if parsed else []
-        found = _match_table(table, composed + names, region)
+        found = _match_table(analyst, composed + names, region)
         if found:
-            return _from_row(found[0], table, region, names)
+            return _from_row(found[0], analyst, region, names)
     if parsed is None:
         chain = region
         path = "/".join(d.name for d in chain) or None

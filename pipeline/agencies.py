@@ -50,6 +50,22 @@ class AgencyIdentity:
 # Reading a name
 
 
+_SIMPLIFIED: dict[str, str] = {}  # character -> to_simplified(character), filled as characters are met
+
+
+def _simplified(text: str) -> str:
+    """to_simplified(text), character by character as it is, but looked up once per distinct character:
+    a report repeats a few hundred characters thousands of times, and is usually simplified already."""
+    table = {}
+    for ch in set(text):
+        simple = _SIMPLIFIED.get(ch)
+        if simple is None:
+            simple = _SIMPLIFIED[ch] = to_simplified(ch)
+        if simple != ch:
+            table[ord(ch)] = simple
+    return text.translate(table) if table else text
+
+
 _NOISE = re.compile(r"[\s\"'“”‘’《》〈〉<>「」【】·•:,。;|*]")
 
 
@@ -538,15 +554,15 @@ def infer_region(evidence: list[Evidence]) -> tuple[list[D.Division], float]:
             city = D.city_of(d)
             if city and city.level == "province":  # a municipality is its own city
                 score["city:" + city.code] += share
-    provinces = [d for d in D.divisions() if d.level == "province" and score.get(d.code)]
+    # the scored divisions in code order (the order of D.divisions(), which decides ties)
+    scored = [D.by_code(code) for code in sorted(c for c, v in score.items() if v and ":" not in c)]
+    provinces = [d for d in scored if d.level == "province"]
     if not provinces:
         return [], 0.0
     best = max(provinces, key=lambda d: score[d.code])
     total = sum(score[d.code] for d in provinces)
     out = [best]
-    cities = [
-        d for d in D.divisions() if d.level == "city" and d.province_code == best.code and score.get(d.code)
-    ]
+    cities = [d for d in scored if d.level == "city" and d.province_code == best.code]
     if best.code[:2] in D.MUNICIPALITIES:
         parent, parent_score = best, score.get("city:" + best.code, 0.0)
     elif cities:
@@ -561,10 +577,8 @@ def infer_region(evidence: list[Evidence]) -> tuple[list[D.Division], float]:
         parent, parent_score = best, score[best.code]
     counties = [
         d
-        for d in D.divisions()
-        if d.level == "county"
-        and score.get(d.code)
-        and (d.city_code == parent.code or d.province_code == parent.code)
+        for d in scored
+        if d.level == "county" and (d.city_code == parent.code or d.province_code == parent.code)
     ]
     if counties and parent in out:
         county = max(counties, key=lambda d: score[d.code])
@@ -874,7 +888,7 @@ def _identity(
 def resolve(meta: DocumentMeta, text: str = "", table: pd.DataFrame | None = None) -> AgencyIdentity:
     """The agency a document speaks for: the analyst's row when one names it, else the text's best name
     placed in the region the text points at. Reads data/agencies.csv (never writes it) unless `table`."""
-    work = to_simplified(text or "")
+    work = _simplified(text or "")
     candidates = name_candidates(work, meta)
     evidence = region_evidence(work, candidates, meta.region)
     region, region_conf = infer_region(evidence)

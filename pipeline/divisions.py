@@ -150,20 +150,43 @@ def _first_char_lengths() -> dict[str, list[int]]:
     return {c: sorted(ls, reverse=True) for c, ls in lengths.items()}
 
 
+@lru_cache(maxsize=1)
+def _first_chars() -> re.Pattern[str]:
+    """Characters a division name can start with: the regex engine skips the other positions."""
+    return re.compile("[" + "".join(map(re.escape, sorted(_first_char_lengths()))) + "]")
+
+
+@lru_cache(maxsize=1)
+def _pair_lengths() -> dict[str, list[int]]:
+    """A name's first two characters (every name has two or more) -> the lengths of names so starting,
+    longest first: most positions whose first character could start a name fail on the second."""
+    lengths: dict[str, set[int]] = defaultdict(set)
+    for name in _names():
+        lengths[name[:2]].add(len(name))
+    return {p: sorted(ls, reverse=True) for p, ls in lengths.items()}
+
+
 def scan(text: str) -> list[tuple[int, int, str]]:
     """Every division name in `text`, longest match first, without overlaps: (start, end, name)."""
-    names, lengths = _names(), _first_char_lengths()
+    return list(_scan(text))
+
+
+@lru_cache(maxsize=8)
+def _scan(text: str) -> tuple[tuple[int, int, str], ...]:
+    # cached: resolving one document scans its whole text more than once
+    names, pairs = _names(), _pair_lengths()
     out: list[tuple[int, int, str]] = []
-    i, n = 0, len(text)
-    while i < n:
-        for length in lengths.get(text[i], ()):
+    n, after = len(text), 0  # `after`: the end of the last name found (names do not overlap)
+    for m in _first_chars().finditer(text):
+        i = m.start()
+        if i < after:
+            continue
+        for length in pairs.get(text[i : i + 2], ()):
             if i + length <= n and text[i : i + length] in names:
                 out.append((i, i + length, text[i : i + length]))
-                i += length
+                after = i + length
                 break
-        else:
-            i += 1
-    return out
+    return tuple(out)
 
 
 def parse_region(text: str) -> list[Division]:

@@ -9,7 +9,9 @@ explicit "none" is the value 0 for the metric it names; growth figures are never
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass
+from functools import lru_cache
 
 from pipeline.catalog import BY_KEY
 from pipeline.narrative_rules import (
@@ -28,7 +30,38 @@ from pipeline.record import DocumentMeta, MetricRecord
 
 SENTENCE_END = "。;;!?!?\n"
 CLAUSE_END = SENTENCE_END + ",,::"
-_COMPILED = [(r, re.compile(f"(?:{r.lead})$")) for r in NUMERIC_RULES]
+
+
+def _optional(pattern: str | None) -> re.Pattern[str] | None:
+    return re.compile(pattern) if pattern else None
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    """A NumericRule with its patterns compiled once (they are tried on every number of every text)."""
+
+    rule: NumericRule
+    lead: re.Pattern[str]
+    forbid: re.Pattern[str] | None
+    needs: re.Pattern[str] | None
+    tail: re.Pattern[str] | None
+
+
+_COMPILED = tuple(
+    _Compiled(r, re.compile(f"(?:{r.lead})$"), _optional(r.forbid), _optional(r.needs), _optional(r.tail))
+    for r in NUMERIC_RULES
+)
+
+
+@lru_cache(maxsize=64)
+def _rules_for_unit(unit: str) -> tuple[_Compiled, ...]:
+    """The rules (in table order) that can accept a number with this unit; _unit_ok still decides."""
+    return tuple(c for c in _COMPILED if unit in c.rule.units or (not unit and c.rule.allow_no_unit))
+
+
+_GROWTH_LEAD = re.compile(GROWTH_LEAD)
+_GROWTH_CLAUSE = re.compile(GROWTH_CLAUSE)
+_TARGET_PREFIX = re.compile(TARGET_PREFIX)
 _RATE_METRICS = {"completion_rate", "satisfaction_rate"}
 
 _CUMULATIVE = re.compile(
@@ -130,6 +163,7 @@ def _record(
 
 def _numeric_records(text: str, year: int | None, disclosure_report: bool = False) -> list[MetricRecord]:
     found: list[tuple[MetricRecord, int, int]] = []  # record, sentence start, position of 其中 if breakdown
+    headings = _Headings(text)
     for span in find_numbers(text):
         if not span.unit and span.value > 100:
             continue
@@ -141,20 +175,21 @@ def _numeric_records(text: str, year: int | None, disclosure_report: bool = Fals
         sentence = text[sent_start:sent_end]
         prefix = text[sent_start : span.lead_start]
         clause_full = text[ctx.clause_start : _back_to_clause_end(text, span.unit_end)]
-        if re.search(GROWTH_LEAD, ctx.lead) or re.search(GROWTH_CLAUSE, clause_full):
+        if _GROWTH_LEAD.search(ctx.lead) or _GROWTH_CLAUSE.search(clause_full):
             continue
-        if re.search(TARGET_PREFIX, prefix):
+        if _TARGET_PREFIX.search(prefix):
             continue
-        context = _section_heading(text, sent_start) + sentence
-        for rule, pattern in _COMPILED:
-            if not _unit_ok(rule, span, text) or not pattern.search(ctx.lead):
+        context = headings.above(sent_start) + sentence
+        for compiled in _rules_for_unit(span.unit):
+            rule = compiled.rule
+            if not _unit_ok(rule, span, text) or not compiled.lead.search(ctx.lead):
                 continue
-            if rule.forbid and re.search(rule.forbid, ctx.lead):
+            if compiled.forbid and compiled.forbid.search(ctx.lead):
                 continue
             # In a disclosure annual report the whole text is about information disclosure.
-            if rule.needs and not disclosure_report and not re.search(rule.needs, context):
+            if compiled.needs and not disclosure_report and not compiled.needs.search(context):
                 continue
-            if rule.tail and not re.match(rule.tail, text[span.unit_end : span.unit_end + 20]):
+            if compiled.tail and not compiled.tail.match(text[span.unit_end : span.unit_end + 20]):
                 continue
             if rule.chain and not any(
                 r.metric == rule.chain and s == sent_start and r.start < span.start for r, s, _ in found
@@ -196,10 +231,29 @@ _HEADING = re.compile(r"^(?:[一二三四五六七八九十]+、|[((][一二三�
 
 def _section_heading(text: str, pos: int) -> str:
     """The nearest heading line above `pos` (五、因政府信息公开申请行政复议…), or ''."""
-    last = ""
-    for m in _HEADING.finditer(text, 0, pos):
-        last = m.group(0)
-    return last + "\n" if last else ""
+    return _Headings(text).above(pos)
+
+
+class _Headings:
+    """The heading lines of one text, found once; above(pos) equals scanning text[:pos] for the last."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        found = list(_HEADING.finditer(text))
+        self.starts = [m.start() for m in found]
+        self.lines = [m.group(0) for m in found]
+
+    def above(self, pos: int) -> str:
+        # Lines before pos's own line match as in the whole text; pos's line is cut at pos, where $
+        # also matches, so it is matched on its own.
+        line_start = self.text.rfind("\n", 0, pos) + 1
+        cut = _HEADING.match(self.text, line_start, pos)
+        if cut:
+            last = cut.group(0)
+        else:
+            k = bisect_left(self.starts, line_start)
+            last = self.lines[k - 1] if k else ""
+        return last + "\n" if last else ""
 
 
 def _back_to_clause_end(text: str, pos: int) -> int:

@@ -15,10 +15,12 @@ warnings silenced (it raises on units, 约, %, 第 and mangles set phrases); Ara
 from __future__ import annotations
 
 import re
+import unicodedata
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 
 _CN_DIGITS = {"零": 0, "〇": 0, "○": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5,
               "六": 6, "七": 7, "八": 8, "九": 9}  # fmt: skip
@@ -56,6 +58,14 @@ _NUMBER_RE = re.compile(
     rf"|(?P<cn>{_CN})"
 )
 _PERCENT_WORD = re.compile("百分之")
+_ARABIC_RANGE = re.compile(rf"\s*({_ARABIC})\s*[-~—–至到]\s*({_ARABIC})\s*")
+_CN_RANGE = re.compile(r"([一二三四五六七八九])([二三四五六七八九])([十百千万]*)")
+_ARABIC_FULL = re.compile(rf"({_ARABIC})(千万|百万|[万亿千百])?([1-9])?")
+_ARABIC_WAN_QIAN = re.compile(r"(\d+)万(\d)千")
+_MASKS = tuple(re.compile(re.escape(phrase)) for phrase in MASK_PHRASES)
+_ORDINAL = re.compile(rf"第[{CN_NUM_CHARS}\d]+")
+# The first unit of UNITS (in its order) that starts at a position: an alternation tries them in order.
+_UNIT = re.compile("|".join(map(re.escape, UNITS)))
 
 
 @dataclass(frozen=True)
@@ -129,11 +139,11 @@ def _chinese(s: str) -> Decimal | None:
 
 def parse_range(s: str) -> tuple[Decimal, Decimal] | None:
     """(low, high) of a range written as 五六百, 三四十, 3-5 or 3至5; None when `s` is not a range."""
-    m = re.fullmatch(rf"\s*({_ARABIC})\s*[-~—–至到]\s*({_ARABIC})\s*", s or "")
+    m = _ARABIC_RANGE.fullmatch(s or "")
     if m:
         lo, hi = parse_number(m.group(1)), parse_number(m.group(2))
         return (lo, hi) if lo is not None and hi is not None else None
-    m = re.fullmatch(r"([一二三四五六七八九])([二三四五六七八九])([十百千万]*)", s or "")
+    m = _CN_RANGE.fullmatch(s or "")
     if m and _CN_DIGITS[m.group(2)] == _CN_DIGITS[m.group(1)] + 1:
         scale = Decimal(_cn_to_int("一" + m.group(3)) or 1) if m.group(3) else Decimal(1)
         return Decimal(_CN_DIGITS[m.group(1)]) * scale, Decimal(_CN_DIGITS[m.group(2)]) * scale
@@ -146,6 +156,14 @@ def parse_number(s: str) -> Decimal | None:
     Arabic (1,234,567; 16.4亿; 13万2; full-width digits), Chinese (两千, 十万零一千, 二〇一九, 三点五),
     百分之N (as N) and ranges (lower bound, see module docstring).
     """
+    if not isinstance(s, str):
+        return None
+    return _parse_cached(s)
+
+
+@lru_cache(maxsize=16384)
+def _parse_cached(s: str) -> Decimal | None:
+    # a report repeats its numerals (0, 1, 100 ...) and a Decimal is immutable: parse each once
     try:
         return _parse(s)
     except (InvalidOperation, ValueError, TypeError, OverflowError, IndexError):
@@ -153,10 +171,6 @@ def parse_number(s: str) -> Decimal | None:
 
 
 def _parse(s: str) -> Decimal | None:
-    if not isinstance(s, str):
-        return None
-    import unicodedata
-
     s = unicodedata.normalize("NFKC", s).strip()
     if not s or len(s) > 64:
         return None
@@ -165,7 +179,7 @@ def _parse(s: str) -> Decimal | None:
     rng = parse_range(s)
     if rng:
         return rng[0]
-    m = re.fullmatch(rf"({_ARABIC})(千万|百万|[万亿千百])?([1-9])?", s)
+    m = _ARABIC_FULL.fullmatch(s)
     if m:
         value = Decimal(m.group(1).replace(",", ""))
         mult = m.group(2)
@@ -182,7 +196,7 @@ def _parse(s: str) -> Decimal | None:
     if all(c in CN_NUM_CHARS or c == "点" for c in s):
         return _chinese(s)
     # Mixed: Arabic number followed by Chinese multipliers, e.g. 5万2千.
-    m = re.fullmatch(r"(\d+)万(\d)千", s)
+    m = _ARABIC_WAN_QIAN.fullmatch(s)
     if m:
         return Decimal(m.group(1)) * 10_000 + Decimal(m.group(2)) * 1000
     return None
@@ -190,11 +204,11 @@ def _parse(s: str) -> Decimal | None:
 
 def _masked(text: str) -> list[tuple[int, int]]:
     spans = []
-    for phrase in MASK_PHRASES:
-        for m in re.finditer(re.escape(phrase), text):
+    for phrase in _MASKS:
+        for m in phrase.finditer(text):
             spans.append((m.start(), m.end()))
     # 第N (ordinals) and 前N/N大/N个率先... : numerals that name, not count.
-    for m in re.finditer(rf"第[{CN_NUM_CHARS}\d]+", text):
+    for m in _ORDINAL.finditer(text):
         spans.append((m.start(), m.end()))
     return spans
 
@@ -203,10 +217,8 @@ def _unit_after(text: str, pos: int) -> tuple[str, int]:
     j = pos
     while j < len(text) and text[j] in " \n\t":
         j += 1
-    for u in UNITS:
-        if text.startswith(u, j):
-            return u, j + len(u)
-    return "", pos
+    m = _UNIT.match(text, j)
+    return (m.group(), m.end()) if m else ("", pos)
 
 
 def find_numbers(text: str) -> Iterator[NumberSpan]:

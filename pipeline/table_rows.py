@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from pipeline.catalog import APPLICANT_COLUMNS, REVIEW_GROUPS, REVIEW_OUTCOMES
 
@@ -201,14 +202,16 @@ REVIEW_WIDTH = len(REVIEW_OUTCOMES)
 _ENUM = re.compile(r"[一二三四五六七八九十]+、|\([一二三四五六七八九十]+\)|(?<![\d.])\d{1,2}[.、](?=\D)")
 _ASIDE = re.compile(r"\([^()]*\)")  # (不同渠道和方式公开相同信息计1条): a note, not a figure
 MAX_LABEL_CHARS = 60
+_DIGIT = re.compile(r"\d")
 
 
+@lru_cache(maxsize=16384)  # pure, and the standard tables repeat their labels in every report
 def label_text(cell: str) -> str | None:
     """The cell as a label to match, or None when it reads like free text (a sentence, a figure)."""
     if len(cell) > MAX_LABEL_CHARS or cell.endswith("。"):
         return None
     rest = _ASIDE.sub("", _ENUM.sub("", cell))
-    if re.search(r"\d", rest.replace("第二十条", "")):
+    if _DIGIT.search(rest.replace("第二十条", "")):
         return None
     return cell
 

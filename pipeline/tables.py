@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from pipeline.catalog import BY_KEY
 from pipeline.record import MetricRecord
@@ -70,6 +71,9 @@ class _Read:
         return round(v * self.scale, 6) if self.scale != 1.0 else v
 
 
+# The label lookups below are pure and the standard tables repeat the same few hundred labels in
+# every report, so each (label, context) is matched against the rule tables once per process.
+@lru_cache(maxsize=16384)
 def _section_of(label: str, template: str) -> str | None:
     for s in SECTIONS:
         if template not in s.not_in and re.search(s.pattern, label):
@@ -77,6 +81,7 @@ def _section_of(label: str, template: str) -> str | None:
     return None
 
 
+@lru_cache(maxsize=16384)
 def _variant_of(label: str) -> str | None:
     for pattern, variant in VARIANT_HEADERS:
         if re.search(pattern, label):
@@ -84,6 +89,7 @@ def _variant_of(label: str) -> str | None:
     return None
 
 
+@lru_cache(maxsize=16384)
 def _rule_for(label: str, section: str | None, group: str, template: str) -> RowRule | None:
     for rule in OLD_ROWS if template == T2019_OLD else ROW_RULES:
         if template != T2019_OLD and rule.section != section and not rule.anywhere:
@@ -101,7 +107,12 @@ def _known(label: str, section: str | None, group: str, template: str) -> bool:
 
 def _is_boundary(tok: Token, template: str) -> bool:
     """A cell that starts something else: a section heading or another row's label."""
-    label = label_text(tok.text)
+    return _starts_something(tok.text, template)
+
+
+@lru_cache(maxsize=16384)
+def _starts_something(cell: str, template: str) -> bool:
+    label = label_text(cell)
     if label is None:
         return True  # free text ends a row
     if _section_of(label, template):

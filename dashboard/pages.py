@@ -231,9 +231,8 @@ def data(view: View) -> None:
         st.dataframe(shown, hide_index=True, width="stretch", height=420)
     name = f"{view.metric}_{view.years[0]}-{view.years[1]}"
     w.table_downloads(lambda: shown, name, lang, "shown")
-    values = view.ds.values
     w.table_downloads(
-        lambda: values[[c for c in DATA_COLUMNS if c in values.columns]],
+        lambda: _data_columns(view.ds.full_table()),
         "dataset_resolved",
         lang,
         "all",
@@ -264,7 +263,7 @@ def documents(view: View) -> None:
     if text is None:
         st.warning(t("doc_missing", lang, path=path))
         return
-    recs = view.ds.metrics[view.ds.metrics["doc_id"] == doc["doc_id"]]
+    recs = view.ds.doc_metrics(str(doc["doc_id"]))
     spans = highlight.spans_from(zip(recs["start"], recs["end"], recs["metric"], strict=True), len(text))
     st.dataframe(
         recs[["metric", "value", "unit", "scope", "approx", "method", "evidence"]].assign(
@@ -276,6 +275,10 @@ def documents(view: View) -> None:
     st.caption(t("doc_text", lang))
     with st.container(height=500):
         st.markdown(highlight.highlighted_markdown(text, spans))  # escaped text, never HTML
+
+
+def _data_columns(df: pd.DataFrame) -> pd.DataFrame:
+    return df[[c for c in DATA_COLUMNS if c in df.columns]]
 
 
 def _document_text(view: View, path: str) -> str | None:

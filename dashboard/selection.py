@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -10,7 +10,9 @@ import pandas as pd
 TREND_MODES = ("absolute", "indexed", "yoy")
 
 
-def metric_rows(values: pd.DataFrame, metric: str, scope: str, by_metric: dict | None = None) -> pd.DataFrame:
+def metric_rows(
+    values: pd.DataFrame, metric: str, scope: str, by_metric: Mapping | None = None
+) -> pd.DataFrame:
     """All rows of one metric in one scope (annual and cumulative figures never share an axis)."""
     base = by_metric.get(metric) if by_metric is not None else values[values["metric"] == metric]
     if base is None or base.empty:

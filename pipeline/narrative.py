@@ -30,6 +30,8 @@ from pipeline.record import DocumentMeta, MetricRecord
 
 SENTENCE_END = "。;;!?!?\n"
 CLAUSE_END = SENTENCE_END + ",,::"
+_SENTENCE_STOP = re.compile(f"[{re.escape(SENTENCE_END)}]")
+_CLAUSE_STOP = re.compile(f"[{re.escape(CLAUSE_END)}]")
 
 
 def _optional(pattern: str | None) -> re.Pattern[str] | None:
@@ -81,34 +83,51 @@ class _Context:
     lead: str  # clause text before the number, stripped of trailing blanks
 
 
-def _back_to(text: str, pos: int, stops: str) -> int:
-    i = pos
-    while i > 0 and text[i - 1] not in stops:
-        i -= 1
-    return i
+class _Stops:
+    """Sentence and clause boundaries of one text: the stop offsets are found once per text, so the
+    nearest stop before or after a position is a binary search, not a character-by-character walk."""
+
+    def __init__(self, text: str) -> None:
+        self.n = len(text)
+        self.sentences = [m.start() for m in _SENTENCE_STOP.finditer(text)]
+        self.clauses = [m.start() for m in _CLAUSE_STOP.finditer(text)]
+
+    def _before(self, stops: list[int], pos: int) -> int:
+        k = bisect_left(stops, pos)  # stops[k - 1] is the last stop before pos
+        return stops[k - 1] + 1 if k else 0
+
+    def _after(self, stops: list[int], pos: int) -> int:
+        k = bisect_left(stops, pos)  # stops[k] is the first stop at or after pos
+        return stops[k] if k < len(stops) else self.n
+
+    def sentence_start(self, pos: int) -> int:
+        """Just after the last sentence stop before `pos` (0 when none)."""
+        return self._before(self.sentences, pos)
+
+    def clause_start(self, pos: int) -> int:
+        return self._before(self.clauses, pos)
+
+    def sentence_end(self, pos: int) -> int:
+        """The first sentence stop at or after `pos` (the text's end when none)."""
+        return self._after(self.sentences, pos)
+
+    def clause_end(self, pos: int) -> int:
+        return self._after(self.clauses, pos)
 
 
-def _context(text: str, span: NumberSpan) -> _Context:
+def _context(text: str, stops: _Stops, span: NumberSpan) -> _Context:
     pos = span.lead_start
     while pos > 0 and text[pos - 1] in " \t\n":  # a number on its own line continues the sentence
         pos -= 1
-    sent = _back_to(text, pos, SENTENCE_END)
-    clause = _back_to(text, pos, CLAUSE_END)
-    return _Context(sent, clause, text[clause:pos].strip())
+    clause = stops.clause_start(pos)
+    return _Context(stops.sentence_start(pos), clause, text[clause:pos].strip())
 
 
-def _extended_sentence_start(text: str, start: int) -> int:
+def _extended_sentence_start(text: str, stops: _Stops, start: int) -> int:
     """A sentence opening with 其中 belongs to the one before it (全年…6.5万条。其中区政府…)."""
     if text[start:].lstrip().startswith("其中") and start > 0:
-        return _back_to(text, start - 1, SENTENCE_END)
+        return stops.sentence_start(start - 1)
     return start
-
-
-def _sentence_end(text: str, pos: int) -> int:
-    i = pos
-    while i < len(text) and text[i] not in SENTENCE_END:
-        i += 1
-    return i
 
 
 def scope_of(prefix: str, sentence: str, clause: str, year: int | None) -> str:
@@ -163,18 +182,17 @@ def _record(
 
 def _numeric_records(text: str, year: int | None, disclosure_report: bool = False) -> list[MetricRecord]:
     found: list[tuple[MetricRecord, int, int]] = []  # record, sentence start, position of 其中 if breakdown
-    headings = _Headings(text)
+    headings, stops = _Headings(text), _Stops(text)
     for span in find_numbers(text):
         if not span.unit and span.value > 100:
             continue
-        ctx = _context(text, span)
+        ctx = _context(text, stops, span)
         if "|" in text[ctx.sentence_start : span.unit_end]:
             continue  # table rows belong to pipeline.tables
-        sent_start = _extended_sentence_start(text, ctx.sentence_start)
-        sent_end = _sentence_end(text, span.unit_end)
-        sentence = text[sent_start:sent_end]
+        sent_start = _extended_sentence_start(text, stops, ctx.sentence_start)
+        sentence = text[sent_start : stops.sentence_end(span.unit_end)]
         prefix = text[sent_start : span.lead_start]
-        clause_full = text[ctx.clause_start : _back_to_clause_end(text, span.unit_end)]
+        clause_full = text[ctx.clause_start : stops.clause_end(span.unit_end)]
         if _GROWTH_LEAD.search(ctx.lead) or _GROWTH_CLAUSE.search(clause_full):
             continue
         if _TARGET_PREFIX.search(prefix):
@@ -256,24 +274,18 @@ class _Headings:
         return last + "\n" if last else ""
 
 
-def _back_to_clause_end(text: str, pos: int) -> int:
-    i = pos
-    while i < len(text) and text[i] not in CLAUSE_END:
-        i += 1
-    return i
-
-
 _ZERO_RE = re.compile(ZERO_CUE)
 
 
 def _zero_records(text: str) -> list[MetricRecord]:
     out = []
+    stops = _Stops(text)
     for m in _ZERO_RE.finditer(text):
         if not m.group(0):
             continue
-        clause_start = _back_to(text, m.start(), CLAUSE_END)
-        clause_end = _back_to_clause_end(text, m.end())
-        line_start = _back_to(text, m.start(), "\n")
+        clause_start = stops.clause_start(m.start())
+        clause_end = stops.clause_end(m.end())
+        line_start = text.rfind("\n", 0, m.start()) + 1
         if "|" in text[line_start:clause_end]:
             continue
         before = text[clause_start : m.start()]

@@ -48,6 +48,9 @@ UNITS: tuple[str, ...] = (
 
 APPROX_BEFORE = ("大约", "将近", "接近", "超过", "约", "近", "逾", "超", "达近")
 APPROX_AFTER = ("余", "多", "以上", "左右", "来", "有余")
+# Cheap first tests: a marker before a number ends in one of these, one after it starts with one.
+_APPROX_BEFORE_ENDS = frozenset(p[-1] for p in APPROX_BEFORE)
+_APPROX_AFTER_STARTS = frozenset(a[0] for a in APPROX_AFTER)
 
 _ARABIC = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
 _CN = f"[{CN_NUM_CHARS}]+(?:点[零〇一二三四五六七八九]+)?"
@@ -202,15 +205,15 @@ def _parse(s: str) -> Decimal | None:
     return None
 
 
-def _masked(text: str) -> list[tuple[int, int]]:
-    spans = []
-    for phrase in _MASKS:
-        for m in phrase.finditer(text):
-            spans.append((m.start(), m.end()))
+def _masked(text: str) -> bytearray:
+    """1 at every offset inside a masked set phrase or an ordinal, else 0."""
+    masked = bytearray(len(text))
+    spans = [m.span() for phrase in _MASKS for m in phrase.finditer(text)]
     # 第N (ordinals) and 前N/N大/N个率先... : numerals that name, not count.
-    for m in _ORDINAL.finditer(text):
-        spans.append((m.start(), m.end()))
-    return spans
+    spans += [m.span() for m in _ORDINAL.finditer(text)]
+    for s, e in spans:
+        masked[s:e] = b"\x01" * (e - s)
+    return masked
 
 
 def _unit_after(text: str, pos: int) -> tuple[str, int]:
@@ -230,7 +233,7 @@ def find_numbers(text: str) -> Iterator[NumberSpan]:
     masked = _masked(text)
 
     def is_masked(a: int, b: int) -> bool:
-        return any(s < b and a < e for s, e in masked)
+        return 1 in masked[a:b]
 
     for m in _NUMBER_RE.finditer(text):
         start, end = m.start(), m.end()
@@ -269,13 +272,14 @@ def find_numbers(text: str) -> Iterator[NumberSpan]:
             value *= _MULT[unit[0]]
             unit = "元"
         approx = is_range or marker_approx
-        for p in APPROX_BEFORE:
-            if text.startswith(p, lead_start - len(p)) and lead_start - len(p) >= 0:
-                approx, lead_start = True, lead_start - len(p)
-                break
+        if lead_start > 0 and text[lead_start - 1] in _APPROX_BEFORE_ENDS:
+            for p in APPROX_BEFORE:
+                if text.startswith(p, lead_start - len(p)) and lead_start - len(p) >= 0:
+                    approx, lead_start = True, lead_start - len(p)
+                    break
         tail_from = unit_end if unit else end
         after = text[tail_from : tail_from + 2]
-        if any(after.startswith(a) for a in APPROX_AFTER):
+        if after[:1] in _APPROX_AFTER_STARTS and any(after.startswith(a) for a in APPROX_AFTER):
             approx = True
         yield NumberSpan(
             start, end, value, unit, unit_end if unit else end, approx, lead_start, is_range, raw

@@ -14,6 +14,7 @@ _NUMBER = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?|[+-]?\d+(?:\.\d+)?")
 _NA = {"/", "-", "—", "——", "--", "–", "\\", "不适用", "无此项", "/ /", "×"}
 _ZERO_WORDS = {"无", "零"}
 _WORD = re.compile(r"\S+")
+_SPACE = re.compile(r"\s")
 
 
 @dataclass(frozen=True)
@@ -84,6 +85,11 @@ def _lines(text: str, start: int, end: int) -> list[tuple[int, int]]:
 
 def _piece(text: str, start: int, end: int) -> list[Token]:
     """The content between two pipes, line by line (the reader rejoins a label broken over lines)."""
+    content = text[start:end]
+    word = content.strip()
+    if word and not _SPACE.search(word):  # most cells are one word: the same token, found directly
+        s = start + len(content) - len(content.lstrip())
+        return [Token(cell_kind(word), word, s, s + len(word), _closed(text, s + len(word)))]
     return [t for s, e in _lines(text, start, end) for t in _words(text, s, e)]
 
 

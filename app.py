@@ -10,6 +10,7 @@ from dashboard import selection as sel_
 from dashboard import widgets as w
 from dashboard.data import Dataset, dataset_dir
 from dashboard.i18n import t
+from pipeline.agency_rules import KIND_LABELS, LEVELS
 from pipeline.catalog import label
 from pipeline.schema import SCHEMA_VERSION
 
@@ -18,6 +19,7 @@ ATTRIBUTE_FILTERS = (
     ("level", "level"),
     ("kind", "agency_kind"),
 )  # (url name, column)
+VALUE_LABELS = {"level": LEVELS, "agency_kind": KIND_LABELS}  # Chinese names of the stored codes
 PAGES = {
     "trends": pages.trends,
     "rankings": pages.rankings,
@@ -81,7 +83,10 @@ def group_ui(ds: Dataset, lang: str) -> pd.DataFrame:
     for name, col in ATTRIBUTE_FILTERS:
         options = sorted(ds.agencies[col].dropna().unique().tolist())
         if options:
-            chosen[col] = w.choose_many(name, t(col, lang), options)
+            names = VALUE_LABELS.get(col, {}) if lang == "zh" else {}
+            chosen[col] = w.choose_many(
+                name, t(col, lang), options, format_func=lambda v, n=names: n.get(v, v.replace("_", " "))
+            )
     return sel_.attribute_filter(ds.agencies, chosen)
 
 

@@ -119,7 +119,9 @@ class MetricFrames(Mapping[str, pd.DataFrame]):
             return attach_attributes(self._values.take(self._index[key]), self._agencies, self._paths)
         if key in DERIVED_BY_KEY:
             if self._derived is None:
-                self._derived = normalise_values(derived_rows(self._values))
+                inputs = {k for d in DERIVED for k in d.numerator + d.denominator + d.subtract}
+                needed = self._values[self._values["metric"].isin(inputs)]
+                self._derived = normalise_values(derived_rows(needed))
             rows = self._derived[self._derived["metric"] == key]
             return attach_attributes(rows, self._agencies, self._paths)
         return None

@@ -32,6 +32,7 @@ SENTENCE_END = "。;;!?!?\n"
 CLAUSE_END = SENTENCE_END + ",,::"
 _SENTENCE_STOP = re.compile(f"[{re.escape(SENTENCE_END)}]")
 _CLAUSE_STOP = re.compile(f"[{re.escape(CLAUSE_END)}]")
+_SPACES = re.compile(r"\s*")
 
 
 def _optional(pattern: str | None) -> re.Pattern[str] | None:
@@ -125,7 +126,7 @@ def _context(text: str, stops: _Stops, span: NumberSpan) -> _Context:
 
 def _extended_sentence_start(text: str, stops: _Stops, start: int) -> int:
     """A sentence opening with 其中 belongs to the one before it (全年…6.5万条。其中区政府…)."""
-    if text[start:].lstrip().startswith("其中") and start > 0:
+    if text.startswith("其中", _SPACES.match(text, start).end()) and start > 0:
         return stops.sentence_start(start - 1)
     return start
 
@@ -186,7 +187,15 @@ def _numeric_records(text: str, year: int | None, disclosure_report: bool = Fals
     for span in find_numbers(text):
         if not span.unit and span.value > 100:
             continue
+        # Every check below is a pure filter, so the cheap ones come first: the rules the unit allows,
+        # then those whose lead ends the clause; most numbers stop here without their sentence read.
+        rules = [c for c in _rules_for_unit(span.unit) if _unit_ok(c.rule, span, text)]
+        if not rules:
+            continue
         ctx = _context(text, stops, span)
+        rules = [c for c in rules if c.lead.search(ctx.lead) and not (c.forbid and c.forbid.search(ctx.lead))]
+        if not rules:
+            continue
         if "|" in text[ctx.sentence_start : span.unit_end]:
             continue  # table rows belong to pipeline.tables
         sent_start = _extended_sentence_start(text, stops, ctx.sentence_start)
@@ -197,16 +206,15 @@ def _numeric_records(text: str, year: int | None, disclosure_report: bool = Fals
             continue
         if _TARGET_PREFIX.search(prefix):
             continue
-        context = headings.above(sent_start) + sentence
-        for compiled in _rules_for_unit(span.unit):
+        context = None  # the section heading + sentence, read only for a rule that needs it
+        for compiled in rules:
             rule = compiled.rule
-            if not _unit_ok(rule, span, text) or not compiled.lead.search(ctx.lead):
-                continue
-            if compiled.forbid and compiled.forbid.search(ctx.lead):
-                continue
             # In a disclosure annual report the whole text is about information disclosure.
-            if compiled.needs and not disclosure_report and not compiled.needs.search(context):
-                continue
+            if compiled.needs and not disclosure_report:
+                if context is None:
+                    context = headings.above(sent_start) + sentence
+                if not compiled.needs.search(context):
+                    continue
             if compiled.tail and not compiled.tail.match(text[span.unit_end : span.unit_end + 20]):
                 continue
             if rule.chain and not any(

@@ -50,20 +50,23 @@ class AgencyIdentity:
 # Reading a name
 
 
-_SIMPLIFIED: dict[str, str] = {}  # character -> to_simplified(character), filled as characters are met
+# Characters met so far: those to_simplified leaves alone, and the others with their simplified form.
+_UNCHANGED: set[str] = set()
+_CHANGED: dict[str, str] = {}
 
 
 def _simplified(text: str) -> str:
-    """to_simplified(text), character by character as it is, but looked up once per distinct character:
-    a report repeats a few hundred characters thousands of times, and is usually simplified already."""
-    table = {}
-    for ch in set(text):
-        simple = _SIMPLIFIED.get(ch)
-        if simple is None:
-            simple = _SIMPLIFIED[ch] = to_simplified(ch)
-        if simple != ch:
-            table[ord(ch)] = simple
-    return text.translate(table) if table else text
+    """to_simplified(text), looked up once per distinct character (set operations, not a loop over
+    the text): a report repeats a few hundred characters thousands of times, mostly simplified already."""
+    chars = set(text)
+    for ch in chars - _UNCHANGED - _CHANGED.keys():
+        simple = to_simplified(ch)
+        if simple == ch:
+            _UNCHANGED.add(ch)
+        else:
+            _CHANGED[ch] = simple
+    changed = chars & _CHANGED.keys()
+    return text.translate({ord(ch): _CHANGED[ch] for ch in changed}) if changed else text
 
 
 _NOISE = re.compile(r"[\s\"'“”‘’《》〈〉<>「」【】·•:,。;|*]")

@@ -151,9 +151,12 @@ def _first_char_lengths() -> dict[str, list[int]]:
 
 
 @lru_cache(maxsize=1)
-def _first_chars() -> re.Pattern[str]:
-    """Characters a division name can start with: the regex engine skips the other positions."""
-    return re.compile("[" + "".join(map(re.escape, sorted(_first_char_lengths()))) + "]")
+def _name_starts() -> re.Pattern[str]:
+    """Positions where a division name may start: a possible first character followed by a possible
+    second one (every name has two or more); the regex engine skips the rest of the text."""
+    firsts = "".join(sorted({n[0] for n in _names()}))
+    seconds = "".join(sorted({n[1] for n in _names()}))
+    return re.compile(f"[{re.escape(firsts)}](?=[{re.escape(seconds)}])")
 
 
 @lru_cache(maxsize=1)
@@ -177,7 +180,7 @@ def _scan(text: str) -> tuple[tuple[int, int, str], ...]:
     names, pairs = _names(), _pair_lengths()
     out: list[tuple[int, int, str]] = []
     n, after = len(text), 0  # `after`: the end of the last name found (names do not overlap)
-    for m in _first_chars().finditer(text):
+    for m in _name_starts().finditer(text):
         i = m.start()
         if i < after:
             continue

@@ -12,7 +12,7 @@ import os
 import sys
 import time
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,6 +22,7 @@ import pandas as pd
 from pipeline import engines
 from pipeline.catalog import BY_KEY, CORE_KEYS
 from pipeline.corrections import load_corrections, match_corrections
+from pipeline.derived import compute_derived
 from pipeline.plausibility import plausibility_flags
 from pipeline.resolve import resolve_metrics
 from pipeline.schema import DOCUMENT_COLUMNS, METRIC_COLUMNS, RESOLVED_COLUMNS, SCHEMA_VERSION
@@ -218,8 +219,12 @@ def build_dataset(
     progress: bool = True,
     corrections_path: str | Path | None = "data/corrections.csv",
     incremental: bool = True,
+    on_progress: Callable[[int, int], None] | None = None,
 ) -> BuildResult:
-    """Build (or incrementally rebuild) the dataset for every file under input_dir and write it."""
+    """Build (or incrementally rebuild) the dataset for every file under input_dir and write it.
+
+    `on_progress(done, total)` is called as each file to extract finishes (the app's progress bar).
+    """
     started = time.perf_counter()
     input_dir, out_dir = Path(input_dir), Path(out_dir)
     if not input_dir.is_dir():
@@ -258,10 +263,13 @@ def build_dataset(
     bar = _progress(len(todo), progress)
     docs_buf: list[dict] = []
     metrics_buf: list[dict] = []
-    for res in engines.map_unordered(process_file, todo, workers=workers, engine=engine, scheduler=scheduler):
+    results = engines.map_unordered(process_file, todo, workers=workers, engine=engine, scheduler=scheduler)
+    for done, res in enumerate(results, start=1):
         docs_buf.append(res.doc)
         metrics_buf.extend(res.metrics)
         bar.update(1)
+        if on_progress is not None:
+            on_progress(done, len(todo))
         if len(docs_buf) >= CHUNK_DOCS:
             doc_chunks.append(_frame(docs_buf, DOCUMENT_COLUMNS))
             metric_chunks.append(_frame(metrics_buf, METRIC_COLUMNS))
@@ -297,7 +305,9 @@ def build_dataset(
         "input_dir": str(input_dir),
         "summary": summary,
     }
-    write_outputs(out_dir, {"documents": documents, "metrics": metrics, "resolved": resolved}, meta)
+    derived = compute_derived(resolved)
+    tables = {"documents": documents, "metrics": metrics, "resolved": resolved, "derived": derived}
+    write_outputs(out_dir, tables, meta)
     _write_proposals(documents, out_dir)
     return BuildResult(documents, metrics, resolved, summary)
 

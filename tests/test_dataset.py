@@ -200,3 +200,13 @@ def test_a_file_over_the_size_cap_is_refused_without_loading_it(raw: Path, tmp_p
     assert "limit" in row["message"]
     assert isinstance(row["sha256"], str) and len(row["sha256"]) == 64
     assert result.exit_code == 1
+
+
+def test_progress_callback_counts_every_extracted_file_and_derived_table_is_written(
+    raw: Path, tmp_path: Path
+):
+    calls: list[tuple[int, int]] = []
+    build(raw, tmp_path / "ds", on_progress=lambda done, total: calls.append((done, total)))
+    assert calls == [(i, len(SEEDS)) for i in range(1, len(SEEDS) + 1)]
+    derived = pd.read_parquet(tmp_path / "ds" / "derived.parquet")
+    assert list(derived.columns) == list(RESOLVED_COLUMNS)

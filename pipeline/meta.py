@@ -126,6 +126,7 @@ def read_doc_type(text: str) -> str:
     return "other"
 
 
+@lru_cache(maxsize=16384)  # pure; a report offers the same few names in several places
 def _clean_name(s: str | None) -> str | None:
     if not s:
         return None

@@ -67,8 +67,8 @@ _ARABIC_FULL = re.compile(rf"({_ARABIC})(千万|百万|[万亿千百])?([1-9])?"
 _ARABIC_WAN_QIAN = re.compile(r"(\d+)万(\d)千")
 _MASKS = tuple(re.compile(re.escape(phrase)) for phrase in MASK_PHRASES)
 _ORDINAL = re.compile(rf"第[{CN_NUM_CHARS}\d]+")
-# The first unit of UNITS (in its order) that starts at a position: an alternation tries them in order.
-_UNIT = re.compile("|".join(map(re.escape, UNITS)))
+# Blanks, then the first unit of UNITS (in its order) there: an alternation tries them in order.
+_UNIT = re.compile("[ \n\t]*(" + "|".join(map(re.escape, UNITS)) + ")")
 
 
 @dataclass(frozen=True)
@@ -217,11 +217,8 @@ def _masked(text: str) -> bytearray:
 
 
 def _unit_after(text: str, pos: int) -> tuple[str, int]:
-    j = pos
-    while j < len(text) and text[j] in " \n\t":
-        j += 1
-    m = _UNIT.match(text, j)
-    return (m.group(), m.end()) if m else ("", pos)
+    m = _UNIT.match(text, pos)
+    return (m.group(1), m.end()) if m else ("", pos)
 
 
 def find_numbers(text: str) -> Iterator[NumberSpan]:

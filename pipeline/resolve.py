@@ -61,22 +61,26 @@ def resolve_metrics(metrics: pd.DataFrame, corrections: pd.DataFrame | None = No
         _conf=-allrows["confidence"].astype("float64").fillna(0.0),
     ).sort_values(KEY + ["_rank", "_conf", "start"], na_position="last", kind="stable")
     grouped = allrows.groupby(KEY, sort=False, dropna=False)
-    winners = grouped.head(1).copy()
-    n_sources = grouped["value"].transform("size")
-    n_values = grouped["value"].transform(lambda s: s.round(6).nunique())
-    winners["n_sources"] = n_sources.loc[winners.index].astype("Int64")
-    extracted_disagree = n_values.loc[winners.index] > 1
-    winners["conflict"] = extracted_disagree.astype(bool)
-    alt = (
-        allrows.assign(_alt=allrows["source"].astype(str) + "=" + allrows["value"].map(lambda v: f"{v:g}"))
-        .groupby(KEY, sort=False, dropna=False)["_alt"]
-        .agg(lambda s: "; ".join(s.iloc[1:]))
-    )
-    winners = winners.merge(alt.rename("alternatives").reset_index(), on=KEY, how="left")
+    first = grouped.cumcount() == 0
+    winners = allrows[first].copy()
+    winners["n_sources"] = grouped["value"].transform("size")[first].astype("Int64")
+    # Whole-column work only: a per-group Python function costs hours on millions of rows.
+    distinct = ~allrows.assign(_r=allrows["value"].round(6)).duplicated(KEY + ["_r"])
+    n_values = distinct.groupby([allrows[k] for k in KEY], sort=False, dropna=False).transform("sum")
+    winners["conflict"] = (n_values[first] > 1).astype(bool)
+    rest = allrows[~first]
+    if len(rest):
+        labels = rest["source"].astype(str) + "=" + rest["value"].map(lambda v: f"{v:g}")
+        alt = labels.groupby([rest[k] for k in KEY], sort=False, dropna=False).agg("; ".join)
+        winners = winners.merge(alt.rename("alternatives").reset_index(), on=KEY, how="left")
+    else:
+        winners["alternatives"] = ""
+    winners["alternatives"] = winners["alternatives"].fillna("")
     flags = winners["flags"].fillna("").astype(str)
+    needs = winners["conflict"].to_numpy()
     winners["flags"] = [
-        ";".join(x for x in dict.fromkeys((f.split(";") if f else []) + (["conflict"] if c else [])) if x)
-        for f, c in zip(flags, winners["conflict"], strict=True)
+        ";".join(x for x in dict.fromkeys(f.split(";") + ["conflict"]) if x) if c else f
+        for f, c in zip(flags, needs, strict=True)
     ]
     winners = winners.drop(columns=["_rank", "_conf"])
     for col, dtype in RESOLVED_COLUMNS.items():

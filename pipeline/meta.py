@@ -6,6 +6,7 @@ import re
 from collections import Counter
 from datetime import date
 from functools import lru_cache
+from itertools import islice
 from typing import Any
 
 from pipeline.numbers import parse_number
@@ -31,6 +32,14 @@ _DISCLOSURE_TITLE = re.compile(
 )
 _DISCLOSURE_BODY = re.compile(r"依申请|主动公开|政府信息公开条例|公开申请|行政复议")
 _REPORT_WORDS = re.compile(r"报告|总结|年报|工作要点|工作计划")
+
+
+_HAN = re.compile("[\u4e00-\u9fff]")
+
+
+def _han_at_least(text: str, n: int) -> bool:
+    """Whether `text` has n or more Han characters: the n-th is looked for, the rest is not counted."""
+    return n <= 0 or next(islice(_HAN.finditer(text), n - 1, None), None) is not None
 
 
 def _first_lines(text: str, n: int) -> list[str]:
@@ -121,7 +130,7 @@ def read_doc_type(text: str) -> str:
         _DISCLOSURE_TITLE.search(head) or re.search(r"年度报告|编制本报告", head)
     ) and _DISCLOSURE_BODY.search(text):
         return "disclosure_annual_report"
-    if sum(1 for c in text if "\u4e00" <= c <= "\u9fff") >= 50:
+    if _han_at_least(text, 50):
         return "work_summary"
     return "other"
 

@@ -113,10 +113,13 @@ def agencies_ui(group: pd.DataFrame, rows: pd.DataFrame, lang: str) -> list[str]
 
 
 def years_ui(rows: pd.DataFrame, ds: Dataset, lang: str) -> tuple[int, int]:
-    years = rows["year"] if len(rows) else ds.values["year"]
-    if years.empty:
+    if len(rows):
+        lo, hi = int(rows["year"].min()), int(rows["year"].max())
+    elif ds.years:
+        lo, hi = ds.years[0], ds.years[-1]
+    else:
         return (0, 0)
-    return w.choose_range("y0", "y1", t("years", lang), int(years.min()), int(years.max()))
+    return w.choose_range("y0", "y1", t("years", lang), lo, hi)
 
 
 def tabs_ui(lang: str) -> tuple[str, object]:
@@ -156,8 +159,7 @@ def main() -> None:
         if ds.meta.get("built_at"):
             st.caption(t("built_at", lang, t=ds.meta["built_at"]))
     tab, container = tabs_ui(lang)
-    names = dict(zip(ds.agencies["agency_id"].astype(str), ds.agencies["agency"].astype(str), strict=True))
-    view = pages.View(ds, lang, metric, scope, rows, agencies, years, group, names)
+    view = pages.View(ds, lang, metric, scope, rows, agencies, years, group, ds.names)
     with container:
         if tab == "upload":
             pages.upload(view, lang)

@@ -5,23 +5,31 @@ from __future__ import annotations
 import json
 import os
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
-from pipeline.catalog import DERIVED, DERIVED_BY_KEY
-from pipeline.derived import compute_derived
+from pipeline.catalog import DERIVED
 from pipeline.schema import RESOLVED_COLUMNS, SCHEMA_VERSION
 
 ENV_VAR = "GOVREPORT_DATASET_DIR"
 DEFAULT_DIR = Path("data/dataset")
 FILES = ("documents.parquet", "metrics.parquet", "resolved.parquet", "derived.parquet", "meta.json")
 AGENCY_ATTRS = ("agency", "region", "province", "city", "county", "level", "agency_kind")
-# Columns turned into categories once at load: filters compare them on every interaction.
-CATEGORY_COLUMNS = ("agency_id", "metric", "scope", "source")
+# What filters and charts compare on every interaction: read at load, the text columns as categories
+# straight from parquet's dictionaries (no Python strings for a million rows).
+KEY_COLUMNS = ("doc_id", "agency_id", "year", "metric", "scope", "value", "approx")
+CATEGORY_COLUMNS = ("doc_id", "agency_id", "metric", "scope")
+# What only hover labels, the data table and downloads show: read once, on first use, kept as Arrow.
+DETAIL_COLUMNS = ("unit", "source", "conflict", "alternatives", "confidence", "flags", "note", "evidence")
+DETAIL_DICTIONARY = ("unit", "source", "flags", "alternatives", "note")  # few distinct values each
+DERIVED_INPUTS = tuple(dict.fromkeys(k for d in DERIVED for k in d.numerator + d.denominator + d.subtract))
 
 
 def dataset_dir() -> Path:
@@ -30,7 +38,7 @@ def dataset_dir() -> Path:
 
 
 def signature(directory: Path) -> tuple:
-    """Cheap change detector for caching: (name, mtime, size) of every dataset file."""
+    """Cheap change detector for caching: (name, mtime, size) of every dataset file, meta.json included."""
     out = []
     for name in FILES:
         p = Path(directory) / name
@@ -40,43 +48,96 @@ def signature(directory: Path) -> tuple:
     return tuple(out)
 
 
-def agency_table(documents: pd.DataFrame, values: pd.DataFrame) -> pd.DataFrame:
-    """One row per agency_id: the first non-null attribute from documents, else from the values."""
+def agency_table(documents: pd.DataFrame, extra: pd.DataFrame | None = None) -> pd.DataFrame:
+    """One row per agency_id: the first non-null attribute from documents; agencies known only from
+    metric rows (e.g. a correction) come from `extra` (columns agency_id, agency, region)."""
     cols = [c for c in AGENCY_ATTRS if c in documents.columns]
     docs = documents.dropna(subset=["agency_id"])
     table = docs.groupby("agency_id", sort=True)[cols].first() if len(docs) else pd.DataFrame(columns=cols)
-    ids = values["agency_id"].dropna().astype(str)
-    unseen = ids[~ids.isin(table.index)]
-    if len(unseen):  # agencies known only from metric rows (e.g. a correction): name and region from there
-        extra = values.loc[unseen.index, ["agency_id", "agency", "region"]].astype({"agency_id": str})
-        table = pd.concat([table, extra.drop_duplicates("agency_id").set_index("agency_id")])
+    if extra is not None and len(extra):
+        extra = extra.astype({"agency_id": str})
+        extra = extra[~extra["agency_id"].isin(table.index)].drop_duplicates("agency_id")
+        table = pd.concat([table, extra.set_index("agency_id")[["agency", "region"]]])
     for c in AGENCY_ATTRS:
         if c not in table:
             table[c] = pd.NA
     table = table[list(AGENCY_ATTRS)].astype("string")
     table["agency"] = table["agency"].fillna(pd.Series(table.index, index=table.index, dtype="string"))
+    table.index = table.index.astype("string")
     table.index.name = "agency_id"
     return table.sort_index().reset_index()
 
 
-def derived_rows(resolved: pd.DataFrame) -> pd.DataFrame:
-    """Derived indicators (rates) per agency-year, in the resolved long format."""
-    return compute_derived(resolved)
+def normalise_values(frame: pd.DataFrame) -> pd.DataFrame:
+    """Key columns with the dtypes the charts rely on; rows missing a key are dropped.
 
-
-def normalise_values(resolved: pd.DataFrame) -> pd.DataFrame:
-    """Resolved (or derived) rows with the dtypes the charts rely on; rows missing a key are dropped."""
-    values = resolved.copy()
-    for col in RESOLVED_COLUMNS:
+    The index is kept: it is each row's position in its source, where its detail columns are found.
+    """
+    values = frame[[c for c in KEY_COLUMNS if c in frame.columns]]
+    for col in KEY_COLUMNS:
         if col not in values:
-            values[col] = pd.NA
+            values = values.assign(**{col: pd.NA})
     values = values.dropna(subset=["agency_id", "year", "metric", "value"])
-    values["year"] = values["year"].astype("int64")
-    values["value"] = values["value"].astype("float64")
-    values["approx"] = values["approx"].fillna(False).astype(bool)
+    out = {
+        "year": values["year"].astype("int64"),
+        "value": values["value"].astype("float64"),
+        "approx": values["approx"].fillna(False).astype(bool),
+    }
     for col in CATEGORY_COLUMNS:
-        values[col] = values[col].astype("string").astype("category")
-    return values.reset_index(drop=True)
+        s = values[col]
+        if not isinstance(s.dtype, pd.CategoricalDtype):
+            s = s.astype("string").astype("category")
+        out[col] = s.cat.remove_unused_categories()
+    return pd.DataFrame(out, index=values.index)[list(KEY_COLUMNS)]
+
+
+class Rows:
+    """Resolved-format rows: key columns in memory, detail columns fetched by row position on demand."""
+
+    def __init__(self, keys: pd.DataFrame, details: Callable[[], pa.Table | pd.DataFrame]) -> None:
+        self.keys = keys  # normalise_values output; index = position in the source
+        self._load = details
+        self._details: pa.Table | pd.DataFrame | None = None
+        self._lock = threading.Lock()
+
+    @classmethod
+    def from_parquet(cls, path: Path) -> Rows:
+        names = set(pq.read_schema(path).names)
+        keys = pq.read_table(
+            path,
+            columns=[c for c in KEY_COLUMNS if c in names],
+            read_dictionary=[c for c in CATEGORY_COLUMNS if c in names],
+        ).to_pandas()
+        cols = [c for c in DETAIL_COLUMNS if c in names]
+        dictionary = [c for c in DETAIL_DICTIONARY if c in names]
+        return cls(
+            normalise_values(keys), lambda: pq.read_table(path, columns=cols, read_dictionary=dictionary)
+        )
+
+    @classmethod
+    def from_frame(cls, frame: pd.DataFrame) -> Rows:
+        frame = frame.reset_index(drop=True)
+        return cls(normalise_values(frame), lambda: frame[[c for c in DETAIL_COLUMNS if c in frame.columns]])
+
+    def _source(self) -> pa.Table | pd.DataFrame:
+        if self._details is None:
+            with self._lock:  # sessions share this object (st.cache_resource)
+                if self._details is None:
+                    self._details = self._load()
+        return self._details
+
+    def details(self, positions: np.ndarray) -> pd.DataFrame:
+        """DETAIL_COLUMNS of the rows at `positions` (index = positions); absent columns are NA."""
+        src = self._source()
+        if isinstance(src, pa.Table):
+            part = src.take(pa.array(positions, type=pa.int64())).to_pandas()
+        else:
+            part = src.iloc[positions].reset_index(drop=True)
+        part.index = positions
+        for col in DETAIL_COLUMNS:
+            if col not in part:
+                part[col] = pd.Series(pd.NA, index=part.index, dtype=RESOLVED_COLUMNS[col])
+        return part[list(DETAIL_COLUMNS)]
 
 
 def attach_attributes(rows: pd.DataFrame, agencies: pd.DataFrame, paths: pd.Series) -> pd.DataFrame:
@@ -90,50 +151,70 @@ def attach_attributes(rows: pd.DataFrame, agencies: pd.DataFrame, paths: pd.Seri
     return out
 
 
+def _positions(keys: pd.DataFrame) -> dict[str, np.ndarray]:
+    """Row positions of each metric, from the category codes (one sort for a million rows)."""
+    metric = keys["metric"]
+    codes = metric.cat.codes.to_numpy()
+    order = np.argsort(codes, kind="stable")
+    bounds = np.searchsorted(codes[order], np.arange(len(metric.cat.categories) + 1))
+    return {
+        str(k): order[bounds[i] : bounds[i + 1]]
+        for i, k in enumerate(metric.cat.categories)
+        if bounds[i + 1] > bounds[i]
+    }
+
+
 def _inputs_present(d, extracted: Mapping) -> bool:
-    return all(k in extracted for k in d.numerator + d.denominator)
+    return all(k in extracted for k in d.numerator + d.denominator + d.subtract)
 
 
 class MetricFrames(Mapping[str, pd.DataFrame]):
-    """Rows per metric key with agency attributes, prepared on first use and kept.
+    """Rows per metric key with agency attributes and details, prepared on first use and kept.
 
-    Derived indicators are offered when their inputs exist and computed on first use (once per
-    dataset, or read from derived.parquet if the build wrote one), so opening the app never waits.
+    Derived indicators come from derived.parquet (written by the build); a dataset without it offers
+    those whose inputs exist and computes them all on the first use of one, so opening never waits.
     """
 
-    def __init__(self, values: pd.DataFrame, agencies: pd.DataFrame, paths: pd.Series,
-                 derived: pd.DataFrame | None = None) -> None:  # fmt: skip
-        self._values, self._agencies, self._paths = values, agencies, paths
-        self._index: dict[str, np.ndarray] = {
-            str(k): v for k, v in values.groupby("metric", observed=True).indices.items()
-        }
+    def __init__(self, resolved: Rows, agencies: pd.DataFrame, paths: pd.Series,
+                 derived: Rows | Callable[[], Rows] | None = None) -> None:  # fmt: skip
+        self._agencies, self._paths = agencies, paths
+        self._sources: dict[str, Rows | None] = {}  # None: a derived key not computed yet
+        self._index: dict[str, np.ndarray] = {}
+        self._add(resolved)
+        self._pending = derived if callable(derived) and not isinstance(derived, Rows) else None
+        if isinstance(derived, Rows):
+            self._add(derived)
+        elif self._pending is not None:
+            for d in DERIVED:
+                if d.key not in self._sources and _inputs_present(d, self._index):
+                    self._sources[d.key] = None
+        self._offered = list(self._sources)
         self._frames: dict[str, pd.DataFrame] = {}
         self._lock = threading.Lock()
-        self._derived: pd.DataFrame | None = None if derived is None else normalise_values(derived)
-        self._offered = list(self._index) + [
-            d.key for d in DERIVED if d.key not in self._index and _inputs_present(d, self._index)
-        ]
 
-    def _prepare(self, key: str) -> pd.DataFrame | None:
-        if key in self._index:
-            return attach_attributes(self._values.take(self._index[key]), self._agencies, self._paths)
-        if key in DERIVED_BY_KEY:
-            if self._derived is None:
-                inputs = {k for d in DERIVED for k in d.numerator + d.denominator + d.subtract}
-                needed = self._values[self._values["metric"].isin(inputs)]
-                self._derived = normalise_values(derived_rows(needed))
-            rows = self._derived[self._derived["metric"] == key]
-            return attach_attributes(rows, self._agencies, self._paths)
-        return None
+    def _add(self, rows: Rows) -> None:
+        for key, pos in _positions(rows.keys).items():
+            if self._sources.get(key) is None:
+                self._sources[key], self._index[key] = rows, pos
+
+    def _prepare(self, key: str) -> pd.DataFrame:
+        if self._sources[key] is None and self._pending is not None:
+            self._add(self._pending())
+            self._pending = None
+        source = self._sources[key]
+        if source is None:  # offered, but the computation gave no row (e.g. every denominator is 0)
+            return pd.DataFrame(columns=[*KEY_COLUMNS, *AGENCY_ATTRS, "path", *DETAIL_COLUMNS])
+        keys = source.keys.iloc[self._index[key]]
+        details = source.details(keys.index.to_numpy())
+        return pd.concat([attach_attributes(keys, self._agencies, self._paths), details], axis=1)
 
     def __getitem__(self, key: str) -> pd.DataFrame:
+        if key not in self._sources:
+            raise KeyError(key)
         if key not in self._frames:
             with self._lock:  # sessions share this object (st.cache_resource)
                 if key not in self._frames:
-                    frame = self._prepare(key)
-                    if frame is None:
-                        raise KeyError(key)
-                    self._frames[key] = frame
+                    self._frames[key] = self._prepare(key)
         return self._frames[key]
 
     def __iter__(self) -> Iterator[str]:
@@ -143,21 +224,44 @@ class MetricFrames(Mapping[str, pd.DataFrame]):
         return len(self._offered)
 
     def __contains__(self, key: object) -> bool:
-        return key in self._offered
+        return key in self._sources
 
 
 @dataclass(frozen=True)
 class Dataset:
     directory: Path
     documents: pd.DataFrame
-    values: pd.DataFrame  # resolved rows (agency_id, year, metric, scope, value, evidence, source, ...)
+    values: pd.DataFrame  # resolved key columns (agency_id, year, metric, scope, value, approx, doc_id)
     agencies: pd.DataFrame  # one row per agency_id: canonical name and region/level/kind
     meta: dict
     by_metric: Mapping[str, pd.DataFrame] = field(default_factory=dict)  # rows per metric, derived included
+    resolved: Rows | None = None  # where the detail columns (evidence, source, flags, ...) come from
+
+    @cached_property
+    def names(self) -> dict[str, str]:
+        """agency_id -> canonical name."""
+        return dict(
+            zip(self.agencies["agency_id"].astype(str), self.agencies["agency"].astype(str), strict=True)
+        )
+
+    @cached_property
+    def years(self) -> list[int]:
+        """Every year with a value, ascending."""
+        return sorted(int(y) for y in self.values["year"].unique())
+
+    @cached_property
+    def coverage_counts(self) -> pd.DataFrame:
+        """agency_id x year: how many metrics have a value (computed once per dataset)."""
+        from dashboard.selection import coverage
+
+        return coverage(self.values, {})
 
     def full_table(self) -> pd.DataFrame:
-        """Every resolved value with agency attributes (for the full-dataset download)."""
-        return attach_attributes(self.values, self.agencies, _paths(self.documents))
+        """Every resolved value with agency attributes and details (for the full-dataset download)."""
+        out = attach_attributes(self.values, self.agencies, _paths(self.documents))
+        if self.resolved is not None:
+            out = pd.concat([out, self.resolved.details(self.values.index.to_numpy())], axis=1)
+        return out
 
     def doc_metrics(self, doc_id: str) -> pd.DataFrame:
         """Every extracted record of one document (read on demand: metrics.parquet can be large)."""
@@ -179,6 +283,29 @@ def _paths(documents: pd.DataFrame) -> pd.Series:
     return documents.dropna(subset=["doc_id"]).drop_duplicates("doc_id").set_index("doc_id")["path"]
 
 
+def _unseen_agencies(path: Path, keys: pd.DataFrame, documents: pd.DataFrame) -> pd.DataFrame | None:
+    """Name and region of agencies that appear in metric rows but in no document (read only for those)."""
+    known = set(documents["agency_id"].dropna().astype(str))
+    unseen = [str(a) for a in keys["agency_id"].cat.categories if str(a) not in known]
+    if not unseen:
+        return None
+    return pd.read_parquet(
+        path, columns=["agency_id", "agency", "region"], filters=[("agency_id", "in", unseen)]
+    )
+
+
+def _computed_derived(path: Path) -> Callable[[], Rows]:
+    """Derived indicators for a dataset built before derived.parquet existed: computed on first use."""
+
+    def compute() -> Rows:
+        from pipeline.derived import compute_derived
+
+        inputs = pd.read_parquet(path, filters=[("metric", "in", list(DERIVED_INPUTS))])
+        return Rows.from_frame(compute_derived(inputs))
+
+    return compute
+
+
 def read_dataset(directory: Path) -> LoadResult:
     """Read and check the dataset in `directory`; every failure is a state, never an exception."""
     directory = Path(directory)
@@ -191,11 +318,18 @@ def read_dataset(directory: Path) -> LoadResult:
         if not isinstance(found, int) or found < SCHEMA_VERSION:
             return LoadResult("old_schema", found_version=found if isinstance(found, int) else None)
         documents = pd.read_parquet(directory / "documents.parquet")
-        values = normalise_values(pd.read_parquet(directory / "resolved.parquet"))
+        resolved = Rows.from_parquet(directory / "resolved.parquet")
         derived_path = directory / "derived.parquet"
-        derived = pd.read_parquet(derived_path) if derived_path.exists() else None
-        agencies = agency_table(documents, values)
-        by_metric = MetricFrames(values, agencies, _paths(documents), derived)
+        derived = (
+            Rows.from_parquet(derived_path)
+            if derived_path.exists()
+            else _computed_derived(directory / "resolved.parquet")
+        )
+        agencies = agency_table(
+            documents, _unseen_agencies(directory / "resolved.parquet", resolved.keys, documents)
+        )
+        by_metric = MetricFrames(resolved, agencies, _paths(documents), derived)
     except Exception as exc:  # a corrupt or foreign file is a state for the user, not a traceback
         return LoadResult("unreadable", error=f"{type(exc).__name__}: {exc}")
-    return LoadResult("ok", Dataset(directory, documents, values, agencies, meta, by_metric), found)
+    dataset = Dataset(directory, documents, resolved.keys, agencies, meta, by_metric, resolved)
+    return LoadResult("ok", dataset, found)

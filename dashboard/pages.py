@@ -108,7 +108,7 @@ def compare(view: View) -> None:
 
     st.divider()
     metrics = list(view.ds.by_metric)
-    years = sorted(int(y) for y in view.ds.values["year"].unique())
+    years = view.ds.years
     c1, c2, c3 = st.columns(3)
     with c1:
         mx = w.choose(
@@ -215,7 +215,8 @@ def definitions(view: View) -> None:
         width="stretch",
     )
     st.subheader(t("coverage", lang))
-    cov = sel_.coverage(view.ds.values[view.ds.values["agency_id"].isin(view.group["agency_id"])], view.names)
+    counts = view.ds.coverage_counts  # once per dataset; a filter only picks its rows
+    cov = sel_.name_rows(counts[counts.index.isin(view.group["agency_id"].astype(str))], view.names)
     if not cov.empty:
         w.chart(figures.coverage_figure(cov.head(MAX_GROUP * 2), lang), "coverage", lang, "coverage")
 

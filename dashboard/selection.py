@@ -159,8 +159,17 @@ def coverage(values: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
     if values.empty:
         return pd.DataFrame()
     c = values.groupby(["agency_id", "year"], observed=True)["metric"].nunique().unstack(fill_value=0)
-    c.index = [names.get(str(i), str(i)) for i in c.index]
-    return c.sort_index()
+    c.index = c.index.astype(str)
+    return name_rows(c, names)
+
+
+def name_rows(matrix: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
+    """An agency_id-indexed matrix with agency names as its index, sorted by name."""
+    if matrix.empty:
+        return matrix
+    out = matrix.copy()
+    out.index = [names.get(str(i), str(i)) for i in matrix.index]
+    return out.sort_index()
 
 
 def sources(rows: pd.DataFrame) -> tuple[int, str]:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from pipeline.derived import compute_derived
 from pipeline.resolve import resolve_metrics
 from pipeline.schema import DOCUMENT_COLUMNS, METRIC_COLUMNS, SCHEMA_VERSION
 from pipeline.text import doc_id as make_doc_id
@@ -51,8 +52,13 @@ def _sentences(agency: str, year: int, base: int, step: int) -> list[tuple[str, 
     return out
 
 
-def write_dataset(root: Path, years: tuple[int, ...] = YEARS, schema_version: int = SCHEMA_VERSION) -> Path:
-    """Write raw reports under root/raw and the dataset under root/dataset; return the dataset dir."""
+def write_dataset(
+    root: Path, years: tuple[int, ...] = YEARS, schema_version: int = SCHEMA_VERSION, derived: bool = True
+) -> Path:
+    """Write raw reports under root/raw and the dataset under root/dataset; return the dataset dir.
+
+    derived=False leaves out derived.parquet, as a dataset built before the build wrote it.
+    """
     raw_dir, out_dir = root / "raw", root / "dataset"
     raw_dir.mkdir(parents=True, exist_ok=True)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -174,6 +180,8 @@ def write_dataset(root: Path, years: tuple[int, ...] = YEARS, schema_version: in
     documents.to_parquet(out_dir / "documents.parquet", index=False)
     metric_frame.to_parquet(out_dir / "metrics.parquet", index=False)
     resolved.to_parquet(out_dir / "resolved.parquet", index=False)
+    if derived:  # as the build does
+        compute_derived(resolved).to_parquet(out_dir / "derived.parquet", index=False)
     meta = {
         "schema_version": schema_version,
         "built_at": "2026-01-01T00:00:00+00:00",

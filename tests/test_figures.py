@@ -175,3 +175,32 @@ def test_selections_do_not_mutate_their_input(ds):
 def test_every_chart_names_its_sources(ds):
     n, years = sel.sources(_rows(ds))
     assert n == _rows(ds)["doc_id"].nunique() and years == "2016–2021"
+
+
+def test_detail_columns_line_up_with_their_rows(ds):
+    """Evidence is read apart from the key columns (on first use): each row must get its own sentence."""
+    rows = _rows(ds, "items_accepted")
+    assert len(rows) and rows["evidence"].notna().all()
+    for value, evidence in zip(rows["value"], rows["evidence"], strict=True):
+        assert f"{value:g}" in evidence
+    full = ds.full_table()
+    assert len(full) == len(ds.values) and (full["evidence"].notna()).all()
+
+
+def test_derived_indicators_are_read_from_derived_parquet_when_the_build_wrote_it(tmp_path):
+    d = write_dataset(tmp_path)
+    derived = pd.read_parquet(d / "derived.parquet")
+    derived["value"] = derived["value"] * 2  # the app must show the file's numbers, not recompute them
+    derived.to_parquet(d / "derived.parquet", index=False)
+    rows = read_dataset(d).dataset.by_metric["rate_granted"]
+    gx = rows[rows["agency_id"] == "a-zb-gx"].sort_values("year")
+    assert gx["value"].tolist() == pytest.approx([200 * (s + 2) / (s + 4) for s in range(6)])
+    assert gx["evidence"].str.contains("予以公开").all()
+
+
+def test_without_derived_parquet_derived_indicators_are_computed_from_their_inputs(tmp_path):
+    ds = read_dataset(write_dataset(tmp_path, derived=False)).dataset
+    assert "rate_granted" in ds.by_metric
+    rows = ds.by_metric["rate_granted"]
+    gx = rows[rows["agency_id"] == "a-zb-gx"].sort_values("year")
+    assert gx["value"].tolist() == pytest.approx([100 * (s + 2) / (s + 4) for s in range(6)])

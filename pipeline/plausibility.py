@@ -45,12 +45,14 @@ def _completed_gt_accepted(df: pd.DataFrame) -> pd.Series:
         acc[["agency_id", "year", "value"]], on=["agency_id", "year"], suffixes=("_done", "_acc")
     )
     bad = pair[pair["value_done"].astype(float) > pair["value_acc"].astype(float)]
-    keys = set(zip(bad["agency_id"], bad["year"], strict=True))
-    hit = [
-        (a, y) in keys and m in ("items_accepted", "items_completed") and s == "annual"
-        for a, y, m, s in zip(df["agency_id"], df["year"], df["metric"], df["scope"], strict=True)
-    ]
-    return pd.Series(hit, index=df.index, dtype=bool)
+    pair_key = df["agency_id"].astype(str) + "\x1f" + df["year"].astype(str)
+    bad_key = bad["agency_id"].astype(str) + "\x1f" + bad["year"].astype(str)
+    hit = (
+        pair_key.isin(set(bad_key))
+        & df["metric"].isin(["items_accepted", "items_completed"])
+        & (df["scope"] == "annual")
+    )
+    return hit.fillna(False).astype(bool)
 
 
 def plausibility_flags(resolved: pd.DataFrame) -> pd.DataFrame:
@@ -69,10 +71,13 @@ def plausibility_flags(resolved: pd.DataFrame) -> pd.DataFrame:
         "completed_gt_accepted": _completed_gt_accepted(out),
     }
     old = out["flags"].fillna("").astype(str) if "flags" in out else pd.Series("", index=out.index)
-    new_flags = []
-    for idx, flags in old.items():
-        have = [f for f in flags.split(";") if f]
-        have += [name for name, hit in checks.items() if bool(hit.loc[idx]) and name not in have]
-        new_flags.append(";".join(have))
+    hits = pd.DataFrame({name: hit.to_numpy(dtype=bool) for name, hit in checks.items()}, index=out.index)
+    flagged = hits.any(axis=1).to_numpy()
+    new_flags = old.to_numpy(dtype=object).copy()
+    # Only the few flagged rows need string work; the rest keep their flags as they are.
+    for i in flagged.nonzero()[0]:
+        have = [f for f in new_flags[i].split(";") if f]
+        have += [name for name in checks if hits.iat[i, hits.columns.get_loc(name)] and name not in have]
+        new_flags[i] = ";".join(have)
     out["flags"] = pd.Series(new_flags, index=out.index, dtype="string")
     return out

@@ -6,12 +6,15 @@ temporary files, and os.replace swaps each one in a single step.
 
 from __future__ import annotations
 
+import codecs
 import json
 import os
 import tempfile
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pa_csv
 
 # Spreadsheet programs run cells that start with these as formulas.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -48,11 +51,21 @@ def _commit(tmp: Path, target: Path) -> None:
     os.replace(tmp, target)
 
 
+def write_csv(df: pd.DataFrame, path: Path) -> None:
+    """UTF-8 with BOM so Excel opens Chinese correctly; formula-like cells neutralised.
+
+    pyarrow's CSV writer, not pandas': millions of rows take seconds instead of minutes.
+    """
+    table = pa.Table.from_pandas(guard_formulas(df), preserve_index=False)
+    with open(path, "wb") as fh:
+        fh.write(codecs.BOM_UTF8)
+        pa_csv.write_csv(table, fh)
+
+
 def write_csv_atomic(df: pd.DataFrame, target: Path) -> None:
-    """UTF-8 with BOM so Excel opens Chinese correctly; formula-like cells neutralised."""
     tmp = _tmp_path(target)
     try:
-        guard_formulas(df).to_csv(tmp, index=False, encoding="utf-8-sig")
+        write_csv(df, tmp)
         _commit(tmp, target)
     finally:
         tmp.unlink(missing_ok=True)
@@ -82,7 +95,7 @@ def write_outputs(out_dir: Path, tables: dict[str, pd.DataFrame], meta: dict) ->
         for name, df in tables.items():
             for suffix, writer in (
                 (".parquet", lambda d, p: d.to_parquet(p, index=False)),
-                (".csv", lambda d, p: guard_formulas(d).to_csv(p, index=False, encoding="utf-8-sig")),
+                (".csv", write_csv),
             ):
                 target = out_dir / f"{name}{suffix}"
                 tmp = _tmp_path(target)

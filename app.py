@@ -32,12 +32,13 @@ PAGES = {
 
 
 def language_ui() -> str:
+    # A radio, not segmented_control: that one's first use compiles streamlit's emoji table (~0.4 s).
     return w.choose(
-        st.segmented_control,
+        st.radio,
         "lang",
         t("language"),
         ("zh", "en"),
-        required=True,
+        horizontal=True,
         format_func=lambda x: {"zh": "中文", "en": "English"}[x],
     )
 

@@ -962,13 +962,27 @@ def propose(documents: pd.DataFrame, table: pd.DataFrame | None = None) -> pd.Da
             strict=True,
         )
     )
-    for agency_id, group in docs.groupby("agency_id", sort=True):
+    by_bucket: dict[tuple[str | None, str], list[str]] = {}
+    for n in all_names:
+        by_bucket.setdefault((_province_of_path(region_of.get(n)), n[-1:]), []).append(n)
+    # Plain records, grouped once: a pandas group object per agency costs minutes nationally.
+    columns = [
+        c
+        for c in ("agency_id", "agency", "region", "city", "level", kind_col, "agency_confidence", "path")
+        if c in docs
+    ]
+    groups: dict[str, list[dict]] = {}
+    for rec in docs[columns].to_dict("records"):
+        groups.setdefault(rec["agency_id"], []).append(rec)
+    for agency_id in sorted(groups):
         if agency_id in analyst_ids:
             continue
-        first = group.iloc[0]
-        names = sorted(set(group["agency"].astype(str)))
+        group = groups[agency_id]
+        first = group[0]
+        names = sorted({str(r["agency"]) for r in group})
         reasons = []
-        if "agency_confidence" in group and (group["agency_confidence"].astype(float) < CONFIDENT).any():
+        confidences = [r.get("agency_confidence") for r in group]
+        if any(c is not None and not pd.isna(c) and float(c) < CONFIDENT for c in confidences):
             reasons.append("low confidence")
         level = first.get("level")
         if not level or pd.isna(level) or level == "unknown":
@@ -982,13 +996,12 @@ def propose(documents: pd.DataFrame, table: pd.DataFrame | None = None) -> pd.Da
         if not reasons:
             continue
         here = _province_of_path(first.get("region"))
-        maybe = [
-            n
-            for n in all_names
-            if n not in names
-            and any(same_body(n, x) for x in names)
-            and _province_of_path(region_of.get(n)) in (here, None)
-        ]
+        # Only names of the same province (or none) ending in the same character can be the
+        # same body; bucketing keeps this linear on a national corpus instead of names x names.
+        pool = {
+            n for x in names for n in by_bucket.get((here, x[-1:]), []) + by_bucket.get((None, x[-1:]), [])
+        }
+        maybe = sorted(n for n in pool if n not in names and any(same_body(n, x) for x in names))
         if table is not None and len(table):
             for row in table.to_dict("records"):
                 if _province_of_path(row["region"]) not in (here, None):
@@ -1007,7 +1020,7 @@ def propose(documents: pd.DataFrame, table: pd.DataFrame | None = None) -> pd.Da
                 "n_documents": len(group),
                 "reason": "; ".join(reasons),
                 "candidates": "|".join(maybe),
-                "paths": "|".join(sorted(set(group["path"].astype(str)))) if "path" in group else "",
+                "paths": "|".join(sorted({str(r["path"]) for r in group})) if "path" in columns else "",
             }
         )
     return pd.DataFrame(rows, columns=PROPOSAL_COLUMNS)

@@ -165,10 +165,10 @@ def _unsupported(task: FileTask) -> FileResult:
 
 
 def _frame(rows: list[dict], columns: dict[str, str]) -> pd.DataFrame:
-    df = pd.DataFrame(rows)
+    """Rows (dicts) -> a frame typed as the contract says; built column by column, which is
+    several times faster than pandas' list-of-dicts path on hundreds of thousands of rows."""
+    df = pd.DataFrame({col: [r.get(col) for r in rows] for col in columns})
     for col, dtype in columns.items():
-        if col not in df:
-            df[col] = pd.NA
         if dtype == "bool":
             df[col] = df[col].fillna(False).astype(bool)
         elif dtype.startswith("datetime"):

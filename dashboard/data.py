@@ -77,7 +77,8 @@ def normalise_values(frame: pd.DataFrame) -> pd.DataFrame:
     for col in KEY_COLUMNS:
         if col not in values:
             values = values.assign(**{col: pd.NA})
-    values = values.dropna(subset=["agency_id", "year", "metric", "value"])
+    complete = values.dropna(subset=["agency_id", "year", "metric", "value"])
+    dropped, values = len(complete) < len(values), complete
     out = {
         "year": values["year"].astype("int64"),
         "value": values["value"].astype("float64"),
@@ -87,8 +88,15 @@ def normalise_values(frame: pd.DataFrame) -> pd.DataFrame:
         s = values[col]
         if not isinstance(s.dtype, pd.CategoricalDtype):
             s = s.astype("string").astype("category")
-        out[col] = s.cat.remove_unused_categories()
+        out[col] = _drop_unused(s) if dropped else s
     return pd.DataFrame(out, index=values.index)[list(KEY_COLUMNS)]
+
+
+def _drop_unused(s: pd.Series) -> pd.Series:
+    """Categories no row uses any more, removed in one counting pass (remove_unused_categories sorts)."""
+    codes = s.cat.codes.to_numpy()
+    used = np.bincount(codes[codes >= 0], minlength=len(s.cat.categories)) > 0
+    return s if used.all() else s.cat.remove_categories(s.cat.categories[~used])
 
 
 class Rows:

@@ -148,15 +148,23 @@ class Rows:
         return part[list(DETAIL_COLUMNS)]
 
 
+def _lookup(keys: pd.Series, table: pd.DataFrame | pd.Series) -> pd.DataFrame | pd.Series:
+    """table.loc[keys] with NA for unknown keys; a categorical key is looked up once per category."""
+    if isinstance(keys.dtype, pd.CategoricalDtype):
+        per_category = table.reindex(keys.cat.categories.astype(str))
+        codes = keys.cat.codes.to_numpy()
+        out = per_category.iloc[np.where(codes >= 0, codes, 0)]
+        out = out.where(pd.Series(codes >= 0, index=out.index), axis=0) if (codes < 0).any() else out
+        return out.set_axis(keys.index, axis=0)
+    return table.reindex(keys.astype(str)).set_axis(keys.index, axis=0)
+
+
 def attach_attributes(rows: pd.DataFrame, agencies: pd.DataFrame, paths: pd.Series) -> pd.DataFrame:
     """Rows with the agency's canonical name, region, level and kind, and the source document's path."""
-    attrs = agencies.set_index("agency_id")
-    ids = rows["agency_id"].astype(str)
-    out = rows.copy()
-    for col in AGENCY_ATTRS:
-        out[col] = ids.map(attrs[col]).astype("string")
-    out["path"] = rows["doc_id"].astype("string").map(paths).astype("string")
-    return out
+    attrs = _lookup(rows["agency_id"], agencies.set_index("agency_id")[list(AGENCY_ATTRS)])
+    path = _lookup(rows["doc_id"], paths.astype("string"))
+    out = rows.assign(**{col: attrs[col].astype("string") for col in AGENCY_ATTRS})
+    return out.assign(path=path.astype("string"))
 
 
 def _positions(keys: pd.DataFrame) -> dict[str, np.ndarray]:

@@ -255,13 +255,9 @@ def _numeric_records(text: str, year: int | None, disclosure_report: bool = Fals
 _HEADING = re.compile(r"^(?:[一二三四五六七八九十]+、|[((][一二三四五六七八九十]+[))]).{0,40}$", re.M)
 
 
-def _section_heading(text: str, pos: int) -> str:
-    """The nearest heading line above `pos` (五、因政府信息公开申请行政复议…), or ''."""
-    return _Headings(text).above(pos)
-
-
 class _Headings:
-    """The heading lines of one text, found once; above(pos) equals scanning text[:pos] for the last."""
+    """The heading lines of one text, found once; above(pos) is the nearest heading line above `pos`
+    (五、因政府信息公开申请行政复议…) + "\\n", or '' (as scanning text[:pos] for the last one)."""
 
     def __init__(self, text: str) -> None:
         self.text = text

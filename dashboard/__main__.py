@@ -5,10 +5,10 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 from dashboard import exports, urlstate
-from dashboard.charts import CHARTS
+from dashboard.charts import CHARTS, resolve_lists
 from dashboard.data import dataset_dir, read_dataset
 from pipeline.catalog import label
 
@@ -37,14 +37,14 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     e.add_argument(
         "--view",
         default="",
-        help="a dashboard link or its query string, e.g. 'metric=items_accepted&agencies=a,b'",
+        help="a dashboard link or its query string, e.g. 'metric=items_accepted&agencies=a&agencies=b'",
     )
     return p.parse_args(argv)
 
 
 def _state(view: str) -> dict:
     query = urlsplit(view).query if "?" in view else view
-    return urlstate.read_state(dict(parse_qsl(query)))
+    return urlstate.read_state(parse_qs(query))
 
 
 def export(args: argparse.Namespace) -> int:
@@ -65,7 +65,7 @@ def export(args: argparse.Namespace) -> int:
     if any(f in ("png", "svg") for f in formats) and not exports.static_export_available():
         print(f"PNG/SVG need Chromium: {exports.INSTALL_HINT}; writing HTML only", file=sys.stderr)
         formats = [f for f in formats if f == "html"]
-    state = _state(args.view)
+    state = resolve_lists(ds, _state(args.view))
     metrics = [m for m in args.metrics.split(",") if m] or [
         state["metric"] or next(iter(sorted(ds.by_metric)), "")
     ]

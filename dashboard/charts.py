@@ -10,8 +10,18 @@ import plotly.graph_objects as go
 from dashboard import figures
 from dashboard import selection as sel
 from dashboard.data import Dataset
+from dashboard.urlstate import resolve_list
 
 ChartFn = Callable[[Dataset, dict[str, Any]], go.Figure | None]
+LIST_COLUMNS = {"agencies": "agency_id", "province": "province", "level": "level", "kind": "agency_kind"}
+
+
+def resolve_lists(ds: Dataset, state: dict[str, Any]) -> dict[str, Any]:
+    """The state with each list holding only values the dataset offers (older comma links split)."""
+    out = dict(state)
+    for name, col in LIST_COLUMNS.items():
+        out[name] = tuple(resolve_list(state[name], ds.agencies[col].dropna().astype(str)))
+    return out
 
 
 def _rows(ds: Dataset, state: dict[str, Any], metric: str | None = None):

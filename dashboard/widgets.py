@@ -26,17 +26,22 @@ def load_dataset(directory: Path) -> LoadResult:
     return _load(str(directory), signature(directory))
 
 
+def _url_params() -> dict[str, list[str]]:
+    """Every query parameter with all its values (a list is one repeated parameter per item)."""
+    return {k: st.query_params.get_all(k) for k in st.query_params}
+
+
 def selection() -> dict[str, Any]:
     """The current selections, seeded once per session from the URL's query parameters."""
     if SEL not in st.session_state:
-        st.session_state[SEL] = urlstate.read_state(st.query_params.to_dict())
+        st.session_state[SEL] = urlstate.read_state(_url_params())
     return st.session_state[SEL]
 
 
 def write_url() -> None:
     """Mirror the selections into the URL (only when they changed, to avoid needless messages)."""
     wanted = urlstate.write_state(selection())
-    if st.query_params.to_dict() != wanted:
+    if _url_params() != urlstate.as_lists(wanted):
         st.query_params.from_dict(wanted)
 
 
@@ -69,7 +74,7 @@ def choose_many(name: str, label: str, options: Sequence, default: Sequence = ()
     """A multiselect bound to selection `name`; values no longer offered are dropped."""
     opts = list(options)
     sel = selection()
-    start = sel.get(name) or default
+    start = urlstate.resolve_list(sel.get(name) or (), opts) or list(default)
 
     def valid(v: Any) -> list:
         return [x for x in (v if v is not None else start) if x in opts]

@@ -52,8 +52,9 @@ def _array(v) -> list:
     return list(v)
 
 
-def _params(at: AppTest) -> dict[str, str]:
-    return {k: (v if isinstance(v, str) else v[-1]) for k, v in at.query_params.items()}
+def _params(at: AppTest) -> dict[str, str | list[str]]:
+    """The URL's parameters after a run: a single value as text, a repeated one as its list."""
+    return dict(at.query_params)
 
 
 def _no_trouble(at: AppTest) -> None:
@@ -81,7 +82,7 @@ def test_every_tab_renders_its_charts_without_an_error(app, tab, charts):
 
 
 def test_trends_chart_shows_the_chosen_agencies_with_chinese_labels(app):
-    at = app(metric="items_accepted", agencies="a-zb-gx,a-zb-zd")
+    at = app(metric="items_accepted", agencies=["a-zb-gx", "a-zb-zd"])
     spec = _spec(at)
     assert {tr["name"] for tr in spec["data"]} == {"淄博高新区政务服务中心", "淄博市张店区政务服务中心"}
     assert "受理件数(件)" in spec["layout"]["title"]["text"]
@@ -165,7 +166,7 @@ def test_unreadable_dataset_is_a_message_not_a_traceback(app, tmp_path, monkeypa
 
 def test_url_round_trip_reopens_the_same_view(app):
     params = {
-        "metric": "items_completed", "tab": "rankings", "agencies": "a-zb-gx,a-xm-hc", "province": "山东省,福建省",
+        "metric": "items_completed", "tab": "rankings", "agencies": ["a-zb-gx", "a-xm-hc"], "province": ["山东省", "福建省"],
         "rank_year": "2019", "top": "4", "mode": "indexed", "log": "1", "y0": "2017", "lang": "en",
     }  # fmt: skip
     at = app(**params)
@@ -175,6 +176,62 @@ def test_url_round_trip_reopens_the_same_view(app):
     assert urlstate.write_state(urlstate.read_state(written)) == written
     again = app(**written)
     assert _spec(again) == _spec(at)
+
+
+def test_links_written_before_repeated_parameters_still_open(app):
+    at = app(metric="items_accepted", agencies="a-zb-gx,a-zb-zd", province="山东省")
+    _no_trouble(at)
+    assert {tr["name"] for tr in _spec(at)["data"]} == {"淄博高新区政务服务中心", "淄博市张店区政务服务中心"}
+    assert _params(at)["agencies"] == ["a-zb-gx", "a-zb-zd"]  # rewritten in the new form
+
+
+ODD_ID = "a,xm&hc=1#%海 沧/?"  # every character a URL or a list separator could trip on
+
+
+@pytest.fixture(scope="module")
+def odd_dataset(tmp_path_factory) -> Path:
+    """The fixture dataset with one agency_id full of URL and separator characters."""
+    d = write_dataset(tmp_path_factory.mktemp("odd"))
+    for name in ("documents", "metrics", "resolved", "derived"):
+        frame = pd.read_parquet(d / f"{name}.parquet")
+        frame["agency_id"] = frame["agency_id"].replace("a-xm-hc", ODD_ID)
+        frame.to_parquet(d / f"{name}.parquet", index=False)
+    return d
+
+
+@pytest.mark.parametrize("chosen", [[ODD_ID], [ODD_ID, "a-zb-gx"]])
+def test_agency_ids_with_any_character_survive_the_url_round_trip(app, odd_dataset, monkeypatch, chosen):
+    monkeypatch.setenv(ENV_VAR, str(odd_dataset))
+    at = app(metric="items_accepted", agencies=chosen)
+    _no_trouble(at)
+    assert at.sidebar.multiselect(key="w_agencies").value == chosen
+    written = _params(at)
+    assert written["agencies"] == (chosen if len(chosen) > 1 else chosen[0])
+    again = app(**written)
+    assert again.sidebar.multiselect(key="w_agencies").value == chosen
+    assert "厦门市海沧区发展和改革局" in {tr["name"] for tr in _spec(again)["data"]}
+
+
+@pytest.mark.parametrize("items", [("a,b", "c"), ("x&y=1", "#%", "海 沧"), ("only,one",)])
+def test_list_items_round_trip_through_query_parameters_whatever_they_hold(items):
+    from urllib.parse import parse_qs, urlencode
+
+    state = {**urlstate.read_state({}), "agencies": items}
+    query = urlencode(urlstate.write_state(state), doseq=True)  # what the browser's address bar holds
+    assert urlstate.read_state(parse_qs(query))["agencies"] == items
+
+
+@pytest.mark.parametrize(
+    "values, options, expected",
+    [
+        (["a,b"], ["a,b", "a", "b"], ["a,b"]),  # an option itself is never split
+        (["a,b"], ["a", "b"], ["a", "b"]),  # an old comma link
+        (["a,z"], ["a", "b"], []),  # not every part offered: nothing guessed
+        (["b", "a", "b"], ["a", "b"], ["b", "a"]),
+    ],
+)
+def test_resolving_list_values_against_the_offered_options(values, options, expected):
+    assert urlstate.resolve_list(values, options) == expected
 
 
 @pytest.mark.parametrize(

@@ -127,7 +127,7 @@ def test_export_command_writes_the_chosen_charts_of_a_copied_view(tmp_path):
     dataset = write_dataset(tmp_path / "d")
     out = tmp_path / "out"
     formats = "html,svg" if exports.static_export_available() else "html"
-    view = "http://localhost:8501/?agencies=a-zb-gx,a-zb-zd&lang=zh"
+    view = "http://localhost:8501/?agencies=a-zb-gx&agencies=a-zb-zd&lang=zh"
     args = ["export", "--dataset", str(dataset), "--out", str(out), "--charts", "trend,heatmap,peers",
             "--metrics", "items_accepted,rate_granted", "--formats", formats, "--view", view]  # fmt: skip
     assert main(args) == 0

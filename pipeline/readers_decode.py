@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 import contextlib
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -91,12 +92,18 @@ def _damaged_utf8(data: bytes) -> Decoded | None:
     return None
 
 
+_CJK = re.compile("[\u4e00-\u9fff]")
+_LATIN1 = re.compile("[\x80-\xff]")
+
+
 def _repair_mojibake(text: str) -> Decoded | None:
     """Chinese text once read as Latin-1/cp1252 and saved again as UTF-8 ('¹²ÊÜÀí' for '共受理'):
     no CJK at all but many Latin-1 letters. Undo it when the bytes then decode to plausible Chinese."""
     sample = text[:SAMPLE_CHARS]
-    latin = sum(1 for c in sample if 0x80 <= ord(c) <= 0xFF)
-    if latin < 20 or latin < 0.3 * len(sample) or any("\u4e00" <= c <= "\u9fff" for c in sample):
+    if _CJK.search(sample):  # the usual case, decided at the first Chinese character
+        return None
+    latin = len(_LATIN1.findall(sample))
+    if latin < 20 or latin < 0.3 * len(sample):
         return None
     for wrong in ("latin-1", "cp1252"):
         try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import atexit
 import io
+import logging
 import os
 import re
 import shutil
@@ -20,8 +21,31 @@ PNG_SCALE = 2
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 INSTALL_HINT = "apt-get install chromium fonts-noto-cjk"
 
+PIPE_LOGGER = "choreographer.channels.pipe"
+
 _lock = threading.Lock()
 _server_started = False
+
+
+class ByeMarkerFilter(logging.Filter):
+    """Drops one harmless record: choreographer's "JSONError decoding message" for its own "{bye}" marker.
+
+    When Chromium exits, choreographer's wrapper writes "{bye}" into the pipe; if that arrives in the
+    same read as Chromium's last output, choreographer 1.4 decodes it as a JSON message, fails and logs
+    the traceback ("Ignoring") at exit. Any other decoding error still shows.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        cause = getattr(exc, "__cause__", None)
+        return not (type(exc).__name__ == "JSONError" and str(getattr(cause, "doc", "")).strip() == "{bye}")
+
+
+def quiet_shutdown_noise() -> None:
+    """Install ByeMarkerFilter once on choreographer's pipe logger."""
+    logger = logging.getLogger(PIPE_LOGGER)
+    if not any(isinstance(f, ByeMarkerFilter) for f in logger.filters):
+        logger.addFilter(ByeMarkerFilter())
 
 
 def browser_path() -> str | None:
@@ -48,20 +72,28 @@ def _ensure_server() -> None:
     os.environ.setdefault("BROWSER_PATH", path)
     import kaleido
 
+    quiet_shutdown_noise()
     kaleido.start_sync_server(silence_warnings=True)
+    # Registered after kaleido's own exit hook, so it runs first (atexit is last-in first-out): the browser
+    # is closed while the interpreter is whole and, under the lock, not in the middle of an export.
     atexit.register(_stop_server)
     _server_started = True
 
 
-def _stop_server() -> None:
+def _stop_server(wait: float = 10) -> None:
     global _server_started
-    if _server_started:
-        import kaleido
+    locked = _lock.acquire(timeout=wait)  # an export still running finishes first; a stuck one is not awaited
+    try:
+        if _server_started:
+            import kaleido
 
-        try:
-            kaleido.stop_sync_server(silence_warnings=True)
-        finally:
-            _server_started = False
+            try:
+                kaleido.stop_sync_server(silence_warnings=True)
+            finally:
+                _server_started = False
+    finally:
+        if locked:
+            _lock.release()
 
 
 def _image(fig: go.Figure, fmt: str, scale: float) -> bytes:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import json
+import logging
+from pathlib import Path
 
 import openpyxl
 import pandas as pd
@@ -147,3 +149,45 @@ def test_export_command_rejects_unknown_charts_and_formats(tmp_path, args):
 
     dataset = write_dataset(tmp_path / "d")
     assert main([*args, "--dataset", str(dataset), "--out", str(tmp_path / "o")]) == 2
+
+
+def _log_decode_error(text: str) -> None:
+    """Log a decoding failure exactly as choreographer's pipe reader does, on its own logger."""
+    from choreographer.channels import _wire
+
+    logger = logging.getLogger(exports.PIPE_LOGGER)
+    try:
+        _wire.deserialize(text)
+    except Exception:
+        logger.exception("JSONError decoding message. Ignoring")
+
+
+@pytest.mark.parametrize("text, shown", [("{bye}\n", False), ('{"id": 1, "res', True)])
+def test_only_the_closing_bye_marker_is_kept_out_of_the_log(caplog, text, shown):
+    exports.quiet_shutdown_noise()
+    exports.quiet_shutdown_noise()  # idempotent: one filter
+    assert (
+        sum(isinstance(f, exports.ByeMarkerFilter) for f in logging.getLogger(exports.PIPE_LOGGER).filters)
+        == 1
+    )
+    with caplog.at_level(logging.ERROR, logger=exports.PIPE_LOGGER):
+        _log_decode_error(text)
+    assert any("JSONError" in r.getMessage() for r in caplog.records) is shown
+
+
+@needs_chromium
+def test_a_process_that_exported_images_exits_quietly(tmp_path):
+    """The export server is stopped at exit (atexit) without tracebacks on stderr."""
+    import subprocess
+    import sys
+
+    code = (
+        "import plotly.graph_objects as go\n"
+        "from dashboard import exports\n"
+        "fig = go.Figure(go.Scatter(x=[1, 2], y=[1, 2]))\n"
+        "assert exports.figure_png(fig)[:4] == b'\\x89PNG'\n"
+    )
+    repo = Path(__file__).resolve().parents[1]
+    done = subprocess.run([sys.executable, "-c", code], cwd=repo, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr and "Error" not in done.stderr, done.stderr

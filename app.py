@@ -123,6 +123,17 @@ def years_ui(rows: pd.DataFrame, ds: Dataset, lang: str) -> tuple[int, int]:
     return w.choose_range("y0", "y1", t("years", lang), lo, hi)
 
 
+def _when(stamp: str) -> str:
+    """An ISO time stamp as 2026-01-31 08:00 UTC; anything else as it is."""
+    try:
+        when = pd.Timestamp(stamp)
+    except ValueError:
+        return str(stamp)
+    if when.tzinfo is not None:
+        return when.tz_convert("UTC").strftime("%Y-%m-%d %H:%M UTC")
+    return when.strftime("%Y-%m-%d %H:%M")
+
+
 def tabs_ui(lang: str) -> tuple[str, object]:
     """The tab bar; only the open tab's page runs (lazy tabs), its id is kept in the URL."""
     ids = list(urlstate.TABS)
@@ -158,7 +169,7 @@ def main() -> None:
         agencies = agencies_ui(group, rows, lang)
         years = years_ui(rows, ds, lang)
         if ds.meta.get("built_at"):
-            st.caption(t("built_at", lang, t=ds.meta["built_at"]))
+            st.caption(t("built_at", lang, t=_when(ds.meta["built_at"])))
     tab, container = tabs_ui(lang)
     view = pages.View(ds, lang, metric, scope, rows, agencies, years, group, ds.names)
     with container:

@@ -22,6 +22,9 @@ TEMPLATE = go.layout.Template(
 FONT_FAMILY = "Noto Sans CJK SC"
 MISSING_COLOUR = "#e5e5e5"  # heatmap background, so missing cells are visibly grey, not a colour
 EVIDENCE_CHARS = 80
+SCATTER_LABELS = 20  # agencies named next to their point in the scatter; more are named on hover only
+# Long Chinese agency names in a legend on the right would take half the plot's width: below it instead.
+LEGEND_BELOW = {"orientation": "h", "yanchor": "top", "y": -0.2, "x": 0, "xanchor": "left"}
 
 
 def _layout(title: str, height: int = 480, **extra: object) -> dict:
@@ -129,8 +132,14 @@ def trend_figure(
         traces,
         t("trend_title", lang, metric=label(metric, lang)),
         xaxis={"title": {"text": t("year", lang)}, "dtick": 1, "tickformat": "d"},
-        yaxis={"title": {"text": y_title}, "type": "log" if log and mode == "absolute" else "linear"},
+        yaxis={
+            "title": {"text": y_title},
+            "type": "log" if log and mode == "absolute" else "linear",
+            # counts from zero, so a small value is not drawn at the floor; changes may be negative
+            "rangemode": "tozero" if mode == "absolute" and not log else "normal",
+        },
         annotations=[note],
+        legend=LEGEND_BELOW,
     )
 
 
@@ -154,7 +163,7 @@ def ranking_figure(ranked: pd.DataFrame, metric: str, year: int, lang: str = "zh
     return _figure(
         [bar],
         t("ranking_title", lang, year=year, metric=label(metric, lang)),
-        height=max(360, 28 * len(ranked) + 120),
+        height=max(220, 30 * len(ranked) + 130),
         xaxis={"title": {"text": label(metric, lang)}},
     )
 
@@ -173,11 +182,15 @@ def bump_figure(ranks: pd.DataFrame, metric: str, lang: str = "zh") -> go.Figure
         }
         for _, g in ranks.groupby("agency_id", observed=True, sort=False)
     ]
+    worst = int(ranks["rank"].max()) if len(ranks) else 1
+    years = sorted(int(y) for y in ranks["year"].unique()) if len(ranks) else []
     return _figure(
         traces,
         t("bump_title", lang, metric=label(metric, lang)),
-        yaxis={"autorange": "reversed", "title": {"text": t("rank", lang)}, "dtick": 1},
-        xaxis={"title": {"text": t("year", lang)}, "dtick": 1, "tickformat": "d"},
+        # rank 1 on top, only whole ranks that exist (no rank 0), a tick for each year with data
+        yaxis={"range": [worst + 0.5, 0.5], "title": {"text": t("rank", lang)}, "dtick": 1, "tick0": 1},
+        xaxis={"title": {"text": t("year", lang)}, "tickvals": years, "tickformat": "d"},
+        legend=LEGEND_BELOW,
     )
 
 
@@ -207,22 +220,28 @@ def scatter_figure(
     pairs: pd.DataFrame, x_metric: str, y_metric: str, year: int, lang: str = "zh"
 ) -> go.Figure:
     """Two metrics against each other for one year, one point per agency."""
+    xs = pairs["x"].to_numpy(dtype="float64")
+    labelled = len(pairs) <= SCATTER_LABELS  # more names than that overlap: hover only
+    middle = (np.nanmin(xs) + np.nanmax(xs)) / 2 if len(xs) else 0
     points = {
         "type": "scatter",
-        "x": pairs["x"].to_numpy(),
+        "x": xs,
         "y": pairs["y"].to_numpy(),
-        "mode": "markers+text",
+        "mode": "markers+text" if labelled else "markers",
         "text": pairs["agency"].astype(str).tolist(),
-        "textposition": "top center",
+        # names run inwards from their point, so the rightmost one is not cut at the edge
+        "textposition": ["top left" if x > middle else "top right" for x in xs],
         "marker": {"size": 11, "color": "#3182bd"},
         "hovertemplate": "%{text}<br>%{x:,.4~g}, %{y:,.4~g}<extra></extra>",
     }
     title = t("scatter_title", lang, year=year, x=label(x_metric, lang), y=label(y_metric, lang))
+    # from zero: counts and rates are never negative, and one point alone would get a range so narrow
+    # that its ticks read 548.7855k, 548.786k, ...
     return _figure(
         [points],
         title,
-        xaxis={"title": {"text": label(x_metric, lang)}},
-        yaxis={"title": {"text": label(y_metric, lang)}},
+        xaxis={"title": {"text": label(x_metric, lang)}, "rangemode": "tozero"},
+        yaxis={"title": {"text": label(y_metric, lang)}, "rangemode": "tozero"},
     )
 
 
@@ -313,6 +332,7 @@ def peers_figure(band: pd.DataFrame, agency: str, metric: str, lang: str = "zh")
         t("peers_title", lang, agency=agency, metric=label(metric, lang)),
         xaxis={"title": {"text": t("year", lang)}, "dtick": 1, "tickformat": "d"},
         yaxis={"title": {"text": label(metric, lang)}},
+        legend=LEGEND_BELOW,
     )
 
 
@@ -324,7 +344,8 @@ def coverage_figure(matrix: pd.DataFrame, lang: str = "zh") -> go.Figure:
         "x": [str(c) for c in matrix.columns],
         "y": list(matrix.index),
         "colorscale": "Greens",
-        "hovertemplate": "%{y}<br>%{x}: %{z}<extra></extra>",
+        "colorbar": {"title": {"text": t("count_unit", lang)}},
+        "hovertemplate": "%{y}<br>%{x}: %{z} " + t("count_unit", lang) + "<extra></extra>",
     }
     return _figure(
         [heat],

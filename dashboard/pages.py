@@ -8,14 +8,14 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from dashboard import figures, highlight
+from dashboard import figures, highlight, tables
 from dashboard import selection as sel_
 from dashboard import widgets as w
 from dashboard.build import run_build, save_uploads, uploads_available
 from dashboard.data import Dataset, dataset_dir
 from dashboard.exports import PANDAS_SNIPPET
 from dashboard.i18n import t
-from pipeline.catalog import BY_KEY, CHANGES, DERIVED, METRICS, label
+from pipeline.catalog import BY_KEY, CHANGES, DERIVED, METRICS, label, unit_of
 
 MAX_GROUP = 40  # agencies drawn at once on heatmaps and rankings; more is unreadable
 DATA_COLUMNS = (
@@ -63,6 +63,9 @@ def trends(view: View) -> None:
         )
     with c2:
         log = w.toggle("log", t("log_scale", lang))
+    if not view.agencies:
+        st.info(t("choose_agencies", lang))
+        return None
     rows = sel_.select(view.rows, view.agencies, view.years)
     if rows.empty:
         return _no_data(view)
@@ -128,7 +131,7 @@ def compare(view: View) -> None:
     )
     pairs = sel_.pair_rows(xr, yr, year)
     if pairs.empty:
-        _no_data(view)
+        st.info(t("no_pairs", lang, year=year))
     else:
         w.chart(figures.scatter_figure(pairs, mx, my, year, lang), f"{mx}_{my}_{year}", lang, "scatter")
 
@@ -140,8 +143,10 @@ def compare(view: View) -> None:
     with c2:
         y1 = w.choose(st.selectbox, "cy1", t("year_to", lang), span[::-1])
     changes = sel_.change_between(rows, y0, y1)
-    if changes.empty or y0 == y1:
-        _no_data(view)
+    if y0 == y1:
+        st.info(t("same_years", lang))
+    elif changes.empty:
+        st.info(t("no_change", lang, y0=y0, y1=y1))
     else:
         w.chart(
             figures.dumbbell_figure(changes, view.metric, y0, y1, lang),
@@ -179,11 +184,19 @@ def peers(view: View) -> None:
     name = view.names.get(agency, agency)
     w.chart(figures.peers_figure(band, name, view.metric, lang), f"{name}_{view.metric}_peers", lang, "peers")
     _caption_sources(rows, lang)
-    st.dataframe(
-        band.rename(columns={"year": t("year", lang), "percentile": t("percentile", lang)}),
-        hide_index=True,
-        width="stretch",
-    )
+    if (band["n"] < 2).any():
+        st.caption(t("one_peer_note", lang))
+    unit = unit_of(view.metric)
+    headers = {
+        "year": t("year", lang),
+        "p25": f"P25({unit})",
+        "p50": f"{t('median', lang)}({unit})",
+        "p75": f"P75({unit})",
+        "n": t("peer_n", lang),
+        "value": f"{t('peer_value', lang)}({unit})",
+        "percentile": t("percentile", lang),
+    }
+    st.dataframe(band[list(headers)].rename(columns=headers), hide_index=True, width="stretch")
 
 
 def definitions(view: View) -> None:
@@ -197,12 +210,13 @@ def definitions(view: View) -> None:
                 t("label", lang): m.zh if lang == "zh" else m.en,
                 t("unit", lang): m.unit,
                 t("definition", lang): m.definition,
-                "✓": m.key in present,
+                t("in_dataset", lang): m.key in present,
             }
             for m in METRICS
         ]
     )
-    st.dataframe(table.sort_values("✓", ascending=False, kind="stable"), hide_index=True, width="stretch")
+    table = table.sort_values(t("in_dataset", lang), ascending=False, kind="stable")
+    st.dataframe(table, hide_index=True, width="stretch")
     st.subheader(t("derived_intro", lang))
     formulas = [(d.key, label(d.key, lang), d.formula_zh if lang == "zh" else d.formula_en) for d in DERIVED]
     formulas += [
@@ -229,7 +243,7 @@ def data(view: View) -> None:
     if shown.empty:
         _no_data(view)
     else:
-        st.dataframe(shown, hide_index=True, width="stretch", height=420)
+        tables.show(shown, lang, height=420)
     name = f"{view.metric}_{view.years[0]}-{view.years[1]}"
     w.table_downloads(lambda: shown, name, lang, "shown")
     w.table_downloads(
@@ -248,17 +262,22 @@ def documents(view: View) -> None:
     lang = view.lang
     docs = view.ds.documents
     st.subheader(t("doc_status", lang))
-    st.dataframe(
-        docs[["path", "status", "message", "agency", "year", "doc_type", "report_format"]],
-        hide_index=True,
-        width="stretch",
-        height=260,
-    )
+    tables.show(docs[["path", "status", "message", "agency", "year", "doc_type", "report_format"]], lang, 300)
     readable = docs[docs["status"] == "ok"].sort_values("path")
     if readable.empty:
         return _no_data(view)
     paths = readable["path"].astype(str).tolist()
-    path = w.choose(st.selectbox, "doc", t("doc_pick", lang), paths)
+    about = {
+        str(p): " · ".join(str(v) for v in (a, y) if pd.notna(v))
+        for p, a, y in zip(readable["path"], readable["agency"], readable["year"], strict=True)
+    }
+    path = w.choose(
+        st.selectbox,
+        "doc",
+        t("doc_pick", lang),
+        paths,
+        format_func=lambda p: f"{p} ({about[p]})" if about.get(p) else p,
+    )
     doc = readable[readable["path"] == path].iloc[0]
     text = _document_text(view, path)
     if text is None:
@@ -266,13 +285,7 @@ def documents(view: View) -> None:
         return
     recs = view.ds.doc_metrics(str(doc["doc_id"]))
     spans = highlight.spans_from(zip(recs["start"], recs["end"], recs["metric"], strict=True), len(text))
-    st.dataframe(
-        recs[["metric", "value", "unit", "scope", "approx", "method", "evidence"]].assign(
-            metric=recs["metric"].map(lambda k: label(str(k), lang))
-        ),
-        hide_index=True,
-        width="stretch",
-    )
+    tables.show(recs[["metric", "value", "unit", "scope", "approx", "method", "evidence"]], lang)
     st.caption(t("doc_text", lang))
     with st.container(height=500):
         st.markdown(highlight.highlighted_markdown(text, spans))  # escaped text, never HTML

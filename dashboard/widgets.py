@@ -45,6 +45,10 @@ def write_url() -> None:
         st.query_params.from_dict(wanted)
 
 
+def _lang() -> str:
+    return selection().get("lang") or "zh"
+
+
 def _seed(name: str, valid: Callable[[Any], Any]) -> str:
     key = "w_" + name
     if key not in st.session_state:
@@ -65,6 +69,8 @@ def choose(widget: Callable, name: str, label: str, options: Sequence, **kw: Any
         return sel.get(name) if sel.get(name) in opts else (opts[0] if opts else None)
 
     key = _seed(name, valid)
+    if widget is st.selectbox:
+        kw.setdefault("placeholder", t("placeholder_one", _lang()))
     value = widget(label, opts, key=key, **kw)
     sel[name] = value
     return value
@@ -80,6 +86,9 @@ def choose_many(name: str, label: str, options: Sequence, default: Sequence = ()
         return [x for x in (v if v is not None else start) if x in opts]
 
     key = _seed(name, valid)
+    kw.setdefault("placeholder", t("placeholder_many", _lang()))
+    # no "Select all": its text is English-only, and drawing every agency at once is never useful
+    kw.setdefault("select_all", False)
     value = st.multiselect(label, opts, key=key, **kw)
     sel[name] = tuple(value)
     return value

@@ -367,3 +367,45 @@ def test_uploads_are_saved_then_built_with_new_rows_and_failures_reported(tmp_pa
     assert outcome.summary["documents"] == len(list(raw.iterdir()))
     again = run_build(raw, out)
     assert again.ok and len(again.new_rows) == 0  # nothing new the second time
+
+
+@pytest.mark.parametrize(
+    "lang, many, one", [("zh", "请选择(可多选)", "请选择"), ("en", "Choose options", "Choose an option")]
+)
+def test_every_widget_placeholder_is_in_the_interface_language(app, lang, many, one):
+    at = app(lang=lang, tab="compare")
+    _no_trouble(at)
+    multiselects, selectboxes = at.get("multiselect"), at.get("selectbox")
+    assert len(multiselects) == 4 and len(selectboxes) >= 5
+    assert {m.proto.placeholder for m in multiselects} == {many}
+    assert {s.proto.placeholder for s in selectboxes} == {one}
+    assert all(m.proto.select_all == 0 for m in multiselects)  # streamlit's "Select all" is English-only
+
+
+@pytest.mark.parametrize(
+    "lang, header, metric, level, scope",
+    [
+        ("zh", "机构编号", "受理件数(件)", "县级", "年度值"),
+        ("en", "Agency id", "Items accepted(件)", "county", "annual"),
+    ],
+)
+def test_tables_show_headers_and_coded_values_in_the_interface_language(
+    app, lang, header, metric, level, scope
+):
+    at = app(lang=lang, tab="data", metric="items_accepted", agencies="a-zb-gx")
+    _no_trouble(at)
+    table = at.dataframe[0]
+    assert json.loads(table.proto.columns)["agency_id"]["label"] == header
+    shown = table.value
+    assert (
+        set(shown["metric"]) == {metric} and set(shown["level"]) == {level} and set(shown["scope"]) == {scope}
+    )
+
+
+def test_empty_states_say_what_is_missing(app):
+    at = app(metric="items_accepted")
+    at.sidebar.multiselect(key="w_agencies").set_value([]).run()
+    _no_trouble(at)
+    assert any("选择" in i.value for i in at.info) and not at.get("plotly_chart")
+    same = app(tab="compare", metric="items_accepted", cy0="2018", cy1="2018")
+    assert any("两个不同的年份" in i.value for i in same.info)

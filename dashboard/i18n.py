@@ -134,6 +134,24 @@ TEXTS: dict[str, tuple[str, str]] = {
         "没有机构同时有{y0}年和{y1}年的数值,请换两个年份。",
         "No agency has values for both {y0} and {y1}; choose other years.",
     ),
+    "nothing_absolute": (
+        "所选机构在所选年份没有数值。",
+        "The chosen agencies have no values in these years.",
+    ),
+    "nothing_indexed": (
+        "指数以各机构首年数值为100;所选机构的首年数值为0或缺失,无法计算。",
+        "The index sets each agency's first year to 100; here the first values are 0 or missing.",
+    ),
+    "nothing_yoy": (
+        "同比需要相邻两年的数值,所选机构在所选年份没有相邻两年都有数值的情况。",
+        "Year-on-year needs values in two consecutive years; the chosen agencies have none.",
+    ),
+    "left_out_absolute": ("未画出(没有数值):{names}", "Not drawn (no values): {names}"),
+    "left_out_indexed": (
+        "未画出(首年数值为0或缺失):{names}",
+        "Not drawn (first value 0 or missing): {names}",
+    ),
+    "left_out_yoy": ("未画出(没有相邻两年的数值):{names}", "Not drawn (no two consecutive years): {names}"),
     "same_years": ("请选择两个不同的年份。", "Choose two different years."),
     "in_dataset": ("本数据集有数值", "In this dataset"),
     "peer_n": ("同类机构数", "Peers"),

@@ -70,9 +70,17 @@ def trends(view: View) -> None:
     if rows.empty:
         return _no_data(view)
     shown = sel_.transform_trend(rows, mode)
+    drawable = shown.groupby("agency_id", observed=True)["shown"].transform("count") > 0
+    if not drawable.any():  # e.g. year-on-year without two consecutive years: say so, not an empty chart
+        st.info(t(f"nothing_{mode}", lang))
+        return None
+    left_out = sorted({view.names.get(str(a), str(a)) for a in shown.loc[~drawable, "agency_id"]})
+    shown = shown[drawable]
     fig = figures.trend_figure(shown, view.metric, mode=mode, log=log, lang=lang)
     w.chart(fig, f"{label(view.metric, lang, with_unit=False)}_trend", lang, "trend")
     _caption_sources(rows, lang)
+    if left_out:
+        st.caption(t(f"left_out_{mode}", lang, names="、".join(left_out)))
 
 
 def rankings(view: View) -> None:

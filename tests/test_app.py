@@ -409,3 +409,12 @@ def test_empty_states_say_what_is_missing(app):
     assert any("选择" in i.value for i in at.info) and not at.get("plotly_chart")
     same = app(tab="compare", metric="items_accepted", cy0="2018", cy1="2018")
     assert any("两个不同的年份" in i.value for i in same.info)
+
+
+def test_a_trend_mode_with_nothing_to_draw_says_why_instead_of_an_empty_chart(app):
+    at = app(metric="items_accepted", agencies="a-xm-hc", mode="yoy", y0="2016", y1="2018")
+    _no_trouble(at)  # 海沧 has 2016 and 2018 but no 2017: no two consecutive years
+    assert not at.get("plotly_chart") and any("相邻两年" in i.value for i in at.info)
+    mixed = app(metric="items_accepted", agencies=["a-xm-hc", "a-zb-gx"], mode="yoy", y0="2016", y1="2018")
+    assert {tr["name"] for tr in _spec(mixed)["data"]} == {"淄博高新区政务服务中心"}
+    assert any("厦门市海沧区发展和改革局" in c.value for c in mixed.caption)

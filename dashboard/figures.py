@@ -22,6 +22,7 @@ TEMPLATE = go.layout.Template(
 FONT_FAMILY = "Noto Sans CJK SC"
 MISSING_COLOUR = "#e5e5e5"  # heatmap background, so missing cells are visibly grey, not a colour
 EVIDENCE_CHARS = 80
+BUMP_EVERY_RANK = 25  # up to this rank every whole rank gets a tick; beyond, ticks would be a smear
 SCATTER_LABELS = 20  # agencies named next to their point in the scatter; more are named on hover only
 # Long Chinese agency names in a legend on the right would take half the plot's width: below it instead.
 LEGEND_BELOW = {"orientation": "h", "yanchor": "top", "y": -0.2, "x": 0, "xanchor": "left"}
@@ -154,6 +155,7 @@ def ranking_figure(ranked: pd.DataFrame, metric: str, year: int, lang: str = "zh
         "orientation": "h",
         "text": change,
         "textposition": "outside",
+        "cliponaxis": False,  # the change beside the longest bar stays readable
         "marker": {"color": ["#9ecae1" if a else "#3182bd" for a in ranked["approx"]]},
         "hovertemplate": "%{y}: %{x:,.4~g}<br>" + t("change_prev", lang) + ": %{text}<br>%{customdata[0]}"
         "<extra></extra>",
@@ -165,6 +167,19 @@ def ranking_figure(ranked: pd.DataFrame, metric: str, year: int, lang: str = "zh
         t("ranking_title", lang, year=year, metric=label(metric, lang)),
         height=max(220, 30 * len(ranked) + 130),
         xaxis={"title": {"text": label(metric, lang)}},
+        margin={"l": 60, "r": 90, "t": 60, "b": 50},
+        annotations=[
+            {
+                "text": t("ranking_note", lang),
+                "showarrow": False,
+                "x": 1,
+                "y": 1.02,
+                "xref": "paper",
+                "yref": "paper",
+                "xanchor": "right",
+                "yanchor": "bottom",
+            }
+        ],
     )
 
 
@@ -188,7 +203,11 @@ def bump_figure(ranks: pd.DataFrame, metric: str, lang: str = "zh") -> go.Figure
         traces,
         t("bump_title", lang, metric=label(metric, lang)),
         # rank 1 on top, only whole ranks that exist (no rank 0), a tick for each year with data
-        yaxis={"range": [worst + 0.5, 0.5], "title": {"text": t("rank", lang)}, "dtick": 1, "tick0": 1},
+        yaxis={
+            "range": [worst + 0.5, 0.5],
+            "title": {"text": t("rank", lang)},
+            **({"dtick": 1, "tick0": 1} if worst <= BUMP_EVERY_RANK else {}),  # else plotly's own spacing
+        },
         xaxis={"title": {"text": t("year", lang)}, "tickvals": years, "tickformat": "d"},
         legend=LEGEND_BELOW,
     )

@@ -50,6 +50,10 @@ TEXTS: dict[str, tuple[str, str]] = {
     "change_prev": ("较上年变化", "change vs previous year"),
     "rank": ("名次", "Rank"),
     "ranking_title": ("{year}年{metric}排名", "{metric}: ranking {year}"),
+    "ranking_note": (
+        "条旁数字:较上年变化;浅色:约数",
+        "beside each bar: change vs previous year; pale: approximate",
+    ),
     "bump_title": ("{metric}历年名次", "{metric}: rank by year"),
     "trend_title": ("{metric}趋势", "{metric}: trend"),
     "heatmap_title": ("{metric}:机构×年份(灰色为缺失)", "{metric}: agency × year (grey = missing)"),
@@ -108,6 +112,10 @@ TEXTS: dict[str, tuple[str, str]] = {
     "upload_help": (
         "上传报告(txt/html/pdf/docx/doc/rtf),保存到 data/raw 并重新生成数据集。",
         "Upload reports (txt/html/pdf/docx/doc/rtf); they are saved in data/raw and the dataset is rebuilt.",
+    ),
+    "upload_label": (
+        "选择报告文件(可多选,每个文件不超过 50 MB)",
+        "Report files (several allowed, up to 50 MB each)",
     ),
     "upload_button": ("保存并生成", "Save and build"),
     "upload_rejected": ("未接受 {name}:{why}", "Rejected {name}: {why}"),

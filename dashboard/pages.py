@@ -322,7 +322,9 @@ def upload(view: View | None, lang: str) -> None:
     if not ok:
         st.info(t("upload_unavailable", lang, why=why))
         return
-    files = st.file_uploader(t("tab_upload", lang), accept_multiple_files=True, key="uploads")
+    # The uploader's own button text ("Upload", "per file") comes from streamlit's frontend, English only:
+    # the label says in the interface language what to choose and the size limit.
+    files = st.file_uploader(t("upload_label", lang), accept_multiple_files=True, key="uploads")
     if not files or not st.button(t("upload_button", lang), key="upload_go"):
         return
     out_dir = dataset_dir()

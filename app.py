@@ -49,11 +49,13 @@ def dataset_ui(lang: str) -> Dataset | None:
     if result.status == "ok":
         return result.dataset
     if result.status == "missing":
-        st.warning(t("no_dataset", lang))
+        st.warning(t("no_dataset", lang), icon=":material/warning:")
     elif result.status == "old_schema":
-        st.warning(t("old_schema", lang, found=result.found_version, need=SCHEMA_VERSION))
+        st.warning(
+            t("old_schema", lang, found=result.found_version, need=SCHEMA_VERSION), icon=":material/warning:"
+        )
     else:
-        st.error(t("bad_dataset", lang, err=result.error))
+        st.error(t("bad_dataset", lang, err=result.error), icon=":material/error:")
     w.build_command_hint()
     return None
 

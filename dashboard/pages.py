@@ -39,8 +39,12 @@ class View:
     names: dict[str, str]
 
 
+# Every alert names a Material icon: without one, streamlit looks for a leading emoji in the text, and its
+# first look compiles an emoji table (0.2-0.4 s, once per process) in the middle of an interaction.
+
+
 def _no_data(view: View) -> None:
-    st.info(t("no_data", view.lang))
+    st.info(t("no_data", view.lang), icon=":material/info:")
 
 
 def _caption_sources(rows: pd.DataFrame, lang: str) -> None:
@@ -64,7 +68,7 @@ def trends(view: View) -> None:
     with c2:
         log = w.toggle("log", t("log_scale", lang))
     if not view.agencies:
-        st.info(t("choose_agencies", lang))
+        st.info(t("choose_agencies", lang), icon=":material/info:")
         return None
     rows = sel_.select(view.rows, view.agencies, view.years)
     if rows.empty:
@@ -72,7 +76,7 @@ def trends(view: View) -> None:
     shown = sel_.transform_trend(rows, mode)
     drawable = shown.groupby("agency_id", observed=True)["shown"].transform("count") > 0
     if not drawable.any():  # e.g. year-on-year without two consecutive years: say so, not an empty chart
-        st.info(t(f"nothing_{mode}", lang))
+        st.info(t(f"nothing_{mode}", lang), icon=":material/info:")
         return None
     left_out = sorted({view.names.get(str(a), str(a)) for a in shown.loc[~drawable, "agency_id"]})
     shown = shown[drawable]
@@ -139,7 +143,7 @@ def compare(view: View) -> None:
     )
     pairs = sel_.pair_rows(xr, yr, year)
     if pairs.empty:
-        st.info(t("no_pairs", lang, year=year))
+        st.info(t("no_pairs", lang, year=year), icon=":material/info:")
     else:
         w.chart(figures.scatter_figure(pairs, mx, my, year, lang), f"{mx}_{my}_{year}", lang, "scatter")
 
@@ -152,9 +156,9 @@ def compare(view: View) -> None:
         y1 = w.choose(st.selectbox, "cy1", t("year_to", lang), span[::-1])
     changes = sel_.change_between(rows, y0, y1)
     if y0 == y1:
-        st.info(t("same_years", lang))
+        st.info(t("same_years", lang), icon=":material/info:")
     elif changes.empty:
-        st.info(t("no_change", lang, y0=y0, y1=y1))
+        st.info(t("no_change", lang, y0=y0, y1=y1), icon=":material/info:")
     else:
         w.chart(
             figures.dumbbell_figure(changes, view.metric, y0, y1, lang),
@@ -289,7 +293,7 @@ def documents(view: View) -> None:
     doc = readable[readable["path"] == path].iloc[0]
     text = _document_text(view, path)
     if text is None:
-        st.warning(t("doc_missing", lang, path=path))
+        st.warning(t("doc_missing", lang, path=path), icon=":material/warning:")
         return
     recs = view.ds.doc_metrics(str(doc["doc_id"]))
     spans = highlight.spans_from(zip(recs["start"], recs["end"], recs["metric"], strict=True), len(text))
@@ -320,7 +324,7 @@ def upload(view: View | None, lang: str) -> None:
     st.caption(t("upload_help", lang))
     ok, why = uploads_available()
     if not ok:
-        st.info(t("upload_unavailable", lang, why=why))
+        st.info(t("upload_unavailable", lang, why=why), icon=":material/info:")
         return
     # The uploader's own button text ("Upload", "per file") comes from streamlit's frontend, English only:
     # the label says in the interface language what to choose and the size limit.
@@ -331,15 +335,18 @@ def upload(view: View | None, lang: str) -> None:
     raw_dir = Path((view.ds.meta.get("input_dir") if view else None) or "data/raw")
     for s in save_uploads([(f.name, f.getvalue()) for f in files], raw_dir):
         if s.path is None:
-            st.warning(t("upload_rejected", lang, name=s.name, why=s.reason(lang)))
+            st.warning(t("upload_rejected", lang, name=s.name, why=s.reason(lang)), icon=":material/warning:")
         else:
-            st.success(t("upload_saved", lang, name=s.name))
+            st.success(t("upload_saved", lang, name=s.name), icon=":material/check_circle:")
     bar = st.progress(0.0)
     outcome = run_build(raw_dir, out_dir, progress=lambda frac, msg: bar.progress(min(frac, 1.0), text=msg))
     if not outcome.ok:
-        st.error(t("build_failed", lang, err=outcome.error))
+        st.error(t("build_failed", lang, err=outcome.error), icon=":material/error:")
         return
-    st.success(t("build_done", lang, rows=len(outcome.new_rows), failed=len(outcome.failures)))
+    st.success(
+        t("build_done", lang, rows=len(outcome.new_rows), failed=len(outcome.failures)),
+        icon=":material/check_circle:",
+    )
     if len(outcome.new_rows):
         st.subheader(t("new_rows", lang))
         st.dataframe(outcome.new_rows, hide_index=True, width="stretch")

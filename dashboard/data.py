@@ -29,6 +29,8 @@ CATEGORY_COLUMNS = ("doc_id", "agency_id", "metric", "scope")
 # What only hover labels, the data table and downloads show: read once, on first use, kept as Arrow.
 DETAIL_COLUMNS = ("unit", "source", "conflict", "alternatives", "confidence", "flags", "note", "evidence")
 DETAIL_DICTIONARY = ("unit", "source", "flags", "alternatives", "note")  # few distinct values each
+DOC_METRIC_COLUMNS = ("metric", "value", "unit", "scope", "approx", "method", "evidence", "start", "end")
+DOC_CACHE = 8  # documents whose records stay in memory (one per reader flipping through reports)
 DERIVED_INPUTS = tuple(dict.fromkeys(k for d in DERIVED for k in d.numerator + d.denominator + d.subtract))
 
 
@@ -252,6 +254,7 @@ class Dataset:
     meta: dict
     by_metric: Mapping[str, pd.DataFrame] = field(default_factory=dict)  # rows per metric, derived included
     resolved: Rows | None = None  # where the detail columns (evidence, source, flags, ...) come from
+    _doc_cache: dict = field(default_factory=dict, compare=False, repr=False)  # doc_id -> its records
 
     @cached_property
     def names(self) -> dict[str, str]:
@@ -280,11 +283,21 @@ class Dataset:
         return out
 
     def doc_metrics(self, doc_id: str) -> pd.DataFrame:
-        """Every extracted record of one document (read on demand: metrics.parquet can be large)."""
+        """Every extracted record of one document (read on demand, only the columns shown, kept for the
+        last few documents: metrics.parquet can hold millions of rows)."""
+        frame = self._doc_cache.get(doc_id)
+        if frame is not None:
+            return frame
         path = self.directory / "metrics.parquet"
         if not path.exists():
-            return pd.DataFrame(columns=["metric", "value", "start", "end"])
-        return pd.read_parquet(path, filters=[("doc_id", "==", doc_id)])
+            return pd.DataFrame(columns=list(DOC_METRIC_COLUMNS))
+        names = set(pq.read_schema(path).names)
+        columns = [c for c in DOC_METRIC_COLUMNS if c in names]
+        frame = pd.read_parquet(path, columns=columns, filters=[("doc_id", "==", doc_id)])
+        for old in list(self._doc_cache)[: max(0, len(self._doc_cache) - DOC_CACHE + 1)]:
+            self._doc_cache.pop(old, None)  # sessions share this object: never fail on a key gone meanwhile
+        self._doc_cache[doc_id] = frame
+        return frame
 
 
 @dataclass(frozen=True)

@@ -275,6 +275,15 @@ class Dataset:
 
         return coverage(self.values, {})
 
+    @cached_property
+    def document_labels(self) -> dict[str, str]:
+        """path -> "agency · year" for the document picker (once per dataset, on whole columns)."""
+        docs = self.documents
+        agency = docs["agency"].astype("string")
+        year = docs["year"].astype("string")
+        text = (agency.fillna("") + " · " + year.fillna("")).str.strip(" ·")
+        return dict(zip(docs["path"].astype(str), text.fillna("").astype(str), strict=True))
+
     def full_table(self) -> pd.DataFrame:
         """Every resolved value with agency attributes and details (for the full-dataset download)."""
         out = attach_attributes(self.values, self.agencies, _paths(self.documents))

@@ -279,10 +279,7 @@ def documents(view: View) -> None:
     if readable.empty:
         return _no_data(view)
     paths = readable["path"].astype(str).tolist()
-    about = {
-        str(p): " · ".join(str(v) for v in (a, y) if pd.notna(v))
-        for p, a, y in zip(readable["path"], readable["agency"], readable["year"], strict=True)
-    }
+    about = view.ds.document_labels
     path = w.choose(
         st.selectbox,
         "doc",

@@ -9,6 +9,7 @@ from dashboard import pages, urlstate
 from dashboard import selection as sel_
 from dashboard import widgets as w
 from dashboard.data import Dataset, dataset_dir
+from dashboard.highlight import escape_markdown
 from dashboard.i18n import t
 from pipeline.agency_rules import KIND_LABELS, LEVELS
 from pipeline.catalog import label
@@ -55,7 +56,8 @@ def dataset_ui(lang: str) -> Dataset | None:
             t("old_schema", lang, found=result.found_version, need=SCHEMA_VERSION), icon=":material/warning:"
         )
     else:
-        st.error(t("bad_dataset", lang, err=result.error), icon=":material/error:")
+        err = escape_markdown(result.error)  # an exception's text may quote file content
+        st.error(t("bad_dataset", lang, err=err), icon=":material/error:")
     w.build_command_hint()
     return None
 

@@ -61,6 +61,11 @@ def _safe(text: object, limit: int = EVIDENCE_CHARS) -> str:
     return html.escape(s if len(s) <= limit else s[: limit - 1] + "…")
 
 
+def _name(agency: object) -> str:
+    """An agency name for a trace, axis or point label: plotly reads tags there, names come from reports."""
+    return html.escape(str(agency))
+
+
 def empty_figure(message: str) -> go.Figure:
     """A blank chart carrying a message (used when a selection has no data)."""
     hidden = {"visible": False}
@@ -105,7 +110,7 @@ def trend_figure(
                 "x": g["year"].to_numpy(),
                 "y": g["shown"].to_numpy(),
                 "mode": "lines+markers",
-                "name": str(g["agency"].iloc[0]),
+                "name": _name(g["agency"].iloc[0]),
                 "marker": {
                     "size": 9,
                     "symbol": ["circle-open" if a else "circle" for a in g["approx"]],
@@ -151,7 +156,7 @@ def ranking_figure(ranked: pd.DataFrame, metric: str, year: int, lang: str = "zh
     bar = {
         "type": "bar",
         "x": ranked["value"].to_numpy(),
-        "y": [f"{r}. {a}" for r, a in zip(ranked["rank"], ranked["agency"], strict=True)],
+        "y": [f"{r}. {_name(a)}" for r, a in zip(ranked["rank"], ranked["agency"], strict=True)],
         "orientation": "h",
         "text": change,
         "textposition": "outside",
@@ -192,7 +197,7 @@ def bump_figure(ranks: pd.DataFrame, metric: str, lang: str = "zh") -> go.Figure
             "x": g["year"].to_numpy(),
             "y": g["rank"].to_numpy(),
             "mode": "lines+markers",
-            "name": str(g["agency"].iloc[0]),
+            "name": _name(g["agency"].iloc[0]),
             "hovertemplate": hover,
         }
         for _, g in ranks.groupby("agency_id", observed=True, sort=False)
@@ -219,7 +224,7 @@ def heatmap_figure(matrix: pd.DataFrame, metric: str, lang: str = "zh") -> go.Fi
         "type": "heatmap",
         "z": matrix.to_numpy(dtype="float64"),
         "x": [str(c) for c in matrix.columns],
-        "y": list(matrix.index),
+        "y": [_name(a) for a in matrix.index],
         "colorscale": "Blues",
         "hoverongaps": False,
         "colorbar": {"title": {"text": unit_of(metric)}},
@@ -247,7 +252,7 @@ def scatter_figure(
         "x": xs,
         "y": pairs["y"].to_numpy(),
         "mode": "markers+text" if labelled else "markers",
-        "text": pairs["agency"].astype(str).tolist(),
+        "text": [_name(a) for a in pairs["agency"]],
         # names run inwards from their point, so the rightmost one is not cut at the edge
         "textposition": ["top left" if x > middle else "top right" for x in xs],
         "marker": {"size": 11, "color": "#3182bd"},
@@ -270,7 +275,7 @@ def dumbbell_figure(changes: pd.DataFrame, metric: str, y0: int, y1: int, lang: 
     ys: list = []
     for a, v0, v1 in zip(changes["agency"], changes["v0"], changes["v1"], strict=True):
         xs += [v0, v1, None]
-        ys += [a, a, None]
+        ys += [_name(a), _name(a), None]
     segments = {
         "type": "scatter",
         "x": xs,
@@ -284,7 +289,7 @@ def dumbbell_figure(changes: pd.DataFrame, metric: str, y0: int, y1: int, lang: 
         {
             "type": "scatter",
             "x": changes[col].to_numpy(),
-            "y": changes["agency"].astype(str).tolist(),
+            "y": [_name(a) for a in changes["agency"]],
             "mode": "markers",
             "name": str(year),
             "marker": {"size": 11, "color": colour},
@@ -336,7 +341,7 @@ def peers_figure(band: pd.DataFrame, agency: str, metric: str, lang: str = "zh")
             "x": years,
             "y": band["value"].to_numpy(dtype="float64"),
             "mode": "lines+markers",
-            "name": agency,
+            "name": _name(agency),
             "line": {"color": "#d62728", "width": 3},
             "customdata": np.column_stack(
                 [band["percentile"].to_numpy(dtype="float64"), band["n"].to_numpy(dtype="float64")]
@@ -361,7 +366,7 @@ def coverage_figure(matrix: pd.DataFrame, lang: str = "zh") -> go.Figure:
         "type": "heatmap",
         "z": matrix.to_numpy(dtype="float64"),
         "x": [str(c) for c in matrix.columns],
-        "y": list(matrix.index),
+        "y": [_name(a) for a in matrix.index],
         "colorscale": "Greens",
         "colorbar": {"title": {"text": t("count_unit", lang)}},
         "hovertemplate": "%{y}<br>%{x}: %{z} " + t("count_unit", lang) + "<extra></extra>",

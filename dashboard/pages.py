@@ -84,7 +84,7 @@ def trends(view: View) -> None:
     w.chart(fig, f"{label(view.metric, lang, with_unit=False)}_trend", lang, "trend")
     _caption_sources(rows, lang)
     if left_out:
-        st.caption(t(f"left_out_{mode}", lang, names="、".join(left_out)))
+        st.caption(t(f"left_out_{mode}", lang, names=highlight.escape_markdown("、".join(left_out))))
 
 
 def rankings(view: View) -> None:
@@ -290,7 +290,7 @@ def documents(view: View) -> None:
     doc = readable[readable["path"] == path].iloc[0]
     text = _document_text(view, path)
     if text is None:
-        st.warning(t("doc_missing", lang, path=path), icon=":material/warning:")
+        st.warning(t("doc_missing", lang, path=highlight.escape_markdown(path)), icon=":material/warning:")
         return
     recs = view.ds.doc_metrics(str(doc["doc_id"]))
     spans = highlight.spans_from(zip(recs["start"], recs["end"], recs["metric"], strict=True), len(text))
@@ -332,13 +332,17 @@ def upload(view: View | None, lang: str) -> None:
     raw_dir = Path((view.ds.meta.get("input_dir") if view else None) or "data/raw")
     for s in save_uploads([(f.name, f.getvalue()) for f in files], raw_dir):
         if s.path is None:
-            st.warning(t("upload_rejected", lang, name=s.name, why=s.reason(lang)), icon=":material/warning:")
+            why = highlight.escape_markdown(s.reason(lang))
+            name = highlight.escape_markdown(s.name)  # a file name is the uploader's text, not markup
+            st.warning(t("upload_rejected", lang, name=name, why=why), icon=":material/warning:")
         else:
-            st.success(t("upload_saved", lang, name=s.name), icon=":material/check_circle:")
+            name = highlight.escape_markdown(s.name)
+            st.success(t("upload_saved", lang, name=name), icon=":material/check_circle:")
     bar = st.progress(0.0)
     outcome = run_build(raw_dir, out_dir, progress=lambda frac, msg: bar.progress(min(frac, 1.0), text=msg))
     if not outcome.ok:
-        st.error(t("build_failed", lang, err=outcome.error), icon=":material/error:")
+        err = highlight.escape_markdown(outcome.error)
+        st.error(t("build_failed", lang, err=err), icon=":material/error:")
         return
     st.success(
         t("build_done", lang, rows=len(outcome.new_rows), failed=len(outcome.failures)),

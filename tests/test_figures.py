@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 
 import pandas as pd
@@ -204,3 +205,33 @@ def test_without_derived_parquet_derived_indicators_are_computed_from_their_inpu
     rows = ds.by_metric["rate_granted"]
     gx = rows[rows["agency_id"] == "a-zb-gx"].sort_values("year")
     assert gx["value"].tolist() == pytest.approx([100 * (s + 2) / (s + 4) for s in range(6)])
+
+
+HOSTILE_NAME = '<b>甲</b><a href="http://x.invalid">局</a>'
+
+
+@pytest.mark.parametrize("name", ["trend", "ranking", "bump", "heatmap", "scatter", "dumbbell", "peers"])
+def test_agency_names_from_reports_are_never_markup_in_charts(ds, monkeypatch, name):
+    """plotly reads tags in trace names, tick labels and point text; agency names come from reports."""
+    agencies = ds.agencies.assign(agency=HOSTILE_NAME)
+    names = {a: HOSTILE_NAME for a in agencies["agency_id"]}
+    rows = _rows(ds).assign(agency=HOSTILE_NAME)
+    other = _rows(ds, "items_completed").assign(agency=HOSTILE_NAME)
+    build = {
+        "trend": lambda: figures.trend_figure(sel.transform_trend(rows, "absolute"), "items_accepted"),
+        "ranking": lambda: figures.ranking_figure(sel.ranking(rows, 2020, 5), "items_accepted", 2020),
+        "bump": lambda: figures.bump_figure(sel.ranks_by_year(rows), "items_accepted"),
+        "heatmap": lambda: figures.heatmap_figure(sel.heat_matrix(rows, names), "items_accepted"),
+        "scatter": lambda: figures.scatter_figure(
+            sel.pair_rows(rows, other, 2020), "items_accepted", "items_completed", 2020
+        ),
+        "dumbbell": lambda: figures.dumbbell_figure(
+            sel.change_between(rows, 2016, 2021), "items_accepted", 2016, 2021
+        ),
+        "peers": lambda: figures.peers_figure(
+            sel.peer_band(rows, "a-zb-gx", agencies["agency_id"].tolist()), HOSTILE_NAME, "items_accepted"
+        ),
+    }[name]
+    spec = json.dumps(json.loads(build().to_json()), ensure_ascii=False)
+    assert "<b>甲" not in spec and "<a href" not in spec
+    assert "&lt;b&gt;甲" in spec

@@ -361,13 +361,16 @@ def peers_figure(band: pd.DataFrame, agency: str, metric: str, lang: str = "zh")
 
 
 def coverage_figure(matrix: pd.DataFrame, lang: str = "zh") -> go.Figure:
-    """Agency x year count of metrics with a value."""
+    """Agency x year count of metrics with a value; a year without any is grey, like a missing cell."""
+    z = matrix.to_numpy(dtype="float64", copy=True)
+    z[z == 0] = np.nan  # "no report data" must not read as the palest green
     heat = {
         "type": "heatmap",
-        "z": matrix.to_numpy(dtype="float64"),
+        "z": z,
         "x": [str(c) for c in matrix.columns],
         "y": [_name(a) for a in matrix.index],
         "colorscale": "Greens",
+        "hoverongaps": False,
         "colorbar": {"title": {"text": t("count_unit", lang)}},
         "hovertemplate": "%{y}<br>%{x}: %{z} " + t("count_unit", lang) + "<extra></extra>",
     }
@@ -375,5 +378,7 @@ def coverage_figure(matrix: pd.DataFrame, lang: str = "zh") -> go.Figure:
         [heat],
         t("coverage_title", lang),
         height=max(320, 24 * len(matrix) + 140),
-        xaxis={"title": {"text": t("year", lang)}, "type": "category"},
+        plot_bgcolor=MISSING_COLOUR,
+        xaxis={"title": {"text": t("year", lang)}, "type": "category", "showgrid": False},
+        yaxis={"showgrid": False},
     )

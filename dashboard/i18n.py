@@ -60,7 +60,10 @@ TEXTS: dict[str, tuple[str, str]] = {
     "scatter_title": ("{year}年 {x} 与 {y}", "{x} vs {y}, {year}"),
     "dumbbell_title": ("{metric}:{y0}年与{y1}年", "{metric}: {y0} vs {y1}"),
     "peers_title": ("{agency}在同类机构中的位置:{metric}", "{agency} among peers: {metric}"),
-    "coverage_title": ("数据覆盖:每个机构×年份的指标数", "Coverage: metrics per agency × year"),
+    "coverage_title": (
+        "数据覆盖:每个机构×年份的指标数(灰色为无数据)",
+        "Coverage: metrics per agency × year (grey = none)",
+    ),
     "metric_x": ("横轴指标", "X metric"),
     "metric_y": ("纵轴指标", "Y metric"),
     "year_from": ("起始年份", "From year"),

@@ -235,3 +235,11 @@ def test_agency_names_from_reports_are_never_markup_in_charts(ds, monkeypatch, n
     spec = json.dumps(json.loads(build().to_json()), ensure_ascii=False)
     assert "<b>甲" not in spec and "<a href" not in spec
     assert "&lt;b&gt;甲" in spec
+
+
+def test_coverage_shows_a_year_without_data_as_missing_not_as_a_pale_colour(ds):
+    matrix = sel.coverage(ds.values, {})
+    fig = figures.coverage_figure(matrix)
+    row, col = list(matrix.index).index("a-xm-hc"), list(matrix.columns).index(2017)
+    assert matrix.iloc[row, col] == 0 and math.isnan(fig.data[0].z[row][col])
+    assert fig.layout.plot_bgcolor == figures.MISSING_COLOUR

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from pipeline import engines
@@ -24,10 +25,12 @@ from pipeline.catalog import BY_KEY, CORE_KEYS
 from pipeline.corrections import load_corrections, match_corrections
 from pipeline.derived import compute_derived
 from pipeline.plausibility import plausibility_flags
-from pipeline.resolve import resolve_metrics
+from pipeline.resolve import choose_winners, source_of
 from pipeline.schema import DOCUMENT_COLUMNS, METRIC_COLUMNS, RESOLVED_COLUMNS, SCHEMA_VERSION
-from pipeline.validate import validate_dataset
-from pipeline.writing import write_outputs
+from pipeline.spool import Spool, concat_slim
+from pipeline.spool import slim as slim_of
+from pipeline.validate import SchemaError, frame_problems, key_problems, validate_documents
+from pipeline.writing import StagedTable, clean_stale_temps, write_json_atomic
 
 SUPPORTED_SUFFIXES = (".txt", ".html", ".htm", ".pdf", ".docx", ".doc", ".rtf", ".text", ".xhtml")
 FAILED = ("empty", "unreadable", "unsupported", "error")
@@ -48,10 +51,30 @@ class FileResult:
 
 @dataclass
 class BuildResult:
+    """What a build wrote. Documents and the summary are in memory; the large tables are read from
+    the dataset folder when first asked for, so a national build never holds them all at once."""
+
     documents: pd.DataFrame
-    metrics: pd.DataFrame
-    resolved: pd.DataFrame
+    out_dir: Path
     summary: dict = field(default_factory=dict)
+    _loaded: dict = field(default_factory=dict, repr=False)
+
+    def _table(self, name: str) -> pd.DataFrame:
+        if name not in self._loaded:
+            self._loaded[name] = pd.read_parquet(self.out_dir / f"{name}.parquet")
+        return self._loaded[name]
+
+    @property
+    def metrics(self) -> pd.DataFrame:
+        return self._table("metrics")
+
+    @property
+    def resolved(self) -> pd.DataFrame:
+        return self._table("resolved")
+
+    @property
+    def derived(self) -> pd.DataFrame:
+        return self._table("derived")
 
     @property
     def exit_code(self) -> int:
@@ -182,21 +205,22 @@ def empty_frame(columns: dict[str, str]) -> pd.DataFrame:
     return _frame([], columns)
 
 
-def load_previous(out_dir: Path) -> tuple[pd.DataFrame, pd.DataFrame] | None:
-    """The last build's tables when they exist and match this schema version; else None."""
+def load_previous(out_dir: Path) -> pd.DataFrame | None:
+    """The last build's documents when its files exist and match this schema version; else None."""
     try:
         meta = json.loads((out_dir / "meta.json").read_text(encoding="utf-8"))
-        if meta.get("schema_version") != SCHEMA_VERSION:
+        if meta.get("schema_version") != SCHEMA_VERSION or not (out_dir / "metrics.parquet").is_file():
             return None
-        docs = pd.read_parquet(out_dir / "documents.parquet")
-        metrics = pd.read_parquet(out_dir / "metrics.parquet")
+        return pd.read_parquet(out_dir / "documents.parquet")
     except (OSError, ValueError, KeyError):
         return None
-    return docs, metrics
 
 
-def _mark_duplicates(docs: pd.DataFrame, metrics: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Same normalised text = same doc_id: the first path keeps the rows, the others point to it."""
+def _mark_duplicates(docs: pd.DataFrame, slim: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
+    """Same normalised text = same doc_id: the first path keeps the rows, the others point to it.
+
+    Returns the documents and a mask of the metric rows to keep (documents read, each value once).
+    """
     read = docs["doc_id"].notna() & docs["status"].isin(["ok", "no_metrics"])
     first_path = docs[read].sort_values("path").drop_duplicates("doc_id").set_index("doc_id")["path"]
     dup = read & docs["doc_id"].map(first_path).ne(docs["path"]) & docs["doc_id"].notna()
@@ -206,8 +230,9 @@ def _mark_duplicates(docs: pd.DataFrame, metrics: pd.DataFrame) -> tuple[pd.Data
     ]
     docs.loc[dup, "status"] = "duplicate"
     docs.loc[dup, "n_metrics"] = 0
-    metrics = metrics.drop_duplicates(subset=["doc_id", "metric", "scope", "start"], keep="first")
-    return docs, metrics
+    live = set(docs.loc[docs["status"] == "ok", "doc_id"].astype(str))
+    keep = slim["doc_id"].astype(str).isin(live) & ~slim.duplicated(["doc_id", "metric", "scope", "start"])
+    return docs, keep
 
 
 def build_dataset(
@@ -223,22 +248,58 @@ def build_dataset(
 ) -> BuildResult:
     """Build (or incrementally rebuild) the dataset for every file under input_dir and write it.
 
-    `on_progress(done, total)` is called as each file to extract finishes (the app's progress bar).
+    Metric rows stream through a spool on disk, so memory follows the number of values that
+    resolution needs, not the size of the corpus. `on_progress(done, total)` is called as each
+    file to extract finishes (the app's progress bar).
     """
     started = time.perf_counter()
     input_dir, out_dir = Path(input_dir), Path(out_dir)
     if not input_dir.is_dir():
         raise FileNotFoundError(f"input folder {input_dir} does not exist")
     _check_agency_table()
+    warnings: list[str] = []
+    raw_corrections = load_corrections(Path(corrections_path)) if corrections_path is not None else None
+    out_dir.mkdir(parents=True, exist_ok=True)
+    clean_stale_temps(out_dir)
     tasks = discover(input_dir)
     previous = load_previous(out_dir) if incremental else None
+    reuse_docs, todo, unsupported = _plan(tasks, previous)
+    spool = Spool(out_dir / f".spool-{os.getpid()}")
+    try:
+        doc_chunks = [_frame([r.doc for r in unsupported], DOCUMENT_COLUMNS)]
+        if reuse_docs:
+            doc_chunks.append(pd.concat(reuse_docs).reset_index(drop=True)[list(DOCUMENT_COLUMNS)])
+            spool.add_from_parquet(
+                out_dir / "metrics.parquet", {str(d["doc_id"].iloc[0]) for d in reuse_docs}
+            )
+        doc_chunks += _extract_into(spool, todo, workers, engine, scheduler, progress, on_progress)
+
+        documents = _concat(doc_chunks, DOCUMENT_COLUMNS).sort_values("path", ignore_index=True)
+        slim = spool.slim_frame()
+        documents, keep = _mark_duplicates(documents, slim)
+        slim = slim[keep.to_numpy()]
+
+        corrections = None
+        if raw_corrections is not None and len(raw_corrections):
+            corrections, warnings = match_corrections(raw_corrections, documents)
+        winners = plausibility_flags(_resolve_slim(slim, corrections))
+        summary = summarise(documents, slim, winners, warnings)
+        summary.update(reused=len(reuse_docs), extracted=len(todo))
+        _write_all(out_dir, spool, documents, slim, winners, corrections, summary, input_dir, started)
+    finally:
+        spool.close()
+    _write_proposals(documents, out_dir)
+    return BuildResult(documents, out_dir, summary)
+
+
+def _plan(tasks: list[FileTask], previous: pd.DataFrame | None):
+    """Split the files into re-used (unchanged since the last build), to extract, and unsupported."""
     reuse_docs: list[pd.DataFrame] = []
-    reuse_ids: set[str] = set()
     todo: list[FileTask] = []
     unsupported: list[FileResult] = []
     prev_by_path = (
-        previous[0].set_index("path")
-        if previous is not None and not previous[0].empty and previous[0]["path"].is_unique
+        previous.set_index("path")
+        if previous is not None and not previous.empty and previous["path"].is_unique
         else None
     )
     for task in tasks:
@@ -249,18 +310,15 @@ def build_dataset(
             row = prev_by_path.loc[task.rel]
             if row["status"] in ("ok", "no_metrics") and _unchanged(task, row):
                 reuse_docs.append(row.to_frame().T.assign(path=task.rel))
-                reuse_ids.add(row["doc_id"])
                 continue
         todo.append(task)
+    return reuse_docs, todo, unsupported
 
-    doc_chunks: list[pd.DataFrame] = [_frame([r.doc for r in unsupported], DOCUMENT_COLUMNS)]
-    metric_chunks: list[pd.DataFrame] = []
-    if reuse_docs:
-        doc_chunks.append(pd.concat(reuse_docs).reset_index(drop=True)[list(DOCUMENT_COLUMNS)])
-        prev_metrics = previous[1]
-        metric_chunks.append(prev_metrics[prev_metrics["doc_id"].isin(reuse_ids)])
 
+def _extract_into(spool, todo, workers, engine, scheduler, progress, on_progress) -> list[pd.DataFrame]:
+    """Run the per-file work; metric rows go to the spool in chunks, document rows come back."""
     bar = _progress(len(todo), progress)
+    doc_chunks: list[pd.DataFrame] = []
     docs_buf: list[dict] = []
     metrics_buf: list[dict] = []
     results = engines.map_unordered(process_file, todo, workers=workers, engine=engine, scheduler=scheduler)
@@ -272,44 +330,110 @@ def build_dataset(
             on_progress(done, len(todo))
         if len(docs_buf) >= CHUNK_DOCS:
             doc_chunks.append(_frame(docs_buf, DOCUMENT_COLUMNS))
-            metric_chunks.append(_frame(metrics_buf, METRIC_COLUMNS))
+            spool.add(_frame(metrics_buf, METRIC_COLUMNS))
             docs_buf, metrics_buf = [], []
     bar.close()
     doc_chunks.append(_frame(docs_buf, DOCUMENT_COLUMNS))
-    metric_chunks.append(_frame(metrics_buf, METRIC_COLUMNS))
+    spool.add(_frame(metrics_buf, METRIC_COLUMNS))
+    return doc_chunks
 
-    documents = _concat(doc_chunks, DOCUMENT_COLUMNS).sort_values("path", ignore_index=True)
-    metrics = _concat(metric_chunks, METRIC_COLUMNS)
-    documents, metrics = _mark_duplicates(documents, metrics)
-    live = documents.loc[documents["status"].isin(["ok"]), "doc_id"]
-    metrics = metrics[metrics["doc_id"].isin(live)].sort_values(
-        ["doc_id", "start", "metric"], ignore_index=True
-    )
 
-    warnings: list[str] = []
-    corrections = None
-    if corrections_path is not None:
-        raw_corr = load_corrections(Path(corrections_path))
-        if len(raw_corr):
-            corrections, warnings = match_corrections(raw_corr, documents)
-    resolved = plausibility_flags(resolve_metrics(metrics, corrections))
-    validate_dataset(documents, metrics, resolved)
+def _resolve_slim(slim: pd.DataFrame, corrections: pd.DataFrame | None) -> pd.DataFrame:
+    """choose_winners over the in-memory projection; corrections join as part -1."""
+    frames = [slim]
+    if corrections is not None and len(corrections):
+        # A correction has no span in any text: its start/end stay empty.
+        corr = corrections.reset_index(drop=True).assign(start=pd.NA, end=pd.NA)
+        corr = corr.astype({"start": "Int64", "end": "Int64", "year": "Int64"})
+        frames.append(slim_of(corr, part=-1))
+    allrows = concat_slim(frames)
+    if allrows.empty:
+        return allrows.assign(source="", n_sources=0, conflict=False, alternatives="")
+    allrows["source"] = allrows["method"].astype(str).map(source_of).astype("category")
+    return choose_winners(allrows)
 
-    summary = summarise(documents, metrics, resolved, warnings)
-    summary.update(
-        reused=len(reuse_docs), extracted=len(todo), seconds=round(time.perf_counter() - started, 2)
-    )
-    meta = {
-        "schema_version": SCHEMA_VERSION,
-        "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "input_dir": str(input_dir),
-        "summary": summary,
-    }
-    derived = compute_derived(resolved)
-    tables = {"documents": documents, "metrics": metrics, "resolved": resolved, "derived": derived}
-    write_outputs(out_dir, tables, meta)
-    _write_proposals(documents, out_dir)
-    return BuildResult(documents, metrics, resolved, summary)
+
+def _write_all(out_dir, spool, documents, slim, winners, corrections, summary, input_dir, started) -> None:
+    """Stream every table to temporary files, check them, then swap them in (meta.json last)."""
+    problems = validate_documents(documents)
+    staged: list[StagedTable] = []
+    try:
+        metrics_out = StagedTable(out_dir, "metrics", METRIC_COLUMNS)
+        resolved_out = StagedTable(out_dir, "resolved", RESOLVED_COLUMNS)
+        staged += [metrics_out, resolved_out]
+        kept_rows = _rows_by_part(slim)
+        won = _rows_by_part(winners)
+        extra = ["source", "n_sources", "conflict", "alternatives", "flags"]
+        for part, frame in spool.iter_parts():
+            if part in kept_rows:
+                chunk = frame.iloc[kept_rows[part][0]]
+                problems += frame_problems("metrics", chunk, spans=True)
+                metrics_out.write(chunk)
+            if part in won:
+                w = winners.iloc[won[part][1]]
+                chunk = frame.iloc[won[part][0]].reset_index(drop=True).drop(columns=["flags"])
+                chunk = pd.concat([chunk, w[extra].reset_index(drop=True)], axis=1).assign(note="")
+                problems += frame_problems("resolved", chunk)
+                resolved_out.write(chunk)
+        if -1 in won and corrections is not None:
+            w = winners.iloc[won[-1][1]]
+            chunk = corrections.reset_index(drop=True).iloc[won[-1][0]].reset_index(drop=True)
+            chunk = pd.concat([chunk.drop(columns=["flags"]), w[extra].reset_index(drop=True)], axis=1)
+            problems += frame_problems("resolved", chunk)
+            resolved_out.write(chunk)
+        problems += key_problems(slim, winners, documents)
+        for table in staged:
+            table.close()
+        if problems:
+            raise SchemaError(list(dict.fromkeys(problems)))
+        for name, df, columns in (
+            ("documents", documents, DOCUMENT_COLUMNS),
+            ("derived", compute_derived(_resolved_for_derived(winners, documents)), RESOLVED_COLUMNS),
+        ):
+            table = StagedTable(out_dir, name, columns)
+            staged.append(table)
+            table.write(df)
+            table.close()
+        summary["seconds"] = round(time.perf_counter() - started, 2)
+        # Everything is on disk; now swap the files in, in one quick pass, meta.json last.
+        for table in staged:
+            table.commit()
+        meta = {
+            "schema_version": SCHEMA_VERSION,
+            "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "input_dir": str(input_dir),
+            "summary": summary,
+        }
+        write_json_atomic(meta, out_dir / "meta.json")
+    finally:
+        for table in staged:
+            table.close_quietly()
+            table.discard()
+
+
+def _rows_by_part(frame: pd.DataFrame) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+    """For each spool part: the row numbers `frame` points at in it, and their positions in `frame`."""
+    parts = frame["_part"].to_numpy()
+    order = np.argsort(parts, kind="stable")
+    sorted_parts = parts[order]
+    rows = frame["_row"].to_numpy()
+    out = {}
+    for part in np.unique(parts):
+        lo, hi = np.searchsorted(sorted_parts, [part, part + 1])
+        positions = order[lo:hi]
+        out[int(part)] = (rows[positions], positions)
+    return out
+
+
+def _resolved_for_derived(winners: pd.DataFrame, documents: pd.DataFrame) -> pd.DataFrame:
+    """The columns compute_derived reads, with agency names and regions from the documents."""
+    about = documents.dropna(subset=["agency_id"]).drop_duplicates("agency_id").set_index("agency_id")
+    out = winners[["doc_id", "agency_id", "year", "metric", "scope", "value", "approx", "confidence"]].copy()
+    for col in ("doc_id", "agency_id", "metric", "scope"):
+        out[col] = out[col].astype(str)
+    out["agency"] = out["agency_id"].map(about["agency"])
+    out["region"] = out["agency_id"].map(about["region"])
+    return out
 
 
 def _check_agency_table() -> None:
@@ -404,8 +528,8 @@ def summarise(
             for p, s, m in zip(failed["path"], failed["status"], failed["message"], strict=True)
         ],
         "metrics": int(len(metrics)),
-        "metrics_per_key": {k: int(v) for k, v in metrics["metric"].value_counts().items()},
-        "core_keys_found": sorted(set(metrics["metric"]) & CORE_KEYS),
+        "metrics_per_key": {str(k): int(v) for k, v in metrics["metric"].value_counts().items() if v},
+        "core_keys_found": sorted(set(metrics["metric"].astype(str)) & CORE_KEYS),
         "agencies": int(documents["agency_id"].nunique()),
         "years": sorted(int(y) for y in documents["year"].dropna().unique()),
         "resolved_values": int(len(resolved)),

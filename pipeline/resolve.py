@@ -46,9 +46,9 @@ def resolve_metrics(metrics: pd.DataFrame, corrections: pd.DataFrame | None = No
     `corrections` rows (already matched to agency_id/year, see pipeline.corrections) win over
     everything extracted and carry the analyst's note.
     """
-    frames = [metrics.assign(source=metrics["method"].map(source_of), note="")]
+    frames = [metrics.assign(note="")]
     if corrections is not None and len(corrections):
-        frames.append(corrections.assign(source="correction"))
+        frames.append(corrections)
     allrows = (
         pd.concat([f for f in frames if len(f)], ignore_index=True)
         if any(len(f) for f in frames)
@@ -56,35 +56,44 @@ def resolve_metrics(metrics: pd.DataFrame, corrections: pd.DataFrame | None = No
     )
     if allrows.empty:
         return pd.DataFrame({c: pd.Series(dtype=t) for c, t in RESOLVED_COLUMNS.items()})
-    allrows = allrows.assign(
-        _rank=allrows["source"].map(SOURCE_RANK).fillna(9),
-        _conf=-allrows["confidence"].astype("float64").fillna(0.0),
-    ).sort_values(KEY + ["_rank", "_conf", "start"], na_position="last", kind="stable")
-    grouped = allrows.groupby(KEY, sort=False, dropna=False)
-    first = grouped.cumcount() == 0
-    winners = allrows[first].copy()
-    winners["n_sources"] = grouped["value"].transform("size")[first].astype("Int64")
-    # Whole-column work only: a per-group Python function costs hours on millions of rows.
-    distinct = ~allrows.assign(_r=allrows["value"].round(6)).duplicated(KEY + ["_r"])
-    n_values = distinct.groupby([allrows[k] for k in KEY], sort=False, dropna=False).transform("sum")
-    winners["conflict"] = (n_values[first] > 1).astype(bool)
-    rest = allrows[~first]
-    if len(rest):
-        labels = rest["source"].astype(str) + "=" + rest["value"].map(lambda v: f"{v:g}")
-        alt = labels.groupby([rest[k] for k in KEY], sort=False, dropna=False).agg("; ".join)
-        winners = winners.merge(alt.rename("alternatives").reset_index(), on=KEY, how="left")
-    else:
-        winners["alternatives"] = ""
-    winners["alternatives"] = winners["alternatives"].fillna("")
-    flags = winners["flags"].fillna("").astype(str)
-    needs = winners["conflict"].to_numpy()
-    winners["flags"] = [
-        ";".join(x for x in dict.fromkeys(f.split(";") + ["conflict"]) if x) if c else f
-        for f, c in zip(flags, needs, strict=True)
-    ]
-    winners = winners.drop(columns=["_rank", "_conf"])
+    winners = choose_winners(allrows.assign(source=allrows["method"].map(source_of)))
     for col, dtype in RESOLVED_COLUMNS.items():
         if col not in winners:
             winners[col] = pd.NA
         winners[col] = winners[col].astype(dtype)
     return winners[list(RESOLVED_COLUMNS)].reset_index(drop=True)
+
+
+def choose_winners(allrows: pd.DataFrame) -> pd.DataFrame:
+    """The winning row of each KEY group with n_sources, conflict, alternatives and flags.
+
+    `allrows` needs KEY, value, source, confidence, start and flags; any other column (such as a
+    build's pointers back to its spooled rows) is carried through on the winners.
+    """
+    allrows = allrows.assign(
+        _rank=allrows["source"].astype(str).map(SOURCE_RANK).fillna(9),
+        _conf=-allrows["confidence"].astype("float64").fillna(0.0),
+    ).sort_values(KEY + ["_rank", "_conf", "start"], na_position="last", kind="stable")
+    grouped = allrows.groupby(KEY, sort=False, dropna=False, observed=True)
+    first = grouped.cumcount() == 0
+    winners = allrows[first].copy()
+    winners["n_sources"] = grouped["value"].transform("size")[first].astype("Int64")
+    # Whole-column work only: a per-group Python function costs hours on millions of rows.
+    distinct = ~allrows.assign(_r=allrows["value"].round(6)).duplicated(KEY + ["_r"])
+    keys = [allrows[k] for k in KEY]
+    n_values = distinct.groupby(keys, sort=False, dropna=False, observed=True).transform("sum")
+    winners["conflict"] = (n_values[first] > 1).astype(bool)
+    rest = allrows[~first]
+    winners["alternatives"] = ""
+    if len(rest):
+        labels = rest["source"].astype(str) + "=" + rest["value"].map(lambda v: f"{v:g}")
+        alt = labels.groupby([rest[k] for k in KEY], sort=False, dropna=False, observed=True).agg("; ".join)
+        key_of = pd.MultiIndex.from_frame(winners[KEY].astype(object))
+        winners["alternatives"] = alt.reindex(key_of).fillna("").to_numpy()
+    flags = winners["flags"].astype(object).fillna("").astype(str)
+    needs = winners["conflict"].to_numpy()
+    winners["flags"] = [
+        ";".join(x for x in dict.fromkeys(f.split(";") + ["conflict"]) if x) if c else f
+        for f, c in zip(flags, needs, strict=True)
+    ]
+    return winners.drop(columns=["_rank", "_conf"])

@@ -50,6 +50,54 @@ def _unique(name: str, df: pd.DataFrame, key: list[str]) -> list[str]:
     return [f"{name}: {int(dup.sum())} rows share a key {key}"] if dup.any() else []
 
 
+def validate_documents(documents: pd.DataFrame) -> list[str]:
+    problems = _columns("documents", documents, DOCUMENT_COLUMNS)
+    if problems:
+        return problems
+    problems += _allowed("documents", documents, "status", DOC_STATUSES)
+    problems += _allowed("documents", documents, "doc_type", DOC_TYPES, nullable=True)
+    problems += _allowed("documents", documents, "report_format", REPORT_FORMATS, nullable=True)
+    problems += _unique("documents", documents, ["path"])
+    ok = documents[documents["status"].isin(["ok", "no_metrics"])]
+    problems += _unique("documents (read)", ok, ["doc_id"])
+    if documents["path"].isna().any():
+        problems.append("documents.path: missing values")
+    return problems
+
+
+def frame_problems(name: str, df: pd.DataFrame, spans: bool = False) -> list[str]:
+    """Content checks of metric rows (a whole table or one streamed chunk of it)."""
+    problems = _allowed(name, df, "scope", SCOPES)
+    unknown = sorted(set(df["metric"].dropna().astype(str)) - set(BY_KEY))
+    if unknown:
+        problems.append(f"{name}.metric: keys not in the catalogue: {unknown[:5]}")
+    value = df["value"].to_numpy(dtype="float64", na_value=np.nan)
+    if (~np.isfinite(value)).any():
+        problems.append(f"{name}.value: {int((~np.isfinite(value)).sum())} missing or infinite values")
+    no_evidence = df["evidence"].fillna("").astype(str).str.len() == 0
+    if no_evidence.any():
+        problems.append(f"{name}.evidence: {int(no_evidence.sum())} rows without evidence")
+    conf = df["confidence"].astype("float64")
+    if ((conf < 0) | (conf > 1)).any():
+        problems.append(f"{name}.confidence: values outside 0..1")
+    if df["agency_id"].isna().any():
+        problems.append(f"{name}.agency_id: {int(df['agency_id'].isna().sum())} missing")
+    if spans:
+        bad = df["start"].isna() | df["end"].isna() | (df["start"] >= df["end"])
+        if bad.any():
+            problems.append(f"{name}.start/end: {int(bad.sum())} rows without a valid value span")
+    return problems
+
+
+def key_problems(metrics: pd.DataFrame, resolved: pd.DataFrame, documents: pd.DataFrame) -> list[str]:
+    """Checks across tables: every value has its document; one resolved value per key."""
+    problems = []
+    orphan = ~metrics["doc_id"].astype(str).isin(set(documents["doc_id"].dropna().astype(str)))
+    if orphan.any():
+        problems.append(f"metrics.doc_id: {int(orphan.sum())} rows whose document is not in documents")
+    return problems + _unique("resolved", resolved, ["agency_id", "year", "metric", "scope"])
+
+
 def validate_dataset(documents: pd.DataFrame, metrics: pd.DataFrame, resolved: pd.DataFrame) -> None:
     """Raise SchemaError listing every problem; return None when the dataset is sound."""
     problems = (
@@ -59,38 +107,11 @@ def validate_dataset(documents: pd.DataFrame, metrics: pd.DataFrame, resolved: p
     )
     if problems:
         raise SchemaError(problems)
-    problems += _allowed("documents", documents, "status", DOC_STATUSES)
-    problems += _allowed("documents", documents, "doc_type", DOC_TYPES, nullable=True)
-    problems += _allowed("documents", documents, "report_format", REPORT_FORMATS, nullable=True)
-    problems += _unique("documents", documents, ["path"])
-    ok = documents[documents["status"].isin(["ok", "no_metrics"])]
-    problems += _unique("documents (read)", ok, ["doc_id"])
-    if documents["path"].isna().any():
-        problems.append("documents.path: missing values")
-    for name, df in (("metrics", metrics), ("resolved", resolved)):
-        problems += _allowed(name, df, "scope", SCOPES)
-        unknown = sorted(set(df["metric"].dropna()) - set(BY_KEY))
-        if unknown:
-            problems.append(f"{name}.metric: keys not in the catalogue: {unknown[:5]}")
-        value = df["value"].to_numpy(dtype="float64", na_value=np.nan)
-        if (~np.isfinite(value)).any():
-            problems.append(f"{name}.value: {int((~np.isfinite(value)).sum())} missing or infinite values")
-        if (df["evidence"].fillna("").str.len() == 0).any():
-            problems.append(
-                f"{name}.evidence: {int((df['evidence'].fillna('').str.len() == 0).sum())} rows without evidence"
-            )
-        conf = df["confidence"]
-        if ((conf < 0) | (conf > 1)).any():
-            problems.append(f"{name}.confidence: values outside 0..1")
-        if df["agency_id"].isna().any():
-            problems.append(f"{name}.agency_id: {int(df['agency_id'].isna().sum())} missing")
-    extracted = metrics
-    bad_span = extracted["start"].isna() | extracted["end"].isna() | (extracted["start"] >= extracted["end"])
-    if bad_span.any():
-        problems.append(f"metrics.start/end: {int(bad_span.sum())} rows without a valid value span")
-    orphan = ~metrics["doc_id"].isin(documents["doc_id"])
-    if orphan.any():
-        problems.append(f"metrics.doc_id: {int(orphan.sum())} rows whose document is not in documents")
-    problems += _unique("resolved", resolved, ["agency_id", "year", "metric", "scope"])
+    problems = (
+        validate_documents(documents)
+        + frame_problems("metrics", metrics, spans=True)
+        + frame_problems("resolved", resolved)
+        + key_problems(metrics, resolved, documents)
+    )
     if problems:
         raise SchemaError(problems)

@@ -7,14 +7,17 @@ temporary files, and os.replace swaps each one in a single step.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import json
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pa_csv
+import pyarrow.parquet as pq
 
 # Spreadsheet programs run cells that start with these as formulas.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -81,9 +84,74 @@ def write_json_atomic(obj: dict, target: Path) -> None:
 
 
 def clean_stale_temps(out_dir: Path) -> None:
-    """Temp files left by an interrupted build are removed by the next one."""
+    """Temp files and spools left by an interrupted build are removed by the next one."""
     for p in out_dir.glob(".*.tmp"):
         p.unlink(missing_ok=True)
+    for d in out_dir.glob(".spool-*"):
+        shutil.rmtree(d, ignore_errors=True)
+
+
+class StagedTable:
+    """One output table written chunk by chunk to temporary parquet + CSV files beside its targets.
+
+    Nothing is visible until commit(); a build killed before then leaves the old files untouched.
+    """
+
+    def __init__(self, out_dir: Path, name: str, columns: dict[str, str]):
+        self.targets = (out_dir / f"{name}.parquet", out_dir / f"{name}.csv")
+        self.tmps = tuple(_tmp_path(t) for t in self.targets)
+        self.columns = columns
+        self.schema = pa.Schema.from_pandas(_typed(pd.DataFrame(), columns), preserve_index=False)
+        self._parquet = pq.ParquetWriter(self.tmps[0], self.schema)
+        self._csv_file = open(self.tmps[1], "wb")  # noqa: SIM115 - closed in close()
+        self._csv_file.write(codecs.BOM_UTF8)
+        self._csv = pa_csv.CSVWriter(self._csv_file, self.schema)
+        self.rows = 0
+        self._open = True
+
+    def write(self, df: pd.DataFrame) -> None:
+        if df.empty:
+            return
+        typed = _typed(df, self.columns)
+        self._parquet.write_table(pa.Table.from_pandas(typed, schema=self.schema, preserve_index=False))
+        guarded = guard_formulas(typed)
+        self._csv.write_table(pa.Table.from_pandas(guarded, schema=self.schema, preserve_index=False))
+        self.rows += len(df)
+
+    def close(self) -> None:
+        if self._open:
+            self._open = False
+            self._parquet.close()
+            self._csv.close()
+            self._csv_file.close()
+
+    def close_quietly(self) -> None:
+        """On the error path: release the files whatever state they are in."""
+        with contextlib.suppress(Exception):  # the original error is the one to report
+            self.close()
+
+    def commit(self) -> None:
+        for tmp, target in zip(self.tmps, self.targets, strict=True):
+            _commit(tmp, target)
+
+    def discard(self) -> None:
+        for tmp in self.tmps:
+            tmp.unlink(missing_ok=True)
+
+
+def _typed(df: pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame:
+    out = pd.DataFrame(index=df.index)
+    for col, dtype in columns.items():
+        values = df[col] if col in df else pd.Series(pd.NA, index=df.index)
+        if dtype == "bool":
+            out[col] = values.astype(object).fillna(False).astype(bool)
+        elif dtype.startswith("datetime"):
+            out[col] = pd.to_datetime(values).astype(dtype)
+        elif dtype == "string" and isinstance(values.dtype, pd.CategoricalDtype):
+            out[col] = values.astype(str).replace("<NA>", pd.NA).astype(dtype)
+        else:
+            out[col] = values.astype(dtype)
+    return out.reset_index(drop=True)
 
 
 def write_outputs(out_dir: Path, tables: dict[str, pd.DataFrame], meta: dict) -> None:

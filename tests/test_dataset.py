@@ -210,3 +210,22 @@ def test_progress_callback_counts_every_extracted_file_and_derived_table_is_writ
     assert calls == [(i, len(SEEDS)) for i in range(1, len(SEEDS) + 1)]
     derived = pd.read_parquet(tmp_path / "ds" / "derived.parquet")
     assert list(derived.columns) == list(RESOLVED_COLUMNS)
+
+
+def test_spooled_parts_give_the_same_dataset_as_one_chunk(raw: Path, tmp_path: Path, monkeypatch):
+    import pipeline.dataset as dataset
+
+    (raw / "copy.txt").write_bytes((raw / SEEDS[0].name).read_bytes())  # a duplicate across parts
+    one = build(raw, tmp_path / "one")
+    monkeypatch.setattr(dataset, "CHUNK_DOCS", 2)  # every two documents make a spool part
+    many = build(raw, tmp_path / "many")
+
+    def norm(df: pd.DataFrame, by: list[str]) -> pd.DataFrame:
+        return df.sort_values(by).reset_index(drop=True)
+
+    key = ["agency_id", "year", "metric", "scope"]
+    pd.testing.assert_frame_equal(
+        norm(one.metrics, ["doc_id", "start", "metric"]), norm(many.metrics, ["doc_id", "start", "metric"])
+    )
+    pd.testing.assert_frame_equal(norm(one.resolved, key), norm(many.resolved, key))
+    assert not list((tmp_path / "many").glob(".spool-*")), "the spool is removed after the build"

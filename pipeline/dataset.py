@@ -35,6 +35,7 @@ from pipeline.writing import StagedTable, clean_stale_temps, write_json_atomic
 SUPPORTED_SUFFIXES = (".txt", ".html", ".htm", ".pdf", ".docx", ".doc", ".rtf", ".text", ".xhtml")
 FAILED = ("empty", "unreadable", "unsupported", "error")
 CHUNK_DOCS = 2000  # results are gathered into frames this many documents at a time
+SHARD_ROWS = 500_000  # resolution works through agencies in shards of about this many values
 
 
 @dataclass
@@ -282,7 +283,7 @@ def build_dataset(
         corrections = None
         if raw_corrections is not None and len(raw_corrections):
             corrections, warnings = match_corrections(raw_corrections, documents)
-        winners = plausibility_flags(_resolve_slim(slim, corrections))
+        winners = _resolve_slim(slim, corrections)
         summary = summarise(documents, slim, winners, warnings)
         summary.update(reused=len(reuse_docs), extracted=len(todo))
         _write_all(out_dir, spool, documents, slim, winners, corrections, summary, input_dir, started)
@@ -339,7 +340,11 @@ def _extract_into(spool, todo, workers, engine, scheduler, progress, on_progress
 
 
 def _resolve_slim(slim: pd.DataFrame, corrections: pd.DataFrame | None) -> pd.DataFrame:
-    """choose_winners over the in-memory projection; corrections join as part -1."""
+    """choose_winners + plausibility flags over the in-memory projection; corrections join as part -1.
+
+    Both only ever compare rows of one agency, so a large build works through agencies in shards
+    (by agency_id code): the sort and group copies then cost a shard, not the whole corpus.
+    """
     frames = [slim]
     if corrections is not None and len(corrections):
         # A correction has no span in any text: its start/end stay empty.
@@ -350,7 +355,13 @@ def _resolve_slim(slim: pd.DataFrame, corrections: pd.DataFrame | None) -> pd.Da
     if allrows.empty:
         return allrows.assign(source="", n_sources=0, conflict=False, alternatives="")
     allrows["source"] = allrows["method"].astype(str).map(source_of).astype("category")
-    return choose_winners(allrows)
+    shards = max(1, len(allrows) // SHARD_ROWS)
+    if shards == 1:
+        return plausibility_flags(choose_winners(allrows))
+    shard_of = allrows["agency_id"].cat.codes.to_numpy() % shards
+    return pd.concat(
+        [plausibility_flags(choose_winners(allrows[shard_of == i])) for i in range(shards)], ignore_index=True
+    )
 
 
 def _write_all(out_dir, spool, documents, slim, winners, corrections, summary, input_dir, started) -> None:

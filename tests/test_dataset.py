@@ -229,3 +229,16 @@ def test_spooled_parts_give_the_same_dataset_as_one_chunk(raw: Path, tmp_path: P
     )
     pd.testing.assert_frame_equal(norm(one.resolved, key), norm(many.resolved, key))
     assert not list((tmp_path / "many").glob(".spool-*")), "the spool is removed after the build"
+
+
+def test_resolving_in_agency_shards_gives_the_same_view(raw: Path, tmp_path: Path, monkeypatch):
+    import pipeline.dataset as dataset
+
+    whole = build(raw, tmp_path / "whole")
+    monkeypatch.setattr(dataset, "SHARD_ROWS", 3)  # many shards even for five reports
+    sharded = build(raw, tmp_path / "sharded")
+    key = ["agency_id", "year", "metric", "scope"]
+    pd.testing.assert_frame_equal(
+        whole.resolved.sort_values(key).reset_index(drop=True),
+        sharded.resolved.sort_values(key).reset_index(drop=True),
+    )

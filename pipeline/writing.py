@@ -152,27 +152,3 @@ def _typed(df: pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame:
         else:
             out[col] = values.astype(dtype)
     return out.reset_index(drop=True)
-
-
-def write_outputs(out_dir: Path, tables: dict[str, pd.DataFrame], meta: dict) -> None:
-    """All tables as parquet + CSV twins, then meta.json last (it marks a complete build)."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    clean_stale_temps(out_dir)
-    staged: list[tuple[Path, Path]] = []
-    try:
-        for name, df in tables.items():
-            for suffix, writer in (
-                (".parquet", lambda d, p: d.to_parquet(p, index=False)),
-                (".csv", write_csv),
-            ):
-                target = out_dir / f"{name}{suffix}"
-                tmp = _tmp_path(target)
-                writer(df, tmp)
-                staged.append((tmp, target))
-        # Everything is on disk; now swap the files in, in one quick pass.
-        for tmp, target in staged:
-            _commit(tmp, target)
-        write_json_atomic(meta, out_dir / "meta.json")
-    finally:
-        for tmp, _ in staged:
-            tmp.unlink(missing_ok=True)

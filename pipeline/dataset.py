@@ -23,6 +23,7 @@ import pandas as pd
 from pipeline import engines
 from pipeline.catalog import BY_KEY, CORE_KEYS
 from pipeline.corrections import load_corrections, match_corrections
+from pipeline.derived import INPUTS as DERIVED_INPUTS
 from pipeline.derived import compute_derived
 from pipeline.plausibility import plausibility_flags
 from pipeline.resolve import choose_winners, source_of
@@ -232,7 +233,7 @@ def _mark_duplicates(docs: pd.DataFrame, slim: pd.DataFrame) -> tuple[pd.DataFra
     docs.loc[dup, "status"] = "duplicate"
     docs.loc[dup, "n_metrics"] = 0
     live = set(docs.loc[docs["status"] == "ok", "doc_id"].astype(str))
-    keep = slim["doc_id"].astype(str).isin(live) & ~slim.duplicated(["doc_id", "metric", "scope", "start"])
+    keep = slim["doc_id"].isin(live) & ~slim.duplicated(["doc_id", "metric", "scope", "start"])
     return docs, keep
 
 
@@ -354,7 +355,7 @@ def _resolve_slim(slim: pd.DataFrame, corrections: pd.DataFrame | None) -> pd.Da
     allrows = concat_slim(frames)
     if allrows.empty:
         return allrows.assign(source="", n_sources=0, conflict=False, alternatives="")
-    allrows["source"] = allrows["method"].astype(str).map(source_of).astype("category")
+    allrows["source"] = _map_categories(allrows["method"], source_of)
     shards = max(1, len(allrows) // SHARD_ROWS)
     if shards == 1:
         return plausibility_flags(choose_winners(allrows))
@@ -362,6 +363,15 @@ def _resolve_slim(slim: pd.DataFrame, corrections: pd.DataFrame | None) -> pd.Da
     return pd.concat(
         [plausibility_flags(choose_winners(allrows[shard_of == i])) for i in range(shards)], ignore_index=True
     )
+
+
+def _map_categories(column: pd.Series, func: Callable[[str], str]) -> pd.Series:
+    """func applied to a categorical column's categories only (millions of rows, a few methods)."""
+    mapped = [func(str(c)) for c in column.cat.categories]
+    categories = list(dict.fromkeys(mapped))
+    recode = np.array([categories.index(m) for m in mapped] + [-1], dtype=np.int32)  # -1 stays missing
+    codes = recode[column.cat.codes.to_numpy()]
+    return pd.Series(pd.Categorical.from_codes(codes, categories=categories), index=column.index)
 
 
 def _write_all(out_dir, spool, documents, slim, winners, corrections, summary, input_dir, started) -> None:
@@ -439,7 +449,8 @@ def _rows_by_part(frame: pd.DataFrame) -> dict[int, tuple[np.ndarray, np.ndarray
 def _resolved_for_derived(winners: pd.DataFrame, documents: pd.DataFrame) -> pd.DataFrame:
     """The columns compute_derived reads, with agency names and regions from the documents."""
     about = documents.dropna(subset=["agency_id"]).drop_duplicates("agency_id").set_index("agency_id")
-    out = winners[["doc_id", "agency_id", "year", "metric", "scope", "value", "approx", "confidence"]].copy()
+    inputs = winners[winners["metric"].isin(DERIVED_INPUTS)]
+    out = inputs[["doc_id", "agency_id", "year", "metric", "scope", "value", "approx", "confidence"]].copy()
     for col in ("doc_id", "agency_id", "metric", "scope"):
         out[col] = out[col].astype(str)
     out["agency"] = out["agency_id"].map(about["agency"])

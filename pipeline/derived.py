@@ -45,7 +45,7 @@ def _ratio(d: Derived, values: dict[str, float]) -> tuple[float, str] | None:
     return 100.0 * num / den, f"{d.formula_zh}: {inputs}"
 
 
-_INPUTS = tuple(dict.fromkeys(k for d in DERIVED for k in d.numerator + d.denominator + d.subtract))
+INPUTS = tuple(dict.fromkeys(k for d in DERIVED for k in d.numerator + d.denominator + d.subtract))
 
 
 def compute_derived(resolved: pd.DataFrame) -> pd.DataFrame:
@@ -55,7 +55,7 @@ def compute_derived(resolved: pd.DataFrame) -> pd.DataFrame:
     whole columns (one wide agency-year table), so a million-row dataset takes about a second.
     """
     annual = resolved[
-        (resolved["scope"] == "annual") & resolved["value"].notna() & resolved["metric"].isin(_INPUTS)
+        (resolved["scope"] == "annual") & resolved["value"].notna() & resolved["metric"].isin(INPUTS)
     ]
     if annual.empty:
         return _empty()

@@ -92,7 +92,7 @@ def frame_problems(name: str, df: pd.DataFrame, spans: bool = False) -> list[str
 def key_problems(metrics: pd.DataFrame, resolved: pd.DataFrame, documents: pd.DataFrame) -> list[str]:
     """Checks across tables: every value has its document; one resolved value per key."""
     problems = []
-    orphan = ~metrics["doc_id"].astype(str).isin(set(documents["doc_id"].dropna().astype(str)))
+    orphan = ~metrics["doc_id"].isin(set(documents["doc_id"].dropna().astype(str)))
     if orphan.any():
         problems.append(f"metrics.doc_id: {int(orphan.sum())} rows whose document is not in documents")
     return problems + _unique("resolved", resolved, ["agency_id", "year", "metric", "scope"])

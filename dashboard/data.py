@@ -16,6 +16,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from pipeline.catalog import DERIVED
+from pipeline.derived import INPUTS as DERIVED_INPUTS
 from pipeline.schema import RESOLVED_COLUMNS, SCHEMA_VERSION
 
 ENV_VAR = "GOVREPORT_DATASET_DIR"
@@ -31,7 +32,6 @@ DETAIL_COLUMNS = ("unit", "source", "conflict", "alternatives", "confidence", "f
 DETAIL_DICTIONARY = ("unit", "source", "flags", "alternatives", "note")  # few distinct values each
 DOC_METRIC_COLUMNS = ("metric", "value", "unit", "scope", "approx", "method", "evidence", "start", "end")
 DOC_CACHE = 8  # documents whose records stay in memory (one per reader flipping through reports)
-DERIVED_INPUTS = tuple(dict.fromkeys(k for d in DERIVED for k in d.numerator + d.denominator + d.subtract))
 
 
 def dataset_dir() -> Path:

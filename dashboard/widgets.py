@@ -143,36 +143,25 @@ def chart(fig: go.Figure, name: str, lang: str, key: str) -> None:
     filename = exports.safe_filename(name)
     st.plotly_chart(fig, key=f"chart_{key}", config=exports.chart_config(filename), theme=None)
     static = exports.static_export_available()
-    cols = st.columns(4)
-    # Deferred: bytes are made on click, so drawing the page never waits for Chromium.
-    cols[0].download_button(
-        t("download_png", lang),
-        data=lambda: exports.figure_png(fig),
-        file_name=f"{filename}.png",
-        mime="image/png",
-        key=f"png_{key}",
-        disabled=not static,
-        on_click="ignore",
-        help=None if static else t("static_disabled", lang),
+    # (label, bytes maker, suffix, mime, needs Chromium); bytes are made on click, so drawing the
+    # page never waits for Chromium.
+    formats = (
+        ("download_png", lambda: exports.figure_png(fig), "png", "image/png", True),
+        ("download_svg", lambda: exports.figure_svg(fig), "svg", "image/svg+xml", True),
+        ("download_html", lambda: exports.figure_html(fig, filename), "html", "text/html", False),
     )
-    cols[1].download_button(
-        t("download_svg", lang),
-        data=lambda: exports.figure_svg(fig),
-        file_name=f"{filename}.svg",
-        mime="image/svg+xml",
-        key=f"svg_{key}",
-        disabled=not static,
-        on_click="ignore",
-        help=None if static else t("static_disabled", lang),
-    )
-    cols[2].download_button(
-        t("download_html", lang),
-        data=lambda: exports.figure_html(fig, filename),
-        file_name=f"{filename}.html",
-        mime="text/html",
-        key=f"html_{key}",
-        on_click="ignore",
-    )
+    for col, (label, make, suffix, mime, needs_static) in zip(st.columns(4), formats, strict=False):
+        off = needs_static and not static
+        col.download_button(
+            t(label, lang),
+            data=make,
+            file_name=f"{filename}.{suffix}",
+            mime=mime,
+            key=f"{suffix}_{key}",
+            disabled=off,
+            on_click="ignore",
+            help=t("static_disabled", lang) if off else None,
+        )
     if not static:
         st.caption(t("static_disabled", lang))
 

@@ -26,6 +26,7 @@ from pipeline.corrections import load_corrections, match_corrections
 from pipeline.derived import INPUTS as DERIVED_INPUTS
 from pipeline.derived import compute_derived
 from pipeline.plausibility import plausibility_flags
+from pipeline.readers_sniff import extension_kind, sniff
 from pipeline.resolve import choose_winners, source_of
 from pipeline.schema import DOCUMENT_COLUMNS, METRIC_COLUMNS, RESOLVED_COLUMNS, SCHEMA_VERSION
 from pipeline.spool import Spool, concat_slim
@@ -33,7 +34,6 @@ from pipeline.spool import slim as slim_of
 from pipeline.validate import SchemaError, frame_problems, key_problems, validate_documents
 from pipeline.writing import StagedTable, clean_stale_temps, write_json_atomic
 
-SUPPORTED_SUFFIXES = (".txt", ".html", ".htm", ".pdf", ".docx", ".doc", ".rtf", ".text", ".xhtml")
 FAILED = ("empty", "unreadable", "unsupported", "error")
 CHUNK_DOCS = 2000  # results are gathered into frames this many documents at a time
 SHARD_ROWS = 500_000  # resolution works through agencies in shards of about this many values
@@ -90,6 +90,7 @@ def process_file(task: FileTask) -> FileResult:
     from pipeline.readers import read_bytes, read_path
     from pipeline.readers_base import Limits
     from pipeline.resolve import resolve_records
+    from pipeline.text import doc_id
 
     doc: dict = {"path": task.rel, "status": "error", "message": "", "kind": "unknown"}
     try:
@@ -107,8 +108,6 @@ def process_file(task: FileTask) -> FileResult:
         if read.status != "ok" or read.text is None:
             return FileResult(doc, [])
         result = extract(read.text, filename=Path(task.path).name)
-        from pipeline.text import doc_id
-
         meta = result.meta
         ident = resolve_agency(meta, result.text)
         doc.update(
@@ -305,7 +304,7 @@ def _plan(tasks: list[FileTask], previous: pd.DataFrame | None):
         else None
     )
     for task in tasks:
-        if Path(task.path).suffix.lower() not in SUPPORTED_SUFFIXES and not _sniff_supported(task.path):
+        if not _is_candidate(task.path):
             unsupported.append(_unsupported(task))
             continue
         if prev_by_path is not None and task.rel in prev_by_path.index:
@@ -479,25 +478,16 @@ def _write_proposals(documents: pd.DataFrame, out_dir: Path) -> None:
         write_csv_atomic(proposals, out_dir / "agencies.proposed.csv")
 
 
-def _sniff_supported(path: str) -> bool:
-    """Files without a known suffix are still tried when their first bytes look like a document."""
+def _is_candidate(path: str) -> bool:
+    """A known report extension, or first bytes that the readers' own sniffer takes for a document."""
+    if extension_kind(path) is not None:
+        return True
     try:
         with open(path, "rb") as fh:
-            head = fh.read(8)
+            head = fh.read(65536)
     except OSError:
         return False
-    return head.startswith(
-        (
-            b"%PDF",
-            b"PK\x03\x04",
-            b"\xd0\xcf\x11\xe0",
-            b"{\\rtf",
-            b"<",
-            b"\xef\xbb\xbf",
-            b"\xff\xfe",
-            b"\xfe\xff",
-        )
-    )
+    return sniff(head, path)[0] is not None
 
 
 def _unchanged(task: FileTask, row: pd.Series) -> bool:
@@ -589,4 +579,4 @@ def format_summary(summary: dict) -> str:
     return "\n".join(lines)
 
 
-__all__ = ["build_dataset", "process_file", "BuildResult", "FileTask", "RESOLVED_COLUMNS"]
+__all__ = ["build_dataset", "process_file", "BuildResult", "FileTask"]

@@ -41,3 +41,14 @@ def seed_pairs() -> list[tuple[Path, dict]]:
     return [
         (RAW_DIR / p.name, load_gold(p)) for p in sorted(SEEDS.glob("*.txt")) if (RAW_DIR / p.name).exists()
     ]
+
+
+@pytest.fixture(scope="module")
+def dask_scheduler():
+    """One two-worker local Dask cluster per test module (start-up costs seconds)."""
+    distributed = pytest.importorskip("dask.distributed")
+    from pipeline.engines import LOCAL_CLUSTER_OPTIONS
+
+    cluster = distributed.LocalCluster(n_workers=2, **LOCAL_CLUSTER_OPTIONS)
+    yield cluster.scheduler_address
+    cluster.close()

@@ -6,7 +6,7 @@ from collections import Counter
 
 import pytest
 
-from pipeline.engines import LOCAL_CLUSTER_OPTIONS, map_unordered
+from pipeline.engines import map_unordered
 from pipeline.synth import make_document
 from pipeline.text import doc_id, normalise
 
@@ -17,15 +17,6 @@ EXPECTED = Counter(doc_id(normalise(t)) for t in TEXTS)
 def fingerprint(text: str) -> str:
     """The per-file work in miniature: normalise then hash (top level, so it pickles)."""
     return doc_id(normalise(text))
-
-
-@pytest.fixture(scope="module")
-def dask_scheduler():
-    """One two-worker local cluster for the module (start-up costs seconds)."""
-    distributed = pytest.importorskip("dask.distributed")
-    cluster = distributed.LocalCluster(n_workers=2, **LOCAL_CLUSTER_OPTIONS)
-    yield cluster.scheduler_address
-    cluster.close()
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,6 @@ import pytest
 from pipeline.bench import floor_task, score_build
 from pipeline.bench import main as bench_main
 from pipeline.dataset import build_dataset
-from pipeline.engines import LOCAL_CLUSTER_OPTIONS
 from pipeline.synth import generate
 
 N_DOCS = 20
@@ -24,14 +23,6 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     root = tmp_path_factory.mktemp("scale")
     generate(N_DOCS, root / "corpus", seed=77, truth_dir=root / "truth")
     return root / "corpus", root / "truth"
-
-
-@pytest.fixture(scope="module")
-def dask_scheduler():
-    distributed = pytest.importorskip("dask.distributed")
-    cluster = distributed.LocalCluster(n_workers=2, **LOCAL_CLUSTER_OPTIONS)
-    yield cluster.scheduler_address
-    cluster.close()
 
 
 def _build(corpus: Path, out: Path, **kw) -> None:

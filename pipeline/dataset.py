@@ -29,13 +29,14 @@ from pipeline.plausibility import plausibility_flags
 from pipeline.readers_sniff import extension_kind, sniff
 from pipeline.resolve import choose_winners, source_of
 from pipeline.schema import DOCUMENT_COLUMNS, METRIC_COLUMNS, RESOLVED_COLUMNS, SCHEMA_VERSION
-from pipeline.spool import Spool, concat_slim
+from pipeline.spool import Spool, concat_slim, project
 from pipeline.spool import slim as slim_of
 from pipeline.validate import SchemaError, frame_problems, key_problems, validate_documents
 from pipeline.writing import StagedTable, clean_stale_temps, write_json_atomic
 
 FAILED = ("empty", "unreadable", "unsupported", "error")
-CHUNK_DOCS = 2000  # results are gathered into frames this many documents at a time
+CHUNK_DOCS = 2000  # document rows are gathered into frames this many at a time
+BATCH_DOCS = 64  # files per worker task: big enough to frame rows cheaply, small enough to balance
 SHARD_ROWS = 500_000  # resolution works through agencies in shards of about this many values
 
 
@@ -49,6 +50,16 @@ class FileTask:
 class FileResult:
     doc: dict
     metrics: list[dict]
+
+
+@dataclass
+class BatchResult:
+    """A worker's answer for a batch of files: document rows, and metric rows already framed and
+    projected, so the main process only gathers (pickled frames travel as column buffers)."""
+
+    docs: list[dict]
+    metrics: pd.DataFrame
+    projected: pd.DataFrame
 
 
 @dataclass
@@ -157,6 +168,13 @@ def process_file(task: FileTask) -> FileResult:
     except Exception as exc:  # a bad file must never stop the run
         doc.update(status="error", message=f"{type(exc).__name__}: {exc}")
         return FileResult(doc, [])
+
+
+def process_batch(tasks: list[FileTask]) -> BatchResult:
+    """process_file over a batch, with the typing and projection of its rows done here, in the worker."""
+    results = [process_file(t) for t in tasks]
+    metrics = _frame([m for r in results for m in r.metrics], METRIC_COLUMNS)
+    return BatchResult([r.doc for r in results], metrics, project(metrics))
 
 
 def discover(input_dir: Path) -> list[FileTask]:
@@ -321,21 +339,26 @@ def _extract_into(spool, todo, workers, engine, scheduler, progress, on_progress
     bar = _progress(len(todo), progress)
     doc_chunks: list[pd.DataFrame] = []
     docs_buf: list[dict] = []
-    metrics_buf: list[dict] = []
-    results = engines.map_unordered(process_file, todo, workers=workers, engine=engine, scheduler=scheduler)
-    for done, res in enumerate(results, start=1):
-        docs_buf.append(res.doc)
-        metrics_buf.extend(res.metrics)
-        bar.update(1)
+    n_workers = workers or engines.default_workers()
+    # Several batches per worker so the last ones finish together; small corpora get small batches.
+    size = max(1, min(BATCH_DOCS, len(todo) // (n_workers * 4)))
+    batches = [todo[i : i + size] for i in range(0, len(todo), size)]
+    results = engines.map_unordered(
+        process_batch, batches, workers=workers, engine=engine, scheduler=scheduler, chunksize=1
+    )
+    done = 0
+    for batch in results:
+        docs_buf.extend(batch.docs)
+        spool.add(batch.metrics, batch.projected)
+        done += len(batch.docs)
+        bar.update(len(batch.docs))
         if on_progress is not None:
             on_progress(done, len(todo))
         if len(docs_buf) >= CHUNK_DOCS:
             doc_chunks.append(_frame(docs_buf, DOCUMENT_COLUMNS))
-            spool.add(_frame(metrics_buf, METRIC_COLUMNS))
-            docs_buf, metrics_buf = [], []
+            docs_buf = []
     bar.close()
     doc_chunks.append(_frame(docs_buf, DOCUMENT_COLUMNS))
-    spool.add(_frame(metrics_buf, METRIC_COLUMNS))
     return doc_chunks
 
 

@@ -34,15 +34,28 @@ SLIM_COLUMNS = (
     "flags",
 )
 CATEGORICAL = ("doc_id", "agency_id", "metric", "scope", "method", "flags")
+# Narrower than the contract's Int64 where the range allows it (years, text offsets): a national
+# build holds millions of these rows. Lossless; the outputs are written from the full rows on disk.
+NARROW = {"year": "Int16", "start": "Int32", "end": "Int32"}
+PART_ROWS = 250_000  # rows gathered before a part is written: few files, little memory
 
 
-def slim(df: pd.DataFrame, part: int) -> pd.DataFrame:
-    """The in-memory projection of one part, pointing back at its rows with _part/_row."""
+def project(df: pd.DataFrame) -> pd.DataFrame:
+    """The in-memory projection of metric rows: SLIM_COLUMNS, strings as categories, narrow ints.
+
+    Pure and cheap enough to run in the workers, so the main process only gathers.
+    """
     out = df[list(SLIM_COLUMNS)].copy()
     for col in CATEGORICAL:
         out[col] = out[col].astype(str).astype("category")  # str: NA becomes "<NA>", not a category hole
+    return out.astype(NARROW)
+
+
+def slim(df: pd.DataFrame, part: int, projected: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The projection of one part, pointing back at its rows with _part/_row."""
+    out = project(df) if projected is None else projected.reset_index(drop=True)
     out["_part"] = np.int32(part)
-    out["_row"] = np.arange(len(df), dtype=np.int32)
+    out["_row"] = np.arange(len(out), dtype=np.int32)
     return out
 
 
@@ -61,20 +74,41 @@ def concat_slim(frames: list[pd.DataFrame]) -> pd.DataFrame:
 
 
 class Spool:
-    """Parts on disk plus their slim projections in memory; removed by close()."""
+    """Parts on disk plus their slim projections in memory; removed by close().
 
-    def __init__(self, folder: Path):
+    Rows arrive in small batches (one per worker task) and are written `part_rows` at a time.
+    """
+
+    def __init__(self, folder: Path, part_rows: int = PART_ROWS):
         self.folder = folder
+        self.part_rows = part_rows
         folder.mkdir(parents=True, exist_ok=True)
         self.parts: list[Path] = []
         self.slims: list[pd.DataFrame] = []
+        self._pending: list[tuple[pd.DataFrame, pd.DataFrame | None]] = []
+        self._pending_rows = 0
 
-    def add(self, df: pd.DataFrame) -> None:
+    def add(self, df: pd.DataFrame, projected: pd.DataFrame | None = None) -> None:
+        """Spool metric rows; `projected` is project(df) when a worker already made it."""
         if df.empty:
             return
-        path = self.folder / f"part-{len(self.parts):06d}.parquet"
+        self._pending.append((df, projected))
+        self._pending_rows += len(df)
+        if self._pending_rows >= self.part_rows:
+            self.flush()
+
+    def flush(self) -> None:
+        """Write the gathered rows as one part."""
+        if not self._pending:
+            return
+        frames = [f for f, _ in self._pending]
+        df = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
+        projections = [p if p is not None else project(f) for f, p in self._pending]
+        self._pending, self._pending_rows = [], 0
+        part = len(self.parts)
+        path = self.folder / f"part-{part:06d}.parquet"
         df.to_parquet(path, index=False)
-        self.slims.append(slim(df, len(self.parts)))
+        self.slims.append(slim(df, part, concat_slim(projections)))
         self.parts.append(path)
 
     def add_from_parquet(self, path: Path, doc_ids: set[str], batch_rows: int = 200_000) -> None:
@@ -90,6 +124,7 @@ class Spool:
                 self.add(kept.to_pandas())
 
     def slim_frame(self) -> pd.DataFrame:
+        self.flush()
         frame = concat_slim(self.slims)
         self.slims = []  # the combined frame replaces the pieces
         return frame
@@ -98,6 +133,7 @@ class Spool:
         return pd.read_parquet(self.parts[part])
 
     def iter_parts(self) -> Iterator[tuple[int, pd.DataFrame]]:
+        self.flush()
         for i in range(len(self.parts)):
             yield i, self.read_part(i)
 

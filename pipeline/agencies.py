@@ -50,23 +50,44 @@ class AgencyIdentity:
 # Reading a name
 
 
-# Characters met so far: those to_simplified leaves alone, and the others with their simplified form.
-_UNCHANGED: set[str] = set()
-_CHANGED: dict[str, str] = {}
+class _CharTable:
+    """What to_simplified does to each character met so far, and a regex for the characters of a text
+    that may still change: the regex engine finds them in microseconds, where a Python set of every
+    character of a report costs ~80 ns a character. The regex leaves out the characters known to stay
+    as they are and is rebuilt once enough new ones are known (a rebuild costs about a millisecond)."""
+
+    REBUILD_AFTER = 64
+
+    def __init__(self) -> None:
+        self.unchanged: set[str] = set()
+        self.changed: dict[str, str] = {}
+        self._left_out = 0  # how many of `unchanged` the regex leaves out
+        self._unsettled = re.compile(r"[^\x00-\u2e7f]")  # to_simplified keeps everything below U+2E80
+
+    def simplified(self, text: str) -> str:
+        found = set(self._unsettled.findall(text))
+        if not found:
+            return text
+        for ch in found - self.unchanged - self.changed.keys():
+            simple = to_simplified(ch)
+            if simple == ch:
+                self.unchanged.add(ch)
+            else:
+                self.changed[ch] = simple
+        if len(self.unchanged) - self._left_out >= self.REBUILD_AFTER:
+            self._left_out = len(self.unchanged)
+            self._unsettled = re.compile("[^\\x00-\\u2e7f" + "".join(sorted(self.unchanged)) + "]")
+        table = {ord(ch): self.changed[ch] for ch in found if ch in self.changed}
+        return text.translate(table) if table else text
+
+
+_CHARS = _CharTable()
 
 
 def _simplified(text: str) -> str:
-    """to_simplified(text), looked up once per distinct character (set operations, not a loop over
-    the text): a report repeats a few hundred characters thousands of times, mostly simplified already."""
-    chars = set(text)
-    for ch in chars - _UNCHANGED - _CHANGED.keys():
-        simple = to_simplified(ch)
-        if simple == ch:
-            _UNCHANGED.add(ch)
-        else:
-            _CHANGED[ch] = simple
-    changed = chars & _CHANGED.keys()
-    return text.translate({ord(ch): _CHANGED[ch] for ch in changed}) if changed else text
+    """to_simplified(text), looked up once per distinct character: a report repeats a few hundred
+    characters thousands of times, mostly simplified already."""
+    return _CHARS.simplified(text)
 
 
 _NOISE = re.compile(r"[\s\"'“”‘’《》〈〉<>「」【】·•:,。;|*]")
@@ -137,7 +158,7 @@ class ParsedName:
         out: dict[str, set[str]] = defaultdict(set)
         for opts in self.places:
             for d in opts:
-                for x in D.chain(d):
+                for x in D.chain_of(d):
                     if len(opts) == 1 or x == d:
                         out[x.level].add(x.code)
         return {level: frozenset(codes) for level, codes in out.items()}
@@ -189,7 +210,7 @@ def _settle(places: list[tuple[D.Division, ...]]) -> list[tuple[D.Division, ...]
         before = [o[0] for o in out if len(o) == 1]
         if before:
             inside = tuple(o for o in opts if D.contains(before[-1], o) and o != before[-1])
-            if not inside and all(o in D.chain(before[-1]) for o in opts):
+            if not inside and all(o in D.chain_of(before[-1]) for o in opts):
                 continue  # a repeat of a larger name already read
             opts = inside or opts
         out.append(opts)
@@ -435,9 +456,18 @@ _SELF_REFERENCE: tuple[tuple[str, str], ...] = (
 _BODY_AFTER = re.compile(r"[\u4e00-\u9fff]{0,12}?(?:分局|局|中心|办公室|委员会|人民政府|办事处)")
 
 
+# All self-references in one pass of the regex engine, not one pass per kind. No word can start inside
+# another (each starts with 我 or 本, neither of which occurs later in a word), so the counts are the
+# ones each kind's own search would give.
+_SELF_WORDS = re.compile("|".join(words for words, _ in _SELF_REFERENCE))
+_SELF_KIND_OF = {word: kind for words, kind in _SELF_REFERENCE for word in words.split("|")}
+
+
 def self_kind(text: str) -> str | None:
     """The kind of body a report speaks as (我局 -> bureau), by the most frequent self-reference."""
-    counts = {kind: len(re.findall(words, text)) for words, kind in _SELF_REFERENCE}
+    counts = dict.fromkeys((kind for _, kind in _SELF_REFERENCE), 0)
+    for word in _SELF_WORDS.findall(text):
+        counts[_SELF_KIND_OF[word]] += 1
     kind, n = max(counts.items(), key=lambda kv: kv[1])
     return kind if n else None
 
@@ -552,7 +582,7 @@ def infer_region(evidence: list[Evidence]) -> tuple[list[D.Division], float]:
         for d in e.options:
             if d.level == "city":
                 direct.add(d.code)
-            for x in D.chain(d):
+            for x in D.chain_of(d):
                 score[x.code] += share
             city = D.city_of(d)
             if city and city.level == "province":  # a municipality is its own city
@@ -827,13 +857,22 @@ def _pick(candidates: list[Candidate]) -> tuple[ParsedName | None, float, list[s
     readings = [(c, p) for c in candidates for p in _readings(c.name)[:1] if p.body]
     if not readings:
         return None, 0.0, []
-    support: dict[int, float] = {}
-    for i, (_c, p) in enumerate(readings):
-        support[i] = sum(
-            oc.weight
-            for oc, op in readings
-            if op.family == p.family and _level_compatible(p, op) and _places_compatible(p, op)
-        )
+    # A report offers the same name several times (title, signature, mentions) and a reading is a
+    # function of its candidate's name: each name's support is summed once, each pair compared once.
+    agree: dict[tuple[str, str], bool] = {}
+    support_of: dict[str, float] = {}
+    for c, p in readings:
+        if c.name in support_of:
+            continue
+        total = []
+        for oc, op in readings:
+            key = (c.name, oc.name)
+            if key not in agree:
+                agree[key] = op.family == p.family and _level_compatible(p, op) and _places_compatible(p, op)
+            if agree[key]:
+                total.append(oc.weight)
+        support_of[c.name] = sum(total)
+    support = {i: support_of[c.name] for i, (c, _p) in enumerate(readings)}
     top = max(support.values())
     group = [i for i, s in support.items() if s >= top - 1e-9]
     best = max(group, key=lambda i: (_completeness(readings[i][1]), readings[i][0].weight))

@@ -38,6 +38,21 @@ class Division:
     def short(self) -> str:
         return short_name(self)
 
+    def __eq__(self, other: object) -> bool:
+        # Divisions are compared very often and are nearly always the same objects from divisions():
+        # identity first, then the fields, as the generated __eq__ would (the hash stays generated).
+        if self is other:
+            return True
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return (self.code, self.name, self.level, self.province_code, self.city_code) == (
+            other.code,  # type: ignore[attr-defined]
+            other.name,  # type: ignore[attr-defined]
+            other.level,  # type: ignore[attr-defined]
+            other.province_code,  # type: ignore[attr-defined]
+            other.city_code,  # type: ignore[attr-defined]
+        )
+
 
 def _nations() -> list[str]:
     text = resources.files("cpca").joinpath("resources/56_nations.csv").read_text(encoding="utf-8")
@@ -111,18 +126,32 @@ def province_of(div: Division) -> Division:
 
 def chain(div: Division) -> list[Division]:
     """Province, city and county down to `div`, without repeating a municipality."""
+    return list(chain_of(div))
+
+
+# Chains of the divisions of the table, by code: a chain is asked for thousands of times per report.
+_CHAINS: dict[str, tuple[Division, ...]] = {}
+
+
+def chain_of(div: Division) -> tuple[Division, ...]:
+    """chain(div) as a tuple, computed once per division of the table."""
+    found = _CHAINS.get(div.code)
+    if found is not None and found[-1] is div:
+        return found
     out = [province_of(div)]
     city = city_of(div)
     if city and city not in out:
         out.append(city)
     if div not in out:
         out.append(div)
-    return out
+    if by_code(div.code) is div:  # only the table's own objects: a look-alike gets its own chain
+        _CHAINS[div.code] = tuple(out)
+    return tuple(out)
 
 
 def contains(outer: Division, inner: Division) -> bool:
     """Whether `inner` lies within `outer` (a division contains itself)."""
-    return outer in chain(inner)
+    return outer in chain_of(inner)
 
 
 @lru_cache(maxsize=1)

@@ -9,6 +9,7 @@ explicit "none" is the value 0 for the metric it names; growth figures are never
 from __future__ import annotations
 
 import re
+import sys
 from bisect import bisect_left
 from dataclasses import dataclass
 from functools import lru_cache
@@ -39,21 +40,37 @@ def _optional(pattern: str | None) -> re.Pattern[str] | None:
     return re.compile(pattern) if pattern else None
 
 
+def _max_width(pattern: re.Pattern[str]) -> int:
+    """The most characters a match of `pattern` can span (lookbehinds not counted: they may look
+    further back); a huge number when unbounded or when the regex parser cannot tell."""
+    try:
+        return re._parser.parse(pattern.pattern, pattern.flags).getwidth()[1]  # private but long-stable
+    except Exception:  # any change in the private parser only costs the speed-up
+        return sys.maxsize
+
+
 @dataclass(frozen=True)
 class _Compiled:
     """A NumericRule with its patterns compiled once (they are tried on every number of every text)."""
 
     rule: NumericRule
     lead: re.Pattern[str]
+    # A lead match ends at the end of the clause text, so it starts at most lead_width characters
+    # before it: the search starts there, not at every position of a long clause.
+    lead_width: int
     forbid: re.Pattern[str] | None
     needs: re.Pattern[str] | None
     tail: re.Pattern[str] | None
 
 
-_COMPILED = tuple(
-    _Compiled(r, re.compile(f"(?:{r.lead})$"), _optional(r.forbid), _optional(r.needs), _optional(r.tail))
-    for r in NUMERIC_RULES
-)
+def _compile(rule: NumericRule) -> _Compiled:
+    lead = re.compile(f"(?:{rule.lead})$")
+    # +1: $ also matches before a final line break (a stripped lead has none; the margin is free).
+    width = _max_width(lead) + 1
+    return _Compiled(rule, lead, width, _optional(rule.forbid), _optional(rule.needs), _optional(rule.tail))
+
+
+_COMPILED = tuple(_compile(r) for r in NUMERIC_RULES)
 
 
 @lru_cache(maxsize=64)
@@ -77,13 +94,6 @@ _THIS_YEAR = re.compile(r"全年|本年|今年|年内|本年度")
 _QIZHONG_YEAR = re.compile(r"其中\s*[,,::]?\s*(?:\d{4}\s*年|全年|本年|今年)")
 
 
-@dataclass
-class _Context:
-    sentence_start: int
-    clause_start: int
-    lead: str  # clause text before the number, stripped of trailing blanks
-
-
 class _Stops:
     """Sentence and clause boundaries of one text: the stop offsets are found once per text, so the
     nearest stop before or after a position is a binary search, not a character-by-character walk."""
@@ -93,35 +103,34 @@ class _Stops:
         self.sentences = [m.start() for m in _SENTENCE_STOP.finditer(text)]
         self.clauses = [m.start() for m in _CLAUSE_STOP.finditer(text)]
 
-    def _before(self, stops: list[int], pos: int) -> int:
-        k = bisect_left(stops, pos)  # stops[k - 1] is the last stop before pos
-        return stops[k - 1] + 1 if k else 0
-
-    def _after(self, stops: list[int], pos: int) -> int:
-        k = bisect_left(stops, pos)  # stops[k] is the first stop at or after pos
-        return stops[k] if k < len(stops) else self.n
-
+    # k = bisect_left(stops, pos): stops[k - 1] is the last stop before pos, stops[k] the first at or
+    # after it. Written out in each method: they run for nearly every number of every text.
     def sentence_start(self, pos: int) -> int:
         """Just after the last sentence stop before `pos` (0 when none)."""
-        return self._before(self.sentences, pos)
+        k = bisect_left(self.sentences, pos)
+        return self.sentences[k - 1] + 1 if k else 0
 
     def clause_start(self, pos: int) -> int:
-        return self._before(self.clauses, pos)
+        k = bisect_left(self.clauses, pos)
+        return self.clauses[k - 1] + 1 if k else 0
 
     def sentence_end(self, pos: int) -> int:
         """The first sentence stop at or after `pos` (the text's end when none)."""
-        return self._after(self.sentences, pos)
+        k = bisect_left(self.sentences, pos)
+        return self.sentences[k] if k < len(self.sentences) else self.n
 
     def clause_end(self, pos: int) -> int:
-        return self._after(self.clauses, pos)
+        k = bisect_left(self.clauses, pos)
+        return self.clauses[k] if k < len(self.clauses) else self.n
 
 
-def _context(text: str, stops: _Stops, span: NumberSpan) -> _Context:
+def _lead_end(text: str, span: NumberSpan) -> int:
+    """Where the text before the number ends: its lead_start, less blanks before it (a number on its
+    own line continues the sentence)."""
     pos = span.lead_start
-    while pos > 0 and text[pos - 1] in " \t\n":  # a number on its own line continues the sentence
+    while pos > 0 and text[pos - 1] in " \t\n":
         pos -= 1
-    clause = stops.clause_start(pos)
-    return _Context(stops.sentence_start(pos), clause, text[clause:pos].strip())
+    return pos
 
 
 def _extended_sentence_start(text: str, stops: _Stops, start: int) -> int:
@@ -147,13 +156,13 @@ def scope_of(prefix: str, sentence: str, clause: str, year: int | None) -> str:
     return "annual"
 
 
-def _unit_ok(rule: NumericRule, span: NumberSpan, text: str) -> bool:
-    if span.unit in rule.units:
-        return True
-    if rule.allow_no_unit and not span.unit and span.value <= 100:
-        nxt = text[span.end : span.end + 1]
-        return not nxt or not (nxt.isalnum() and nxt not in "。,;")
-    return False
+def _bare_rate_ok(span: NumberSpan, text: str) -> bool:
+    """A number without a unit is read only by the rate rules (allow_no_unit: 办结率达到100): at most
+    100, and not the start of a word (100个). The rules for a unit (_rules_for_unit) hold the rest."""
+    if span.value > 100:
+        return False
+    nxt = text[span.end : span.end + 1]
+    return not nxt or not (nxt.isalnum() and nxt not in "。,;")
 
 
 def _record(
@@ -185,24 +194,32 @@ def _numeric_records(text: str, year: int | None, disclosure_report: bool = Fals
     found: list[tuple[MetricRecord, int, int]] = []  # record, sentence start, position of 其中 if breakdown
     headings, stops = _Headings(text), _Stops(text)
     for span in find_numbers(text):
-        if not span.unit and span.value > 100:
+        if not span.unit and not _bare_rate_ok(span, text):
             continue
         # Every check below is a pure filter, so the cheap ones come first: the rules the unit allows,
         # then those whose lead ends the clause; most numbers stop here without their sentence read.
-        rules = [c for c in _rules_for_unit(span.unit) if _unit_ok(c.rule, span, text)]
+        rules = _rules_for_unit(span.unit)
         if not rules:
             continue
-        ctx = _context(text, stops, span)
-        rules = [c for c in rules if c.lead.search(ctx.lead) and not (c.forbid and c.forbid.search(ctx.lead))]
+        lead_end = _lead_end(text, span)
+        clause_start = stops.clause_start(lead_end)
+        lead = text[clause_start:lead_end].strip()  # the clause text before the number
+        n = len(lead)
+        rules = [
+            c
+            for c in rules
+            if c.lead.search(lead, max(0, n - c.lead_width)) and not (c.forbid and c.forbid.search(lead))
+        ]
         if not rules:
             continue
-        if "|" in text[ctx.sentence_start : span.unit_end]:
+        first_start = stops.sentence_start(lead_end)
+        if "|" in text[first_start : span.unit_end]:
             continue  # table rows belong to pipeline.tables
-        sent_start = _extended_sentence_start(text, stops, ctx.sentence_start)
+        sent_start = _extended_sentence_start(text, stops, first_start)
         sentence = text[sent_start : stops.sentence_end(span.unit_end)]
         prefix = text[sent_start : span.lead_start]
-        clause_full = text[ctx.clause_start : stops.clause_end(span.unit_end)]
-        if _GROWTH_LEAD.search(ctx.lead) or _GROWTH_CLAUSE.search(clause_full):
+        clause_full = text[clause_start : stops.clause_end(span.unit_end)]
+        if _GROWTH_LEAD.search(lead) or _GROWTH_CLAUSE.search(clause_full):
             continue
         if _TARGET_PREFIX.search(prefix):
             continue
@@ -224,11 +241,11 @@ def _numeric_records(text: str, year: int | None, disclosure_report: bool = Fals
             # 其中: a breakdown of the total before it (unless it names the year: 其中2008年…).
             qz = prefix.rfind("其中")
             breakdown = qz >= 0 and not _QIZHONG_YEAR.match(prefix[qz:])
-            if breakdown and "其中" in ctx.lead:
+            if breakdown and "其中" in lead:
                 continue
             value = float(span.value)
-            evidence = text[ctx.clause_start : span.unit_end].strip()
-            scope = scope_of(prefix, sentence, ctx.lead, year)
+            evidence = text[clause_start : span.unit_end].strip()
+            scope = scope_of(prefix, sentence, lead, year)
             rec = _record(
                 rule.metric,
                 value,

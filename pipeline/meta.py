@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Iterator
 from datetime import date
 from functools import lru_cache
-from itertools import islice
 from typing import Any
 
 from pipeline.numbers import parse_number
@@ -25,7 +25,12 @@ _LEAD_VERBS = re.compile(r"^(?:明确|编制|公布|现将|通过|配合|完成|
 _BARE_SUFFIX = re.compile(ORG_SUFFIX.replace("(?:", "^(?:", 1) + "$")
 _NOT_A_NAME = re.compile(r"作为|属于|的|是|和相关|等|加强|完善|请与|设立|率先|首个|开展|推进|实现")
 _MAJOR_BODY = re.compile(r"局|中心|人民政府|委员会|办事处")
-_SPAM = re.compile(r"beat365|bet365|彩票|博彩|娱乐城|投注|赌场|casino|六合彩|百家乐|棋牌|老虎机", re.I)
+# Spam words. The Latin ones are matched ignoring case, which keeps the regex engine from skipping
+# ahead to a possible first letter; since only b, B, c and C can start them under re.I (checked over
+# every code point), they are tried at those letters only, and the Han words without the flag.
+_SPAM_HAN = re.compile(r"彩票|博彩|娱乐城|投注|赌场|六合彩|百家乐|棋牌|老虎机")
+_SPAM_LATIN = re.compile(r"beat365|bet365|casino", re.I)
+_SPAM_LATIN_START = re.compile(r"[bBcC]")
 _DISCLOSURE_TITLE = re.compile(
     r"信息公开[^。\n]{0,14}(?:年度报告|年报|工作报告|情况报告|报告)|\d{4}\s*年报|"
     r"政府信息公开条例[^。\n]{0,60}编制本(?:年度)?报告"
@@ -34,12 +39,23 @@ _DISCLOSURE_BODY = re.compile(r"依申请|主动公开|政府信息公开条例|
 _REPORT_WORDS = re.compile(r"报告|总结|年报|工作要点|工作计划")
 
 
-_HAN = re.compile("[\u4e00-\u9fff]")
+def _is_spam(head: str) -> bool:
+    """Whether `head` has a spam word (beat365, 彩票 ...)."""
+    if _SPAM_HAN.search(head):
+        return True
+    return any(_SPAM_LATIN.match(head, m.start()) for m in _SPAM_LATIN_START.finditer(head))
+
+
+@lru_cache(maxsize=8)
+def _nth_han(n: int) -> re.Pattern[str]:
+    # possessive: a text with fewer Han characters fails without backtracking
+    return re.compile("(?:[^\u4e00-\u9fff]*+[\u4e00-\u9fff]){" + str(n) + "}")
 
 
 def _han_at_least(text: str, n: int) -> bool:
-    """Whether `text` has n or more Han characters: the n-th is looked for, the rest is not counted."""
-    return n <= 0 or next(islice(_HAN.finditer(text), n - 1, None), None) is not None
+    """Whether `text` has n or more Han characters: the n-th is looked for (in one call of the regex
+    engine), the rest is not counted."""
+    return n <= 0 or _nth_han(n).match(text) is not None
 
 
 def _first_lines(text: str, n: int) -> list[str]:
@@ -66,21 +82,33 @@ def _last_lines(text: str, n: int) -> list[str]:
     return out[::-1]
 
 
+_OTHER_TITLES = re.compile(r"《[^》]{0,80}》|〔[^〕]{0,10}〕|<[^>]{0,80}>")
+_TITLE_LABEL = re.compile(r"(?:标题|文章标题)[::]\s*\|?\s*(.+)")
+_SENTENCE_LEAD = re.compile(r"(?:根据|按照|为|本)")
+
+
+# Both are read by several readers of one text (year, type, agency): computed once per text.
+@lru_cache(maxsize=4)
 def _strip_titles(s: str) -> str:
     """Remove quoted titles of other documents (《…》, 〔…〕), whose years and names are not ours."""
-    return re.sub(r"《[^》]{0,80}》|〔[^〕]{0,10}〕|<[^>]{0,80}>", "", s)
+    return _OTHER_TITLES.sub("", s)
 
 
 def _title_lines(text: str) -> list[str]:
+    return list(_title_lines_of(text))
+
+
+@lru_cache(maxsize=4)
+def _title_lines_of(text: str) -> tuple[str, ...]:
     out = []
     for ln in _first_lines(text, 8):
-        m = re.match(r"(?:标题|文章标题)[::]\s*\|?\s*(.+)", ln)
+        m = _TITLE_LABEL.match(ln)
         if m:
             out.insert(0, m.group(1).strip(" |"))
             continue
-        if len(ln) <= 80 and not re.match(r"(?:根据|按照|为|本)", ln):
+        if len(ln) <= 80 and not _SENTENCE_LEAD.match(ln):
             out.append(ln)
-    return out
+    return tuple(out)
 
 
 def read_year(text: str) -> tuple[int | None, str]:
@@ -116,7 +144,7 @@ def _title_field(text: str) -> str | None:
 
 def read_doc_type(text: str) -> str:
     """disclosure_annual_report | work_summary | other (spam copies, notices and other papers)."""
-    if _SPAM.search(text[:3000]):
+    if _is_spam(text[:3000]):
         return "other"
     field = _title_field(text)
     titles = [field] if field else _title_lines(text)[:3]
@@ -162,6 +190,37 @@ def _contact_body(s: str) -> str | None:
     return best
 
 
+# 「X局是 ...」: a body named as the subject of a sentence.
+_BODY_IS = re.compile(r"([\u4e00-\u9fff()()]{2,20}?(?:办事处|街道|局|中心))是")
+_BODY_IS_END = re.compile(r"(?:办事处|街道|局|中心)是")
+_BODY_IS_REACH = 20  # a match starts at most this far before its 办事处/街道/局/中心是
+
+
+def _body_is(body: str) -> Iterator[re.Match[str]]:
+    """_BODY_IS.finditer(body), with the regex engine run only near each 局是 (tried at every
+    character, the lazy prefix costs ~10x more). The same matches: a match ends at the first ending
+    after its start, within reach, that a run of name characters leads to; so the leftmost match is
+    the first one found in the window before an ending, in text order, never crossing that ending."""
+    pos = 0
+    for end in _BODY_IS_END.finditer(body):
+        if end.start() < pos + 2:  # the name before an ending has two characters or more
+            continue
+        m = _BODY_IS.search(body, max(pos, end.start() - _BODY_IS_REACH), end.end())
+        if m:
+            yield m
+            pos = m.end()
+
+
+# The subject of the year's first sentence: 「2020年,XX局坚持 ...」 at the start of the text or of a line.
+# One pattern per start: `(?:^|\n)` at the front keeps the regex engine from skipping to newlines.
+_SUBJECT = (
+    r"\s*(?:19|20)\d{2}\s*年(?:度)?[,,]\s*([^,。,;\n]{2,30}?)"
+    r"(?:以|坚持|认真|深入|紧紧|全面|严格|按照|围绕|始终|持续|进一步|高度)"
+)
+_SUBJECT_AT_START = re.compile(r"\A" + _SUBJECT)
+_SUBJECT_AFTER_NEWLINE = re.compile(r"\n" + _SUBJECT)
+
+
 def agency_candidates(text: str) -> list[tuple[str, int, str]]:
     """(name, priority, source) for every place the text names its own body."""
     out: list[tuple[str, int, str]] = []
@@ -204,15 +263,14 @@ def agency_candidates(text: str) -> list[tuple[str, int, str]]:
         last = ln.split(" ")[-1].strip(" |")
         if not re.search(r"[::]|承办|主办|技术支持|版权|网站|备案", last):
             add(last, 5, "signature")
-    for m in re.finditer(r"([\u4e00-\u9fff()()]{2,20}?(?:办事处|街道|局|中心))是", body):
+    for m in _body_is(body):
         add(m.group(1), 4, "body")
     for m in re.finditer(_YEAR + r"(?:度)?([\u4e00-\u9fff()()]{2,20}?)(?:政府信息|信息公开|政务公开)", body):
         add(m.group(2), 4, "heading")
-    for m in re.finditer(
-        r"(?:^|\n)\s*(?:19|20)\d{2}\s*年(?:度)?[,,]\s*([^,。,;\n]{2,30}?)"
-        r"(?:以|坚持|认真|深入|紧紧|全面|严格|按照|围绕|始终|持续|进一步|高度)",
-        body,
-    ):
+    first = _SUBJECT_AT_START.match(body)
+    if first:
+        add(first.group(1), 4, "subject")
+    for m in _SUBJECT_AFTER_NEWLINE.finditer(body, first.end() if first else 0):
         add(m.group(1), 4, "subject")
     for m in re.finditer(
         r"(?<![\u4e00-\u9fff])([\u4e00-\u9fff]{1,8}[省市县区][\u4e00-\u9fff]{0,10}?(?:行政服务中心|政务服务中心|人民政府|局))",

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from functools import lru_cache
+from typing import NamedTuple
 
 # A cell is a number, an explicit zero word, blank, not applicable, or text (a label or header).
 NUMBER, ZERO_WORD, BLANK, NOT_APPLICABLE, TEXT = "number", "zero_word", "blank", "na", "text"
@@ -14,11 +15,12 @@ _NUMBER = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?|[+-]?\d+(?:\.\d+)?")
 _NA = {"/", "-", "—", "——", "--", "–", "\\", "不适用", "无此项", "/ /", "×"}
 _ZERO_WORDS = {"无", "零"}
 _WORD = re.compile(r"\S+")
-_SPACE = re.compile(r"\s")
 
 
-@dataclass(frozen=True)
-class Token:
+class Token(NamedTuple):
+    """One cell. A named tuple rather than a frozen dataclass: a report has thousands of cells, and a
+    tuple is built several times faster (the fields are the same and it is just as immutable)."""
+
     kind: str
     text: str  # label text without inner spaces; for values the cell as written
     start: int
@@ -34,6 +36,7 @@ class Token:
         return None
 
 
+@lru_cache(maxsize=65536)  # pure, and tables repeat the same few words ("0", "/", labels) in every report
 def cell_kind(word: str) -> str:
     if _NUMBER.fullmatch(word):
         return NUMBER
@@ -44,29 +47,26 @@ def cell_kind(word: str) -> str:
     return TEXT
 
 
-def _closed(text: str, end: int) -> bool:
-    return end < len(text)
-
-
 def _words(text: str, start: int, end: int) -> list[Token]:
     """One line's words: each value word is a cell, consecutive text words are one label."""
     out: list[Token] = []
     label: list[re.Match[str]] = []
-
-    def flush() -> None:
-        if label:
-            s, e = label[0].start(), label[-1].end()
-            out.append(Token(TEXT, "".join(m.group() for m in label), s, e, _closed(text, e)))
-            label.clear()
-
+    n = len(text)  # a cell is closed when anything follows it in the text
     for m in _WORD.finditer(text, start, end):
-        kind = cell_kind(m.group())
+        word = m.group()
+        kind = cell_kind(word)
         if kind == TEXT:
             label.append(m)
             continue
-        flush()
-        out.append(Token(kind, m.group(), m.start(), m.end(), _closed(text, m.end())))
-    flush()
+        if label:
+            e = label[-1].end()
+            out.append(Token(TEXT, "".join(w.group() for w in label), label[0].start(), e, e < n))
+            label.clear()
+        e = m.end()
+        out.append(Token(kind, word, m.start(), e, e < n))
+    if label:
+        e = label[-1].end()
+        out.append(Token(TEXT, "".join(w.group() for w in label), label[0].start(), e, e < n))
     return out
 
 
@@ -83,13 +83,14 @@ def _lines(text: str, start: int, end: int) -> list[tuple[int, int]]:
     return spans
 
 
-def _piece(text: str, start: int, end: int) -> list[Token]:
-    """The content between two pipes, line by line (the reader rejoins a label broken over lines)."""
-    content = text[start:end]
-    word = content.strip()
-    if word and not _SPACE.search(word):  # most cells are one word: the same token, found directly
-        s = start + len(content) - len(content.lstrip())
-        return [Token(cell_kind(word), word, s, s + len(word), _closed(text, s + len(word)))]
+def _piece(text: str, start: int, end: int, content: str) -> list[Token]:
+    """The content (text[start:end]) between two pipes, line by line (the reader rejoins a label
+    broken over lines)."""
+    words = content.split()
+    if len(words) == 1:  # most cells are one word: the same token, found directly
+        word = words[0]
+        s = start + content.index(word)  # only spaces come before the word
+        return [Token(cell_kind(word), word, s, s + len(word), s + len(word) < len(text))]
     return [t for s, e in _lines(text, start, end) for t in _words(text, s, e)]
 
 
@@ -110,15 +111,16 @@ def tokenize(text: str) -> list[Token]:
         return _words_by_line(text)
     markdown = _markdown_style(text)
     out: list[Token] = []
-    pos = 0
-    for m in re.finditer(r"\|", text + "|"):
-        s, e = pos, m.start()
-        pos = m.end()
-        content = text[s:e]
+    pieces = text.split("|")
+    last = len(pieces) - 1
+    s = 0
+    for i, content in enumerate(pieces):
+        e = s + len(content)  # the piece is text[s:e], between two pipes (or an end of the text)
         if content.strip():
-            out.extend(_piece(text, s, e))
-        elif e < len(text) and not (markdown and "\n" in content) and s > 0:
+            out.extend(_piece(text, s, e, content))
+        elif i < last and not (markdown and "\n" in content) and s > 0:
             out.append(Token(BLANK, "", s, e, True))  # an empty cell: no value, never 0
+        s = e + 1
     return out
 
 

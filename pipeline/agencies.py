@@ -364,8 +364,9 @@ _TEXT_PATTERNS: tuple[tuple[str, re.Pattern[str], float], ...] = (
     ("text.contact", re.compile(r"请与([^,。;]{2,40}?)联系"), 2.0),
     (
         "text.subject",
+        # at the start of the text or of a line (read as `(?:^|\n)`, which the engine tries at every character)
         re.compile(
-            r"(?:^|\n)(?:19|20)\d{2}年度?,([^,。;]{2,30}?)(?:以|坚持|认真|深入|紧紧|全面|严格|按照|围绕|始终|持续|进一步)"
+            r"(?m:^)(?:19|20)\d{2}年度?,([^,。;]{2,30}?)(?:以|坚持|认真|深入|紧紧|全面|严格|按照|围绕|始终|持续|进一步)"
         ),
         2.0,
     ),
@@ -410,6 +411,28 @@ def _plausible(name: str) -> bool:
     )
 
 
+_DATE_LIKE = re.compile(r"\d+月|年\d|^\d")
+
+
+def _edge_lines(text: str, first: int, last: int) -> tuple[list[str], list[str]]:
+    """The first and the last non-blank lines, stripped of spaces and table pipes (the middle of the
+    text, most of it, is not stripped)."""
+    pieces = text.split("\n")
+    head: list[str] = []
+    for ln in pieces:
+        if len(head) == first:
+            break
+        if ln.strip(" |"):
+            head.append(ln.strip(" |"))
+    tail: list[str] = []
+    for ln in reversed(pieces):
+        if len(tail) == last:
+            break
+        if ln.strip(" |"):
+            tail.append(ln.strip(" |"))
+    return head, tail[::-1]
+
+
 def name_candidates(text: str, meta: DocumentMeta | None = None) -> list[Candidate]:
     """Agency names the document offers: metadata, title, 发布机构, 来源, 由X编制, signature, contact."""
     out: list[Candidate] = []
@@ -423,19 +446,19 @@ def name_candidates(text: str, meta: DocumentMeta | None = None) -> list[Candida
         add(meta.agency, "meta.agency", 3.0)
         for c in meta.agency_candidates:
             add(c, "meta.candidate", 2.0)
-    lines = [ln.strip(" |") for ln in text.split("\n") if ln.strip(" |")]
-    for n, line in enumerate(lines[:8]):
+    first_lines, last_lines = _edge_lines(text, 8, 6)
+    for n, line in enumerate(first_lines):
         if len(line) > 80 or "《" in line:
             continue  # a sentence, not a title
         for segment in _TITLE_SPLIT.split(_ENUMERATION.sub("", line)):
             segment = _YEAR.sub("", segment.replace("标题", ""))
-            had_doc_word = bool(_DOC_WORDS.search(segment))
             m = _DOC_WORDS.search(segment)
+            had_doc_word = bool(m)
             head = segment[: m.start()] if m else segment
             if (had_doc_word or n < 3) and len(head) <= 40 and not _SENTENCE.search(head):
                 add(head, "title", 5.0 if had_doc_word else 4.0)
-    for line in reversed(lines[-6:]):
-        if len(line) <= 40 and not _SENTENCE.search(line) and not re.search(r"\d+月|年\d|^\d", line):
+    for line in reversed(last_lines):
+        if len(line) <= 40 and not _SENTENCE.search(line) and not _DATE_LIKE.search(line):
             add(line, "signature", 5.0)
     head = text[:3000]
     for rule, pattern, weight in _TEXT_PATTERNS:
@@ -507,8 +530,9 @@ class Evidence:
 
 _ADDRESS = re.compile(r"(?:通讯地址|办公地址|地址|地点)[:]?\s*([^,;()\n]{2,40})")
 _POSTCODE = re.compile(r"(?:邮编|邮政编码)[:]?\s*(\d{6})(?!\d)")
+# `0(?<![\d.]0)` is "a 0 not after a digit or dot" written 0 first, so the engine skips to 0/电/传/热.
 _PHONE = re.compile(
-    r"(?<![\d.])(0\d{2,3})\s*[-—–－]\s*\d{7,8}(?!\d)|(?:电话|传真|热线)[:]?\s*\(?(0\d{2,3})\)?\s*\d{7,8}(?!\d)"
+    r"(0(?<![\d.]0)\d{2,3})\s*[-—–－]\s*\d{7,8}(?!\d)|(?:电话|传真|热线)[:]?\s*\(?(0\d{2,3})\)?\s*\d{7,8}(?!\d)"
 )
 _CITATION = re.compile(r"《([^》]{2,60})》")
 _PARENT = re.compile(r"是([^,。]{2,20}?)(?:人民政府|政府)的派出机构")

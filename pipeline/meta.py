@@ -221,6 +221,16 @@ _SUBJECT_AT_START = re.compile(r"\A" + _SUBJECT)
 _SUBJECT_AFTER_NEWLINE = re.compile(r"\n" + _SUBJECT)
 
 
+# Read in each title line and last line: compiled once, not looked up in re's cache per line.
+_YEAR_RE = re.compile(_YEAR)
+_TITLE_BEFORE_YEAR = re.compile(r"^(.*?)\s*" + _YEAR)
+_TITLE_AFTER_YEAR = re.compile(
+    _YEAR + r"(?:度)?(?:上半年|下半年)?([^\d\s]{2,30}?)(?:政府信息公开|信息公开|政务公开|工作总结|工作报告)"
+)
+_TITLE_SEPARATOR = re.compile(r"[_|]| - ")
+_NOT_SIGNATURE = re.compile(r"[::]|承办|主办|技术支持|版权|网站|备案")
+
+
 def agency_candidates(text: str) -> list[tuple[str, int, str]]:
     """(name, priority, source) for every place the text names its own body."""
     out: list[tuple[str, int, str]] = []
@@ -231,19 +241,16 @@ def agency_candidates(text: str) -> list[tuple[str, int, str]]:
             out.append((name, prio, source))
 
     for ln in _title_lines(text)[:6]:
-        m = re.search(r"^(.*?)\s*" + _YEAR, ln)
-        if m and _REPORT_WORDS.search(ln):
+        report = _REPORT_WORDS.search(ln)
+        m = _TITLE_BEFORE_YEAR.search(ln)
+        if m and report:
             add(m.group(1), 10, "title")
-        m = re.search(
-            _YEAR
-            + r"(?:度)?(?:上半年|下半年)?([^\d\s]{2,30}?)(?:政府信息公开|信息公开|政务公开|工作总结|工作报告)",
-            ln,
-        )
-        if m and _REPORT_WORDS.search(ln):
+        m = _TITLE_AFTER_YEAR.search(ln)
+        if m and report:
             add(m.group(2), 10, "title")
-        if len(ln) <= 30 and not _REPORT_WORDS.search(ln) and not re.search(_YEAR, ln):
+        if len(ln) <= 30 and not report and not _YEAR_RE.search(ln):
             add(ln, 9, "title line")
-        for seg in re.split(r"[_|]| - ", ln)[1:]:
+        for seg in _TITLE_SEPARATOR.split(ln)[1:]:
             add(seg, 9, "title segment")
     for m in re.finditer(r"(?:发布机构|来源|信息来源)[::]\s*\|?\s*([^|\n\s]{2,40})", text[:_HEAD_CHARS]):
         add(m.group(1), 8, "field")
@@ -261,7 +268,7 @@ def agency_candidates(text: str) -> list[tuple[str, int, str]]:
         add(_contact_body(m.group(1)), 5, "contact")
     for ln in _last_lines(text, 6):
         last = ln.split(" ")[-1].strip(" |")
-        if not re.search(r"[::]|承办|主办|技术支持|版权|网站|备案", last):
+        if not _NOT_SIGNATURE.search(last):
             add(last, 5, "signature")
     for m in _body_is(body):
         add(m.group(1), 4, "body")

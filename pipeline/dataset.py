@@ -346,17 +346,25 @@ def _extract_into(spool, todo, workers, engine, scheduler, progress, on_progress
     results = engines.map_unordered(
         process_batch, batches, workers=workers, engine=engine, scheduler=scheduler, chunksize=1
     )
-    done = 0
+    # Batches finish in any order; they are taken in input order (a few wait in `ready`), so the
+    # dataset's rows come out in the same order whatever the engine and the number of workers.
+    index_of = {batch[0].rel: i for i, batch in enumerate(batches)}
+    ready: dict[int, BatchResult] = {}
+    taken = done = 0
     for batch in results:
-        docs_buf.extend(batch.docs)
-        spool.add(batch.metrics, batch.projected)
         done += len(batch.docs)
         bar.update(len(batch.docs))
         if on_progress is not None:
             on_progress(done, len(todo))
-        if len(docs_buf) >= CHUNK_DOCS:
-            doc_chunks.append(_frame(docs_buf, DOCUMENT_COLUMNS))
-            docs_buf = []
+        ready[index_of[batch.docs[0]["path"]]] = batch
+        while taken in ready:
+            batch = ready.pop(taken)
+            taken += 1
+            docs_buf.extend(batch.docs)
+            spool.add(batch.metrics, batch.projected)
+            if len(docs_buf) >= CHUNK_DOCS:
+                doc_chunks.append(_frame(docs_buf, DOCUMENT_COLUMNS))
+                docs_buf = []
     bar.close()
     doc_chunks.append(_frame(docs_buf, DOCUMENT_COLUMNS))
     return doc_chunks
@@ -564,7 +572,7 @@ def summarise(
         ],
         "metrics": int(len(metrics)),
         "metrics_per_key": {str(k): int(v) for k, v in metrics["metric"].value_counts().items() if v},
-        "core_keys_found": sorted(set(metrics["metric"].astype(str)) & CORE_KEYS),
+        "core_keys_found": sorted({str(m) for m in metrics["metric"].unique()} & CORE_KEYS),
         "agencies": int(documents["agency_id"].nunique()),
         "years": sorted(int(y) for y in documents["year"].dropna().unique()),
         "resolved_values": int(len(resolved)),

@@ -5,6 +5,7 @@ Disagreeing sources are kept in `alternatives` and flagged `conflict`, never sil
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from pipeline.record import MetricRecord
@@ -83,17 +84,31 @@ def choose_winners(allrows: pd.DataFrame) -> pd.DataFrame:
     keys = [allrows[k] for k in KEY]
     n_values = distinct.groupby(keys, sort=False, dropna=False, observed=True).transform("sum")
     winners["conflict"] = (n_values[first] > 1).astype(bool)
-    rest = allrows[~first]
-    winners["alternatives"] = ""
-    if len(rest):
-        labels = rest["source"].astype(str) + "=" + rest["value"].map(lambda v: f"{v:g}")
-        alt = labels.groupby([rest[k] for k in KEY], sort=False, dropna=False, observed=True).agg("; ".join)
-        key_of = pd.MultiIndex.from_frame(winners[KEY].astype(object))
-        winners["alternatives"] = alt.reindex(key_of).fillna("").to_numpy()
-    flags = winners["flags"].astype(object).fillna("").astype(str)
-    needs = winners["conflict"].to_numpy()
-    winners["flags"] = [
-        ";".join(x for x in dict.fromkeys(f.split(";") + ["conflict"]) if x) if c else f
-        for f, c in zip(flags, needs, strict=True)
-    ]
+    winners["alternatives"] = _alternatives(allrows, first)
+    flags = winners["flags"].astype(object).fillna("").astype(str).to_numpy(dtype=object)
+    for i in np.flatnonzero(winners["conflict"].to_numpy()):  # only the conflicting few are rewritten
+        flags[i] = ";".join(x for x in dict.fromkeys(flags[i].split(";") + ["conflict"]) if x)
+    winners["flags"] = flags
     return winners.drop(columns=["_rank", "_conf"])
+
+
+def _alternatives(allrows: pd.DataFrame, first: pd.Series) -> np.ndarray:
+    """For each winner (rows sorted by KEY, winner first): "source=value; ..." of the other rows.
+
+    The losers of a key follow their winner, so each winner's alternatives are the run of
+    non-winner rows after it: one join per run, no per-group pandas objects.
+    """
+    is_first = first.to_numpy()
+    out = np.full(int(is_first.sum()), "", dtype=object)
+    losers = np.flatnonzero(~is_first)
+    if not len(losers):
+        return out
+    owner = np.cumsum(is_first)[losers] - 1  # which winner each loser belongs to
+    sources = allrows["source"].astype(str).to_numpy()[losers]
+    values = allrows["value"].to_numpy(dtype="float64")[losers]
+    labels = [f"{s}={v:g}" for s, v in zip(sources, values, strict=True)]
+    starts = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]])
+    ends = np.r_[starts[1:], len(owner)]
+    for a, b in zip(starts, ends, strict=True):
+        out[owner[a]] = "; ".join(labels[a:b])
+    return out

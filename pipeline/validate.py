@@ -68,13 +68,13 @@ def validate_documents(documents: pd.DataFrame) -> list[str]:
 def frame_problems(name: str, df: pd.DataFrame, spans: bool = False) -> list[str]:
     """Content checks of metric rows (a whole table or one streamed chunk of it)."""
     problems = _allowed(name, df, "scope", SCOPES)
-    unknown = sorted(set(df["metric"].dropna().astype(str)) - set(BY_KEY))
+    unknown = sorted({str(m) for m in df["metric"].dropna().unique()} - set(BY_KEY))  # distinct keys only
     if unknown:
         problems.append(f"{name}.metric: keys not in the catalogue: {unknown[:5]}")
     value = df["value"].to_numpy(dtype="float64", na_value=np.nan)
     if (~np.isfinite(value)).any():
         problems.append(f"{name}.value: {int((~np.isfinite(value)).sum())} missing or infinite values")
-    no_evidence = df["evidence"].fillna("").astype(str).str.len() == 0
+    no_evidence = df["evidence"].isna() | (df["evidence"].str.len() == 0)
     if no_evidence.any():
         problems.append(f"{name}.evidence: {int(no_evidence.sum())} rows without evidence")
     conf = df["confidence"].astype("float64")
@@ -92,7 +92,7 @@ def frame_problems(name: str, df: pd.DataFrame, spans: bool = False) -> list[str
 def key_problems(metrics: pd.DataFrame, resolved: pd.DataFrame, documents: pd.DataFrame) -> list[str]:
     """Checks across tables: every value has its document; one resolved value per key."""
     problems = []
-    orphan = ~metrics["doc_id"].isin(set(documents["doc_id"].dropna().astype(str)))
+    orphan = ~metrics["doc_id"].isin(documents["doc_id"].dropna().unique())
     if orphan.any():
         problems.append(f"metrics.doc_id: {int(orphan.sum())} rows whose document is not in documents")
     return problems + _unique("resolved", resolved, ["agency_id", "year", "metric", "scope"])

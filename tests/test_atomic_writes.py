@@ -12,10 +12,11 @@ import time
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 import pytest
 from conftest import RAW_DIR, REPO
 
-from pipeline.writing import guard_formulas
+from pipeline.writing import guard_formulas, guard_formulas_arrow
 
 
 def _many_reports(folder: Path, copies: int) -> None:
@@ -84,13 +85,19 @@ def test_kill_during_build_leaves_previous_dataset_loadable(tmp_path: Path):
         ("+1", "'+1"),
         ("-2+3", "'-2+3"),
         ("@cmd", "'@cmd"),
+        ("\t=1", "'\t=1"),
         ("受理548786件", "受理548786件"),
+        ("增长=5%", "增长=5%"),
+        ("", ""),
     ],
 )
 def test_csv_cells_that_look_like_formulas_are_neutralised(cell: str, expected: str):
-    df = pd.DataFrame({"evidence": pd.array([cell], dtype="string"), "value": [1.0]})
+    df = pd.DataFrame({"evidence": pd.array([cell, None], dtype="string"), "value": [1.0, 2.0]})
     assert guard_formulas(df)["evidence"].iloc[0] == expected
     assert df["evidence"].iloc[0] == cell, "the input frame is not mutated"
+    # The streaming writers guard Arrow tables in Arrow's kernels: same cells, nulls stay null.
+    table = guard_formulas_arrow(pa.Table.from_pandas(df, preserve_index=False))
+    assert table.column("evidence").to_pylist() == [expected, None]
 
 
 def test_analyst_files_are_never_written(tmp_path: Path):

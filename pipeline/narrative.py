@@ -31,7 +31,6 @@ from pipeline.record import DocumentMeta, MetricRecord
 
 SENTENCE_END = "。;;!?!?\n"
 CLAUSE_END = SENTENCE_END + ",,::"
-_SENTENCE_STOP = re.compile(f"[{re.escape(SENTENCE_END)}]")
 _CLAUSE_STOP = re.compile(f"[{re.escape(CLAUSE_END)}]")
 _SPACES = re.compile(r"\s*")
 
@@ -100,8 +99,9 @@ class _Stops:
 
     def __init__(self, text: str) -> None:
         self.n = len(text)
-        self.sentences = [m.start() for m in _SENTENCE_STOP.finditer(text)]
         self.clauses = [m.start() for m in _CLAUSE_STOP.finditer(text)]
+        # Every sentence stop is also a clause stop: picking them out is cheaper than a second scan.
+        self.sentences = [p for p in self.clauses if text[p] in SENTENCE_END]
 
     # k = bisect_left(stops, pos): stops[k - 1] is the last stop before pos, stops[k] the first at or
     # after it. Written out in each method: they run for nearly every number of every text.
@@ -190,9 +190,11 @@ def _record(
     )
 
 
-def _numeric_records(text: str, year: int | None, disclosure_report: bool = False) -> list[MetricRecord]:
+def _numeric_records(
+    text: str, stops: _Stops, year: int | None, disclosure_report: bool = False
+) -> list[MetricRecord]:
     found: list[tuple[MetricRecord, int, int]] = []  # record, sentence start, position of 其中 if breakdown
-    headings, stops = _Headings(text), _Stops(text)
+    headings = _Headings(text)
     for span in find_numbers(text):
         if not span.unit and not _bare_rate_ok(span, text):
             continue
@@ -296,11 +298,14 @@ class _Headings:
 
 
 _ZERO_RE = re.compile(ZERO_CUE)
+_ZERO_FORBID_BEFORE = re.compile(ZERO_FORBID_BEFORE)
+_ZERO_OTHER_MATTER = re.compile(ZERO_OTHER_MATTER)
+# Each ZeroTarget with its word patterns compiled once, in table order.
+_ZERO_TARGETS = tuple((t, re.compile(t.words), _optional(t.requires)) for t in ZERO_TARGETS)
 
 
-def _zero_records(text: str) -> list[MetricRecord]:
+def _zero_records(text: str, stops: _Stops) -> list[MetricRecord]:
     out = []
-    stops = _Stops(text)
     for m in _ZERO_RE.finditer(text):
         if not m.group(0):
             continue
@@ -311,15 +316,15 @@ def _zero_records(text: str) -> list[MetricRecord]:
             continue
         before = text[clause_start : m.start()]
         words = text[m.end() : clause_end]
-        if re.search(ZERO_FORBID_BEFORE, before):
+        if _ZERO_FORBID_BEFORE.search(before):
             continue
-        for target in ZERO_TARGETS:
-            hit = re.search(target.words, words[:40])
+        for target, target_words, requires in _ZERO_TARGETS:
+            hit = target_words.search(words[:40])
             if not hit:
                 continue
-            if re.search(ZERO_OTHER_MATTER, words[: hit.start()] + words[hit.start() : hit.end()]):
+            if _ZERO_OTHER_MATTER.search(words[: hit.start()] + words[hit.start() : hit.end()]):
                 break
-            if target.requires and not re.search(target.requires, words.strip()):
+            if requires and not requires.search(words.strip()):
                 break
             evidence = text[clause_start:clause_end].strip()
             for metric in target.metrics:
@@ -342,5 +347,6 @@ def extract_narrative(text: str, meta: DocumentMeta | None = None) -> list[Metri
     """Every core catalogue metric stated in `text` (normalised), one record per metric and scope."""
     year = meta.year if meta else None
     disclosure = bool(meta and meta.doc_type == "disclosure_annual_report")
-    records = _numeric_records(text, year, disclosure) + _zero_records(text)
+    stops = _Stops(text)  # found once, read by both
+    records = _numeric_records(text, stops, year, disclosure) + _zero_records(text, stops)
     return _best(records)

@@ -70,28 +70,23 @@ def _words(text: str, start: int, end: int) -> list[Token]:
     return out
 
 
-def _lines(text: str, start: int, end: int) -> list[tuple[int, int]]:
-    spans, pos = [], start
-    while pos <= end:
-        nl = text.find("\n", pos, end)
-        stop = end if nl < 0 else nl
-        if text[pos:stop].strip():
-            spans.append((pos, stop))
-        if nl < 0:
-            break
-        pos = nl + 1
-    return spans
-
-
-def _piece(text: str, start: int, end: int, content: str) -> list[Token]:
-    """The content (text[start:end]) between two pipes, line by line (the reader rejoins a label
-    broken over lines)."""
-    words = content.split()
-    if len(words) == 1:  # most cells are one word: the same token, found directly
-        word = words[0]
-        s = start + content.index(word)  # only spaces come before the word
-        return [Token(cell_kind(word), word, s, s + len(word), s + len(word) < len(text))]
-    return [t for s, e in _lines(text, start, end) for t in _words(text, s, e)]
+def _by_line(text: str, start: int, chunk: str) -> list[Token]:
+    """The cells of `chunk` (text[start:start + len(chunk)]) line by line: a label never runs over a
+    line break here (the reader rejoins one broken over lines)."""
+    out: list[Token] = []
+    n = len(text)  # a cell is closed when anything follows it in the text
+    pos = start
+    for line in chunk.split("\n"):
+        words = line.split()
+        if len(words) == 1:  # most lines and cells hold one word: the same token, found directly
+            word = words[0]
+            s = pos + line.index(word)  # only spaces come before the word
+            e = s + len(word)
+            out.append(Token(cell_kind(word), word, s, e, e < n))
+        elif words:
+            out.extend(_words(text, pos, pos + len(line)))
+        pos += len(line) + 1
+    return out
 
 
 def _markdown_style(text: str) -> bool:
@@ -117,7 +112,7 @@ def tokenize(text: str) -> list[Token]:
     for i, content in enumerate(pieces):
         e = s + len(content)  # the piece is text[s:e], between two pipes (or an end of the text)
         if content.strip():
-            out.extend(_piece(text, s, e, content))
+            out.extend(_by_line(text, s, content))
         elif i < last and not (markdown and "\n" in content) and s > 0:
             out.append(Token(BLANK, "", s, e, True))  # an empty cell: no value, never 0
         s = e + 1
@@ -125,4 +120,4 @@ def tokenize(text: str) -> list[Token]:
 
 
 def _words_by_line(text: str) -> list[Token]:
-    return [t for s, e in _lines(text, 0, len(text)) for t in _words(text, s, e)]
+    return _by_line(text, 0, text)

@@ -49,7 +49,7 @@ def detect_template(text: str) -> str | None:
     return T2021 if not years or years.most_common(1)[0][0] >= 2021 else T2019
 
 
-@dataclass
+@dataclass(slots=True)
 class _Read:
     """One cell read into a catalogue key, before it becomes a record."""
 
@@ -62,13 +62,15 @@ class _Read:
     confidence: float = CONFIDENCE
     flags: list[str] = field(default_factory=list)
     fixed: float | None = None  # a value computed from several cells (lawsuits)
+    # Computed once here: the checks and the record read it several times (cell, scale, fixed never change).
+    value: float = field(init=False)
 
-    @property
-    def value(self) -> float:
+    def __post_init__(self) -> None:
         if self.fixed is not None:
-            return self.fixed
-        v = self.cell.value or 0.0
-        return round(v * self.scale, 6) if self.scale != 1.0 else v
+            self.value = self.fixed
+        else:
+            v = self.cell.value or 0.0
+            self.value = round(v * self.scale, 6) if self.scale != 1.0 else v
 
 
 # The label lookups below are pure and the standard tables repeat the same few hundred labels in
@@ -330,6 +332,7 @@ def _lawsuits(by_key: dict[str, _Read]) -> _Read | None:
 
 
 def _record(r: _Read, text: str) -> MetricRecord:
+    cell = r.cell
     return MetricRecord(
         metric=r.key,
         value=float(r.value),
@@ -337,8 +340,8 @@ def _record(r: _Read, text: str) -> MetricRecord:
         scope="annual",
         approx=False,
         evidence=text[r.row[0] : r.row[1]],
-        start=r.cell.start,
-        end=r.cell.end,
+        start=cell.start,
+        end=cell.end,
         method=f"table:{r.section}:{r.rule_id}",
         confidence=r.confidence,
         flags=";".join(r.flags),
@@ -362,4 +365,9 @@ def extract_tables(text: str) -> list[MetricRecord]:
     summed = _lawsuits(by_key)
     if summed is not None:
         by_key["lawsuits"] = summed
-    return sorted((_record(r, text) for r in by_key.values()), key=lambda rec: rec.start)
+    # Records in order of start (their cell's start): sorting the reads first gives the same order.
+    return [_record(r, text) for r in sorted(by_key.values(), key=_cell_start)]
+
+
+def _cell_start(r: _Read) -> int:
+    return r.cell.start

@@ -996,8 +996,19 @@ def resolve(meta: DocumentMeta, text: str = "", table: pd.DataFrame | None = Non
 def _province_of_path(region: object) -> str | None:
     if not isinstance(region, str) or not region:
         return None
+    return _province_of_region(region)
+
+
+@lru_cache(maxsize=65536)  # a dataset repeats a few thousand region strings over all its documents
+def _province_of_region(region: str) -> str | None:
     found = D.parse_region(clean_name(region))
     return found[0].code if found else None
+
+
+@lru_cache(maxsize=65536)
+def _families(name: str) -> frozenset[str]:
+    """The body families a name's readings may denote: same_body(a, b) needs one in common."""
+    return frozenset(p.family for p in _readings(name) if p.body)
 
 
 PROPOSAL_COLUMNS = (*TABLE_COLUMNS, "n_documents", "reason", "candidates", "paths")
@@ -1016,41 +1027,51 @@ def propose(documents: pd.DataFrame, table: pd.DataFrame | None = None) -> pd.Da
         return pd.DataFrame(columns=PROPOSAL_COLUMNS)
     docs = documents[documents["agency"].notna() & documents["agency_id"].notna()]
     kind_col = "agency_kind" if "agency_kind" in docs else "kind"
-    rows = []
-    all_names = sorted(set(docs["agency"].astype(str)))
-    region_of = dict(
-        zip(
-            docs["agency"].astype(str),
-            docs["region"] if "region" in docs else [None] * len(docs),
-            strict=True,
-        )
-    )
-    by_bucket: dict[tuple[str | None, str], list[str]] = {}
-    for n in all_names:
-        by_bucket.setdefault((_province_of_path(region_of.get(n)), n[-1:]), []).append(n)
-    # Plain records, grouped once: a pandas group object per agency costs minutes nationally.
+    # Plain Python lists, one per column, read once: pandas work per row or per agency (records, group
+    # objects) costs seconds on a national corpus; everything below is linear in the documents.
     columns = [
         c
         for c in ("agency_id", "agency", "region", "city", "level", kind_col, "agency_confidence", "path")
         if c in docs
     ]
-    groups: dict[str, list[dict]] = {}
-    for rec in docs[columns].to_dict("records"):
-        groups.setdefault(rec["agency_id"], []).append(rec)
+    # missing values as None, as DataFrame.to_dict("records") gives them (str(None) names a path)
+    col = {c: [None if v is pd.NA else v for v in docs[c].tolist()] for c in columns}
+    agency_names = [str(a) for a in col["agency"]]
+    regions = col.get("region", [None] * len(docs))
+    region_of = dict(zip(agency_names, regions, strict=True))
+
+    # Only names of the same province (or none) ending in the same character can be the same body:
+    # bucketing keeps this linear on a national corpus instead of names x names.
+    by_bucket: dict[tuple[str | None, str], list[str]] = defaultdict(list)
+    for n in sorted(set(agency_names)):
+        by_bucket[(_province_of_path(region_of.get(n)), n[-1:])].append(n)
+    analyst_rows = []
+    if table is not None and len(table):
+        analyst_rows = [(row, _province_of_path(row["region"])) for row in table.to_dict("records")]
+
+    groups: dict[str, list[int]] = defaultdict(list)
+    for i, agency_id in enumerate(col["agency_id"]):
+        groups[agency_id].append(i)
+
+    def value(column: str, i: int) -> object:
+        return col[column][i] if column in col else None
+
+    rows = []
     for agency_id in sorted(groups):
         if agency_id in analyst_ids:
             continue
         group = groups[agency_id]
         first = group[0]
-        names = sorted({str(r["agency"]) for r in group})
+        names = sorted({agency_names[i] for i in group})
         reasons = []
-        confidences = [r.get("agency_confidence") for r in group]
+        confidences = [value("agency_confidence", i) for i in group]
         if any(c is not None and not pd.isna(c) and float(c) < CONFIDENT for c in confidences):
             reasons.append("low confidence")
-        level = first.get("level")
+        level = value("level", first)
+        city = value("city", first)
         if not level or pd.isna(level) or level == "unknown":
             reasons.append("level unknown")
-        elif level not in ("national", "province") and (pd.isna(first.get("city")) or not first.get("city")):
+        elif level not in ("national", "province") and (pd.isna(city) or not city):
             reasons.append("no city found")
         if len(names) > 1:
             reasons.append("several names for one id")
@@ -1058,32 +1079,39 @@ def propose(documents: pd.DataFrame, table: pd.DataFrame | None = None) -> pd.Da
             reasons.append("no agency name found")
         if not reasons:
             continue
-        here = _province_of_path(first.get("region"))
-        # Only names of the same province (or none) ending in the same character can be the
-        # same body; bucketing keeps this linear on a national corpus instead of names x names.
+        region = value("region", first)
+        here = _province_of_path(region)
         pool = {
             n for x in names for n in by_bucket.get((here, x[-1:]), []) + by_bucket.get((None, x[-1:]), [])
         }
-        maybe = sorted(n for n in pool if n not in names and any(same_body(n, x) for x in names))
-        if table is not None and len(table):
-            for row in table.to_dict("records"):
-                if _province_of_path(row["region"]) not in (here, None):
-                    continue
-                if any(same_body(x, row["canonical_name"]) for x in names):
-                    maybe.append(f"{row['agency_id']}:{row['canonical_name']}")
+        # same_body needs a body family in common: a set test spares most of its calls
+        families = set().union(*(_families(x) for x in names))
+        maybe = sorted(
+            n
+            for n in pool
+            if n not in names
+            and not families.isdisjoint(_families(n))
+            and any(same_body(n, x) for x in names)
+        )
+        for row, province in analyst_rows:
+            if province not in (here, None):
+                continue
+            if any(same_body(x, row["canonical_name"]) for x in names):
+                maybe.append(f"{row['agency_id']}:{row['canonical_name']}")
+        kind = value(kind_col, first)
         rows.append(
             {
                 "agency_id": agency_id,
                 "canonical_name": names[0],
-                "region": first.get("region") if isinstance(first.get("region"), str) else "",
+                "region": region if isinstance(region, str) else "",
                 "level": level if isinstance(level, str) else "unknown",
-                "kind": first.get(kind_col) if isinstance(first.get(kind_col), str) else "",
+                "kind": kind if isinstance(kind, str) else "",
                 "aliases": "|".join(names[1:]),
                 "successor_of": "",
                 "n_documents": len(group),
                 "reason": "; ".join(reasons),
                 "candidates": "|".join(maybe),
-                "paths": "|".join(sorted({str(r["path"]) for r in group})) if "path" in columns else "",
+                "paths": "|".join(sorted({str(col["path"][i]) for i in group})) if "path" in col else "",
             }
         )
     return pd.DataFrame(rows, columns=PROPOSAL_COLUMNS)

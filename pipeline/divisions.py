@@ -206,6 +206,22 @@ def scan(text: str) -> list[tuple[int, int, str]]:
 @lru_cache(maxsize=8)
 def _scan(text: str) -> tuple[tuple[int, int, str], ...]:
     # cached: resolving one document scans its whole text more than once
+    if "\n" not in text:
+        return _scan_line(text)
+    # No name has a line break, so a text's names are those of its lines; reports share many lines
+    # (headings, sentences quoting the regulation), and each distinct line is scanned once.
+    out: list[tuple[int, int, str]] = []
+    offset = 0
+    for line in text.split("\n"):
+        found = _scan_line(line)
+        if found:
+            out.extend((offset + start, offset + end, name) for start, end, name in found)
+        offset += len(line) + 1
+    return tuple(out)
+
+
+@lru_cache(maxsize=8192)
+def _scan_line(text: str) -> tuple[tuple[int, int, str], ...]:
     names, pairs = _names(), _pair_lengths()
     out: list[tuple[int, int, str]] = []
     n, after = len(text), 0  # `after`: the end of the last name found (names do not overlap)

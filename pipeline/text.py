@@ -49,19 +49,34 @@ def to_simplified(text: str) -> str:
     """
     if not text:
         return text
-    return "".join(_char_t2s(c) if ord(c) > 0x2E7F else c for c in text)
+    return text.translate(_T2S_TABLE)
+
+
+class _CharT2S(dict):
+    """str.translate table filled on first sight of each character (translate runs in C, where a
+    generator over the characters ran in Python); below U+2E80 there is no Han character to convert."""
+
+    def __missing__(self, code: int) -> str:
+        ch = chr(code)
+        out = self[code] = _char_t2s(ch) if code > 0x2E7F else ch
+        return out
+
+
+_T2S_TABLE = _CharT2S()
 
 
 # Common traditional-only characters; a text dense in them is a traditional copy.
 _TRAD_MARKERS = set("們個來時說會經發為與從關過現當進開學實機體樣點務區辦處這還對應員於產電總項設總報國")
 
 
-_HAN = re.compile("[\u4e00-\u9fff]")
+_HAN_RUN = re.compile("[\u4e00-\u9fff]+")
 _TRAD = re.compile("[" + "".join(sorted(_TRAD_MARKERS)) + "]")
 
 
 def looks_traditional(text: str, threshold: float = 0.01) -> bool:
-    han = len(_HAN.findall(text))  # counted by the regex engine: ~10x faster than a Python loop
+    # Han characters counted by the regex engine as the length they take up (runs removed in one pass):
+    # no Python loop and no list of one-character strings.
+    han = len(text) - len(_HAN_RUN.sub("", text))
     if han == 0:
         return False
     return len(_TRAD.findall(text)) / han >= threshold

@@ -211,6 +211,35 @@ def _body_is(body: str) -> Iterator[re.Match[str]]:
             pos = m.end()
 
 
+# A place and a body at the start of a run of Han characters: 「淄博市行政审批服务局」.
+_PLACE_BODY = re.compile(
+    r"(?<![\u4e00-\u9fff])([\u4e00-\u9fff]{1,8}[省市县区][\u4e00-\u9fff]{0,10}?(?:行政服务中心|政务服务中心|人民政府|局))"
+)
+_PLACE_BODY_END = re.compile(r"行政服务中心|政务服务中心|人民政府|局")
+_PLACE_BODY_REACH = 19  # an ending starts at most 8 + 1 + 10 characters after the match does
+_HAN_UP_TO_END = re.compile("[\u4e00-\u9fff]*\\Z")
+
+
+def _place_bodies(body: str) -> Iterator[re.Match[str]]:
+    """_PLACE_BODY.finditer(body), with the regex engine run only at the start of the run of Han
+    characters before each ending (its lookbehind, tried at every character, costs more than the rest).
+    The same matches: a match is all Han, so it starts at a run's start and stays in that run, one per
+    run at most; a run whose start is beyond reach of every ending in it cannot match."""
+    tried = -1  # the run start last matched at
+    for end in _PLACE_BODY_END.finditer(body):
+        j = end.start()
+        lo = max(0, j - _PLACE_BODY_REACH)
+        start = _HAN_UP_TO_END.search(body, lo, j).start()  # type: ignore[union-attr]
+        if start == lo and lo > 0 and "\u4e00" <= body[lo - 1] <= "\u9fff":
+            continue  # the run starts out of reach of this ending (and of any later one)
+        if start <= tried or j - start < 2:
+            continue
+        tried = start
+        m = _PLACE_BODY.match(body, start)
+        if m:
+            yield m
+
+
 # The subject of the year's first sentence: 「2020年,XX局坚持 ...」 at the start of the text or of a line.
 # One pattern per start: `(?:^|\n)` at the front keeps the regex engine from skipping to newlines.
 _SUBJECT = (
@@ -229,6 +258,14 @@ _TITLE_AFTER_YEAR = re.compile(
 )
 _TITLE_SEPARATOR = re.compile(r"[_|]| - ")
 _NOT_SIGNATURE = re.compile(r"[::]|承办|主办|技术支持|版权|网站|备案")
+
+
+_FIELD = re.compile(r"(?:发布机构|来源|信息来源)[::]\s*\|?\s*([^|\n\s]{2,40})")
+_COMPILED_BY = re.compile(r"由([^,。,\n]{2,40}?)(?:结合[^,。]{0,12})?编制")
+_PHRASE = re.compile(r"(?:现将|现公布|特编制|编制|公布|公开)([^,。,\n]{2,40}?)\s*(?:19|20)\d{2}\s*年")
+_SHORT_NAME = re.compile(r"([^,。,\n()()“”]{2,40}?)[((]以下简称")
+_CONTACT = re.compile(r"请与([^,。,\n((]{2,40}?)联系")
+_HEADING = re.compile(_YEAR + r"(?:度)?([\u4e00-\u9fff()()]{2,20}?)(?:政府信息|信息公开|政务公开)")
 
 
 def agency_candidates(text: str) -> list[tuple[str, int, str]]:
@@ -252,19 +289,16 @@ def agency_candidates(text: str) -> list[tuple[str, int, str]]:
             add(ln, 9, "title line")
         for seg in _TITLE_SEPARATOR.split(ln)[1:]:
             add(seg, 9, "title segment")
-    for m in re.finditer(r"(?:发布机构|来源|信息来源)[::]\s*\|?\s*([^|\n\s]{2,40})", text[:_HEAD_CHARS]):
+    for m in _FIELD.finditer(text[:_HEAD_CHARS]):
         add(m.group(1), 8, "field")
     body = _strip_titles(text)
-    for m in re.finditer(r"由([^,。,\n]{2,40}?)(?:结合[^,。]{0,12})?编制", body):
+    for m in _COMPILED_BY.finditer(body):
         add(m.group(1), 8, "compiled by")
-    for m in re.finditer(
-        r"(?:现将|现公布|特编制|编制|公布|公开)([^,。,\n]{2,40}?)\s*(?:19|20)\d{2}\s*年",
-        body[: _HEAD_CHARS * 2],
-    ):
+    for m in _PHRASE.finditer(body[: _HEAD_CHARS * 2]):
         add(m.group(1), 7, "phrase")
-    for m in re.finditer(r"([^,。,\n()()“”]{2,40}?)[((]以下简称", body) if "以下简称" in body else ():
+    for m in _SHORT_NAME.finditer(body) if "以下简称" in body else ():
         add(m.group(1), 6, "short name")
-    for m in re.finditer(r"请与([^,。,\n((]{2,40}?)联系", body):
+    for m in _CONTACT.finditer(body):
         add(_contact_body(m.group(1)), 5, "contact")
     for ln in _last_lines(text, 6):
         last = ln.split(" ")[-1].strip(" |")
@@ -272,25 +306,25 @@ def agency_candidates(text: str) -> list[tuple[str, int, str]]:
             add(last, 5, "signature")
     for m in _body_is(body):
         add(m.group(1), 4, "body")
-    for m in re.finditer(_YEAR + r"(?:度)?([\u4e00-\u9fff()()]{2,20}?)(?:政府信息|信息公开|政务公开)", body):
+    for m in _HEADING.finditer(body):
         add(m.group(2), 4, "heading")
     first = _SUBJECT_AT_START.match(body)
     if first:
         add(first.group(1), 4, "subject")
     for m in _SUBJECT_AFTER_NEWLINE.finditer(body, first.end() if first else 0):
         add(m.group(1), 4, "subject")
-    for m in re.finditer(
-        r"(?<![\u4e00-\u9fff])([\u4e00-\u9fff]{1,8}[省市县区][\u4e00-\u9fff]{0,10}?(?:行政服务中心|政务服务中心|人民政府|局))",
-        body,
-    ):
+    for m in _place_bodies(body):
         add(m.group(1), 2, "body")
     return out
 
 
+_BRACKETED = re.compile(r"[((][^()()]*[))]")
+
+
 def _same_kind(a: str, b: str) -> bool:
     """Whether a fuller name `a` can stand for `b`: containment, or same body type and a shared head."""
-    core_a = re.sub(r"[((][^()()]*[))]", "", a)
-    core_b = re.sub(r"[((][^()()]*[))]", "", b)
+    core_a = _BRACKETED.sub("", a)
+    core_b = _BRACKETED.sub("", b)
     if core_b in core_a:  # a fuller name adds a region or a bracket, not a unit inside the body
         return core_a.endswith(core_b) or core_a.startswith(core_b + "(") or core_a.startswith(core_b + "(")
     return len(core_b) >= 5 and core_a[-4:] == core_b[-4:] and core_b[0] in core_a
@@ -355,6 +389,13 @@ def _mkdate(y: int, m: int, d: int) -> date | None:
         return None
 
 
+_HEADER_DATE = re.compile(r"(\d{4})年(\d{1,2})月(\d{1,2})日")
+_SIGNATURE_DATE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
+_SIGNATURE_CN_DATE = re.compile(
+    rf"([{_CN_YEAR_DIGITS}]{{2,4}})年([一二三四五六七八九十]{{1,2}})月(?:([一二三四五六七八九十]{{1,3}})日)?"
+)
+
+
 def read_published(text: str) -> tuple[date | None, str]:
     """Publication or signing date: a date field, a dated header line, or the signature at the end."""
     head = text[:_HEAD_CHARS]
@@ -365,17 +406,14 @@ def read_published(text: str) -> tuple[date | None, str]:
     if m:
         return _mkdate(*map(int, m.groups())), "field"
     for ln in _first_lines(text, 8):
-        m = re.match(r"(\d{4})年(\d{1,2})月(\d{1,2})日", ln)
+        m = _HEADER_DATE.match(ln)
         if m:
             return _mkdate(*map(int, m.groups())), "header"
     for ln in reversed(_last_lines(text, 5)):
-        m = re.search(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日", ln)
+        m = _SIGNATURE_DATE.search(ln)
         if m:
             return _mkdate(*map(int, m.groups())), "signature"
-        m = re.search(
-            rf"([{_CN_YEAR_DIGITS}]{{2,4}})年([一二三四五六七八九十]{{1,2}})月(?:([一二三四五六七八九十]{{1,3}})日)?",
-            ln,
-        )
+        m = _SIGNATURE_CN_DATE.search(ln)
         if m:
             ys = m.group(1).replace("0", "〇").replace("○", "〇").replace("零", "〇")
             y = int("".join(str("〇一二三四五六七八九".index(c)) for c in ys))

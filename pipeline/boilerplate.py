@@ -108,6 +108,7 @@ _PHRASES = sorted(NOISE_PHRASES, key=lambda row: -len(row[1]))
 _ANY_LINE_RULE = re.compile(
     "|".join(f"(?P<r{i}>{pattern})" for i, (_rule, pattern, _why) in enumerate(LINE_RULES)), re.I
 )
+_ANY_INLINE = re.compile("|".join(f"(?:{pattern})" for _rule, pattern in INLINE_RULES))
 _ANY_PHRASE = re.compile("|".join(re.escape(phrase) for _rule, phrase in _PHRASES))
 
 
@@ -162,21 +163,19 @@ def strip_boilerplate(text: str) -> tuple[str, Counter[str]]:
     fired: Counter[str] = Counter()
     kept: list[str] = []
     lines = text.split("\n")
-    # An inline pattern that matches nowhere in the text matches no line of it: skip it per line, unless
-    # an earlier pattern is applied (removing a button could join the pieces of a later match).
-    inline: list[tuple[str, re.Pattern[str]]] = []
-    for rule, pattern in _INLINE_RULES:
-        if inline or pattern.search(text):
-            inline.append((rule, pattern))
+    # The inline patterns only remove their own matches, so a line (or text) where none of them matches
+    # is left as it is: one search decides, instead of one substitution per pattern.
+    inline = _ANY_INLINE.search(text) is not None
     for line, flat in zip(lines, _flat_lines(lines), strict=True):
         rule = _flat_rule(flat)
         if rule:
             fired[rule] += 1
             continue
-        for inline_rule, pattern in inline:
-            line, n = pattern.subn("", line)
-            if n:
-                fired[inline_rule] += n
+        if inline and _ANY_INLINE.search(line):
+            for inline_rule, pattern in _INLINE_RULES:
+                line, n = pattern.subn("", line)
+                if n:
+                    fired[inline_rule] += n
         kept.append(line)
     return "\n".join(kept), fired
 

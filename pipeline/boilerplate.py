@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
+from functools import lru_cache
 
 # Phrases that are page furniture, never report content. A line made ONLY of these (plus brackets and
 # separators) is dropped; a line that also says anything else is kept.
@@ -121,8 +122,22 @@ def line_rule(line: str) -> str | None:
     return _flat_rule(_squeeze(line))
 
 
+# Short lines (table cells such as "0 |", headings) repeat across a table and across reports: their
+# verdict is cached. Long lines are rarely repeated and would make the cache large, so they are not.
+_CACHED_CHARS = 16
+
+
 def _flat_rule(flat: str) -> str | None:
     """line_rule on a line already NFKC-normalised and space-squeezed."""
+    return _short_rule(flat) if len(flat) <= _CACHED_CHARS else _match_rules(flat)
+
+
+@lru_cache(maxsize=8192)
+def _short_rule(flat: str) -> str | None:
+    return _match_rules(flat)
+
+
+def _match_rules(flat: str) -> str | None:
     if not flat:
         return None
     whole = _ANY_LINE_RULE.fullmatch(flat)

@@ -13,6 +13,7 @@ import sys
 from bisect import bisect_left
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 from pipeline.catalog import BY_KEY
 from pipeline.narrative_rules import (
@@ -72,10 +73,23 @@ def _compile(rule: NumericRule) -> _Compiled:
 _COMPILED = tuple(_compile(r) for r in NUMERIC_RULES)
 
 
+class _UnitRules(NamedTuple):
+    """The rules (in table order) that can accept a number with one unit, and their leads as one regex:
+    it matches iff some rule's lead does, so most numbers are turned away by one search, not one each."""
+
+    rules: tuple[_Compiled, ...]
+    any_lead: re.Pattern[str]
+    lead_width: int  # the widest lead: any_lead is searched from there
+
+
 @lru_cache(maxsize=64)
-def _rules_for_unit(unit: str) -> tuple[_Compiled, ...]:
-    """The rules (in table order) that can accept a number with this unit; _unit_ok still decides."""
-    return tuple(c for c in _COMPILED if unit in c.rule.units or (not unit and c.rule.allow_no_unit))
+def _rules_for_unit(unit: str) -> _UnitRules | None:
+    """None when no rule reads this unit; a number without one also needs _bare_rate_ok."""
+    rules = tuple(c for c in _COMPILED if unit in c.rule.units or (not unit and c.rule.allow_no_unit))
+    if not rules:
+        return None
+    any_lead = re.compile("|".join(c.lead.pattern for c in rules))
+    return _UnitRules(rules, any_lead, max(c.lead_width for c in rules))
 
 
 _GROWTH_LEAD = re.compile(GROWTH_LEAD)
@@ -200,16 +214,18 @@ def _numeric_records(
             continue
         # Every check below is a pure filter, so the cheap ones come first: the rules the unit allows,
         # then those whose lead ends the clause; most numbers stop here without their sentence read.
-        rules = _rules_for_unit(span.unit)
-        if not rules:
+        for_unit = _rules_for_unit(span.unit)
+        if for_unit is None:
             continue
         lead_end = _lead_end(text, span)
         clause_start = stops.clause_start(lead_end)
         lead = text[clause_start:lead_end].strip()  # the clause text before the number
         n = len(lead)
+        if not for_unit.any_lead.search(lead, max(0, n - for_unit.lead_width)):
+            continue
         rules = [
             c
-            for c in rules
+            for c in for_unit.rules
             if c.lead.search(lead, max(0, n - c.lead_width)) and not (c.forbid and c.forbid.search(lead))
         ]
         if not rules:

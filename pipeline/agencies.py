@@ -803,12 +803,24 @@ def _match_table(analyst: _Analyst, names: list[str], region: list[D.Division]) 
 
     for exact in (True, False):
         for name in cleaned:
+            # same_body needs a body family in common: rows of other families are not asked
+            families = frozenset() if exact else _families(name)
             for row in analyst.rows:
                 row_names, row_cleaned = _row_names(row["canonical_name"], row["aliases"])
-                hit = name in row_cleaned if exact else any(same_body(name, n) for n in row_names)
+                if exact:
+                    hit = name in row_cleaned
+                else:
+                    hit = not families.isdisjoint(_row_families(row_names)) and any(
+                        same_body(name, n) for n in row_names
+                    )
                 if hit and region_ok(row):
                     return row, name
     return None
+
+
+@lru_cache(maxsize=4096)
+def _row_families(row_names: tuple[str, ...]) -> frozenset[str]:
+    return frozenset().union(*(_families(n) for n in row_names))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -109,9 +109,16 @@ def tokenize(text: str) -> list[Token]:
     pieces = text.split("|")
     last = len(pieces) - 1
     s = 0
+    n = len(text)
     for i, content in enumerate(pieces):
         e = s + len(content)  # the piece is text[s:e], between two pipes (or an end of the text)
-        if content.strip():
+        words = content.split()
+        if len(words) == 1:  # the usual cell: one word, whatever spaces and line breaks surround it
+            word = words[0]
+            start = s + content.index(word)
+            end = start + len(word)
+            out.append(Token(cell_kind(word), word, start, end, end < n))
+        elif words:
             out.extend(_by_line(text, s, content))
         elif i < last and not (markdown and "\n" in content) and s > 0:
             out.append(Token(BLANK, "", s, e, True))  # an empty cell: no value, never 0

@@ -31,7 +31,13 @@ from pipeline.resolve import choose_winners, source_of
 from pipeline.schema import DOCUMENT_COLUMNS, METRIC_COLUMNS, RESOLVED_COLUMNS, SCHEMA_VERSION
 from pipeline.spool import Spool, concat_slim, project
 from pipeline.spool import slim as slim_of
-from pipeline.validate import SchemaError, frame_problems, key_problems, validate_documents
+from pipeline.validate import (
+    SchemaError,
+    frame_problems,
+    orphan_problems,
+    resolved_key_problems,
+    validate_documents,
+)
 from pipeline.writing import StagedTable, clean_stale_temps, write_json_atomic
 
 FAILED = ("empty", "unreadable", "unsupported", "error")
@@ -235,7 +241,7 @@ def load_previous(out_dir: Path) -> pd.DataFrame | None:
         return None
 
 
-def _mark_duplicates(docs: pd.DataFrame, slim: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
+def _mark_duplicates(docs: pd.DataFrame, slim: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
     """Same normalised text = same doc_id: the first path keeps the rows, the others point to it.
 
     Returns the documents and a mask of the metric rows to keep (documents read, each value once).
@@ -249,8 +255,15 @@ def _mark_duplicates(docs: pd.DataFrame, slim: pd.DataFrame) -> tuple[pd.DataFra
     ]
     docs.loc[dup, "status"] = "duplicate"
     docs.loc[dup, "n_metrics"] = 0
-    live = set(docs.loc[docs["status"] == "ok", "doc_id"].astype(str))
-    keep = slim["doc_id"].isin(live) & ~slim.duplicated(["doc_id", "metric", "scope", "start"])
+    live = docs.loc[docs["status"] == "ok", "doc_id"].unique()
+    keep = slim["doc_id"].isin(live).to_numpy().copy()  # writable: copies are switched off below
+    # Copies of one text share its doc_id, so their rows arrive twice: keep one of each. Only
+    # the rows of such texts are compared (a full-table duplicated() costs GBs at national size).
+    copied = docs.loc[dup, "doc_id"].unique()
+    if len(copied):
+        some = np.flatnonzero(keep & slim["doc_id"].isin(copied).to_numpy())
+        again = slim.iloc[some].duplicated(["doc_id", "metric", "scope", "start"]).to_numpy()
+        keep[some[again]] = False
     return docs, keep
 
 
@@ -296,15 +309,34 @@ def build_dataset(
         documents = _concat(doc_chunks, DOCUMENT_COLUMNS).sort_values("path", ignore_index=True)
         slim = spool.slim_frame()
         documents, keep = _mark_duplicates(documents, slim)
-        slim = slim[keep.to_numpy()]
+        slim = slim[keep]
 
         corrections = None
         if raw_corrections is not None and len(raw_corrections):
             corrections, warnings = match_corrections(raw_corrections, documents)
-        winners = _resolve_slim(slim, corrections)
-        summary = summarise(documents, slim, winners, warnings)
+        # What the outputs need of the kept rows is taken first; resolution then consumes them.
+        kept_rows = _rows_by_part(slim)
+        metric_keys = slim[["metric"]]
+        problems = orphan_problems(slim, documents)
+        allrows = _with_corrections(slim, corrections)
+        del slim  # allrows holds the rows now (the same frame when there are no corrections)
+        resolution = _resolve_shards(allrows, documents)
+        del allrows
+        summary = summarise(documents, metric_keys, resolution.winners, warnings)
         summary.update(reused=len(reuse_docs), extracted=len(todo))
-        _write_all(out_dir, spool, documents, slim, winners, corrections, summary, input_dir, started)
+        problems += resolution.problems
+        _write_all(
+            out_dir,
+            spool,
+            documents,
+            kept_rows,
+            resolution,
+            corrections,
+            problems,
+            summary,
+            input_dir,
+            started,
+        )
     finally:
         spool.close()
     _write_proposals(documents, out_dir)
@@ -370,12 +402,21 @@ def _extract_into(spool, todo, workers, engine, scheduler, progress, on_progress
     return doc_chunks
 
 
-def _resolve_slim(slim: pd.DataFrame, corrections: pd.DataFrame | None) -> pd.DataFrame:
-    """choose_winners + plausibility flags over the in-memory projection; corrections join as part -1.
+@dataclass
+class Resolution:
+    """What resolution leaves for the writers: per winner only its pointers and the columns the
+    spooled rows lack, the derived indicators, and any problem found on the way."""
 
-    Both only ever compare rows of one agency, so a large build works through agencies in shards
-    (by agency_id code): the sort and group copies then cost a shard, not the whole corpus.
-    """
+    winners: pd.DataFrame  # _part, _row, source, n_sources, conflict, alternatives, flags
+    derived: pd.DataFrame
+    problems: list[str]
+
+
+WINNER_EXTRA = ["source", "n_sources", "conflict", "alternatives", "flags"]
+
+
+def _with_corrections(slim: pd.DataFrame, corrections: pd.DataFrame | None) -> pd.DataFrame:
+    """The projection plus analyst corrections as part -1, with each row's source family."""
     frames = [slim]
     if corrections is not None and len(corrections):
         # A correction has no span in any text: its start/end stay empty.
@@ -383,16 +424,35 @@ def _resolve_slim(slim: pd.DataFrame, corrections: pd.DataFrame | None) -> pd.Da
         corr = corr.astype({"start": "Int64", "end": "Int64", "year": "Int64"})
         frames.append(slim_of(corr, part=-1))
     allrows = concat_slim(frames)
-    if allrows.empty:
-        return allrows.assign(source="", n_sources=0, conflict=False, alternatives="")
     allrows["source"] = _map_categories(allrows["method"], source_of)
+    return allrows
+
+
+def _resolve_shards(allrows: pd.DataFrame, documents: pd.DataFrame) -> Resolution:
+    """choose_winners, plausibility flags and derived indicators, agency shard by agency shard.
+
+    All three only ever compare rows of one agency, so a large build works through agencies in
+    shards (by agency_id code): sort and group copies cost a shard, not the corpus, and each
+    shard's winners are cut down to what the writers need before the next shard starts.
+    """
+    if allrows.empty:
+        winners = allrows[["_part", "_row", "source", "flags"]].assign(
+            n_sources=np.int32(0), conflict=False, alternatives=""
+        )
+        return Resolution(winners, compute_derived(pd.DataFrame(columns=list(RESOLVED_COLUMNS))), [])
+    about = documents.dropna(subset=["agency_id"]).drop_duplicates("agency_id").set_index("agency_id")
     shards = max(1, len(allrows) // SHARD_ROWS)
-    if shards == 1:
-        return plausibility_flags(choose_winners(allrows))
     shard_of = allrows["agency_id"].cat.codes.to_numpy() % shards
-    return pd.concat(
-        [plausibility_flags(choose_winners(allrows[shard_of == i])) for i in range(shards)], ignore_index=True
-    )
+    winners, derived, problems = [], [], []
+    for i in range(shards):
+        shard = allrows if shards == 1 else allrows[shard_of == i]
+        won = plausibility_flags(choose_winners(shard))
+        problems += resolved_key_problems(won)
+        derived.append(compute_derived(_resolved_for_derived(won, about)))
+        won["n_sources"] = won["n_sources"].astype("int32")
+        winners.append(won[["_part", "_row", *WINNER_EXTRA]])
+    derived_all = pd.concat(derived, ignore_index=True).sort_values(["agency_id", "year"], kind="stable")
+    return Resolution(concat_slim(winners), derived_all.reset_index(drop=True), list(dict.fromkeys(problems)))
 
 
 def _map_categories(column: pd.Series, func: Callable[[str], str]) -> pd.Series:
@@ -404,17 +464,18 @@ def _map_categories(column: pd.Series, func: Callable[[str], str]) -> pd.Series:
     return pd.Series(pd.Categorical.from_codes(codes, categories=categories), index=column.index)
 
 
-def _write_all(out_dir, spool, documents, slim, winners, corrections, summary, input_dir, started) -> None:
+def _write_all(
+    out_dir, spool, documents, kept_rows, resolution, corrections, problems, summary, input_dir, started
+) -> None:
     """Stream every table to temporary files, check them, then swap them in (meta.json last)."""
-    problems = validate_documents(documents)
+    problems = validate_documents(documents) + problems
     staged: list[StagedTable] = []
+    winners = resolution.winners
     try:
         metrics_out = StagedTable(out_dir, "metrics", METRIC_COLUMNS)
         resolved_out = StagedTable(out_dir, "resolved", RESOLVED_COLUMNS)
         staged += [metrics_out, resolved_out]
-        kept_rows = _rows_by_part(slim)
         won = _rows_by_part(winners)
-        extra = ["source", "n_sources", "conflict", "alternatives", "flags"]
         for part, frame in spool.iter_parts():
             if part in kept_rows:
                 chunk = frame.iloc[kept_rows[part][0]]
@@ -423,23 +484,22 @@ def _write_all(out_dir, spool, documents, slim, winners, corrections, summary, i
             if part in won:
                 w = winners.iloc[won[part][1]]
                 chunk = frame.iloc[won[part][0]].reset_index(drop=True).drop(columns=["flags"])
-                chunk = pd.concat([chunk, w[extra].reset_index(drop=True)], axis=1).assign(note="")
+                chunk = pd.concat([chunk, w[WINNER_EXTRA].reset_index(drop=True)], axis=1).assign(note="")
                 problems += frame_problems("resolved", chunk)
                 resolved_out.write(chunk)
         if -1 in won and corrections is not None:
             w = winners.iloc[won[-1][1]]
             chunk = corrections.reset_index(drop=True).iloc[won[-1][0]].reset_index(drop=True)
-            chunk = pd.concat([chunk.drop(columns=["flags"]), w[extra].reset_index(drop=True)], axis=1)
+            chunk = pd.concat([chunk.drop(columns=["flags"]), w[WINNER_EXTRA].reset_index(drop=True)], axis=1)
             problems += frame_problems("resolved", chunk)
             resolved_out.write(chunk)
-        problems += key_problems(slim, winners, documents)
         for table in staged:
             table.close()
         if problems:
             raise SchemaError(list(dict.fromkeys(problems)))
         for name, df, columns in (
             ("documents", documents, DOCUMENT_COLUMNS),
-            ("derived", compute_derived(_resolved_for_derived(winners, documents)), RESOLVED_COLUMNS),
+            ("derived", resolution.derived, RESOLVED_COLUMNS),
         ):
             table = StagedTable(out_dir, name, columns)
             staged.append(table)
@@ -465,7 +525,7 @@ def _write_all(out_dir, spool, documents, slim, winners, corrections, summary, i
 def _rows_by_part(frame: pd.DataFrame) -> dict[int, tuple[np.ndarray, np.ndarray]]:
     """For each spool part: the row numbers `frame` points at in it, and their positions in `frame`."""
     parts = frame["_part"].to_numpy()
-    order = np.argsort(parts, kind="stable")
+    order = np.argsort(parts, kind="stable").astype(np.int32)  # int32: millions of rows, half the bytes
     sorted_parts = parts[order]
     rows = frame["_row"].to_numpy()
     out = {}
@@ -476,9 +536,9 @@ def _rows_by_part(frame: pd.DataFrame) -> dict[int, tuple[np.ndarray, np.ndarray
     return out
 
 
-def _resolved_for_derived(winners: pd.DataFrame, documents: pd.DataFrame) -> pd.DataFrame:
-    """The columns compute_derived reads, with agency names and regions from the documents."""
-    about = documents.dropna(subset=["agency_id"]).drop_duplicates("agency_id").set_index("agency_id")
+def _resolved_for_derived(winners: pd.DataFrame, about: pd.DataFrame) -> pd.DataFrame:
+    """The columns compute_derived reads, with agency names and regions from `about` (documents
+    indexed by agency_id)."""
     inputs = winners[winners["metric"].isin(DERIVED_INPUTS)]
     out = inputs[["doc_id", "agency_id", "year", "metric", "scope", "value", "approx", "confidence"]].copy()
     for col in ("doc_id", "agency_id", "metric", "scope"):

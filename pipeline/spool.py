@@ -37,7 +37,7 @@ CATEGORICAL = ("doc_id", "agency_id", "metric", "scope", "method", "flags")
 # Narrower than the contract's Int64 where the range allows it (years, text offsets): a national
 # build holds millions of these rows. Lossless; the outputs are written from the full rows on disk.
 NARROW = {"year": "Int16", "start": "Int32", "end": "Int32"}
-PART_ROWS = 250_000  # rows gathered before a part is written: few files, little memory
+PART_ROWS = 100_000  # rows gathered before a part is written: few files, a small part to re-read
 
 
 def project(df: pd.DataFrame) -> pd.DataFrame:
@@ -64,6 +64,8 @@ def concat_slim(frames: list[pd.DataFrame]) -> pd.DataFrame:
     frames = [f for f in frames if len(f)]
     if not frames:
         return slim(pd.DataFrame({c: pd.Series(dtype="object") for c in SLIM_COLUMNS}), 0)
+    if len(frames) == 1:
+        return frames[0]  # nothing to combine: no copy (the caller may add columns to it)
     out = {}
     for col in frames[0].columns:
         if col in CATEGORICAL:
@@ -79,9 +81,9 @@ class Spool:
     Rows arrive in small batches (one per worker task) and are written `part_rows` at a time.
     """
 
-    def __init__(self, folder: Path, part_rows: int = PART_ROWS):
+    def __init__(self, folder: Path, part_rows: int | None = None):
         self.folder = folder
-        self.part_rows = part_rows
+        self.part_rows = part_rows or PART_ROWS
         folder.mkdir(parents=True, exist_ok=True)
         self.parts: list[Path] = []
         self.slims: list[pd.DataFrame] = []

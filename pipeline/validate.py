@@ -89,13 +89,22 @@ def frame_problems(name: str, df: pd.DataFrame, spans: bool = False) -> list[str
     return problems
 
 
-def key_problems(metrics: pd.DataFrame, resolved: pd.DataFrame, documents: pd.DataFrame) -> list[str]:
-    """Checks across tables: every value has its document; one resolved value per key."""
-    problems = []
+def orphan_problems(metrics: pd.DataFrame, documents: pd.DataFrame) -> list[str]:
+    """Every value has its document."""
     orphan = ~metrics["doc_id"].isin(documents["doc_id"].dropna().unique())
     if orphan.any():
-        problems.append(f"metrics.doc_id: {int(orphan.sum())} rows whose document is not in documents")
-    return problems + _unique("resolved", resolved, ["agency_id", "year", "metric", "scope"])
+        return [f"metrics.doc_id: {int(orphan.sum())} rows whose document is not in documents"]
+    return []
+
+
+def resolved_key_problems(resolved: pd.DataFrame) -> list[str]:
+    """One resolved value per (agency_id, year, metric, scope); a build checks it shard by shard."""
+    return _unique("resolved", resolved, ["agency_id", "year", "metric", "scope"])
+
+
+def key_problems(metrics: pd.DataFrame, resolved: pd.DataFrame, documents: pd.DataFrame) -> list[str]:
+    """Checks across tables: every value has its document; one resolved value per key."""
+    return orphan_problems(metrics, documents) + resolved_key_problems(resolved)
 
 
 def validate_dataset(documents: pd.DataFrame, metrics: pd.DataFrame, resolved: pd.DataFrame) -> None:

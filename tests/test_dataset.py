@@ -213,12 +213,13 @@ def test_progress_callback_counts_every_extracted_file_and_derived_table_is_writ
 
 
 def test_spooled_parts_give_the_same_dataset_as_one_chunk(raw: Path, tmp_path: Path, monkeypatch):
-    import pipeline.dataset as dataset
+    import pipeline.spool as spool
 
     (raw / "copy.txt").write_bytes((raw / SEEDS[0].name).read_bytes())  # a duplicate across parts
     one = build(raw, tmp_path / "one")
-    monkeypatch.setattr(dataset, "CHUNK_DOCS", 2)  # every two documents make a spool part
+    monkeypatch.setattr(spool, "PART_ROWS", 5)  # a spool part every few rows
     many = build(raw, tmp_path / "many")
+    assert len(one.metrics) > 10, "enough rows for several parts"
 
     def norm(df: pd.DataFrame, by: list[str]) -> pd.DataFrame:
         return df.sort_values(by).reset_index(drop=True)

@@ -290,10 +290,9 @@ def _check_totals(by_key: dict[str, _Read]) -> None:
     concluded = by_key.get("requests_concluded")
     if concluded and "requests_granted" in by_key and "requests_partially_granted" in by_key:
         used: list[_Read] = []
+        plain = [(k, r) for k, r in by_key.items() if "." not in k]  # not per applicant: filtered once
         for subtotal, prefixes in _OUTCOME_GROUPS:
-            parts = (
-                [r for k, r in by_key.items() if "." not in k and k.startswith(prefixes)] if prefixes else []
-            )
+            parts = [r for k, r in plain if k.startswith(prefixes)] if prefixes else []
             used.extend([by_key[subtotal]] if subtotal in by_key else parts)
         if not _close(sum(r.value for r in used), concluded.value):
             _flag(used + [concluded])

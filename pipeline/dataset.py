@@ -308,6 +308,7 @@ def build_dataset(
 
         documents = _concat(doc_chunks, DOCUMENT_COLUMNS).sort_values("path", ignore_index=True)
         slim = spool.slim_frame()
+        _stage(progress, f"resolving {len(slim):,} values of {documents['agency_id'].nunique():,} agencies")
         documents, keep = _mark_duplicates(documents, slim)
         slim = slim[keep]
 
@@ -325,6 +326,7 @@ def build_dataset(
         summary = summarise(documents, metric_keys, resolution.winners, warnings)
         summary.update(reused=len(reuse_docs), extracted=len(todo))
         problems += resolution.problems
+        _stage(progress, f"writing {out_dir} ({len(spool.parts)} spool part(s))")
         _write_all(
             out_dir,
             spool,
@@ -340,6 +342,7 @@ def build_dataset(
     finally:
         spool.close()
     _write_proposals(documents, out_dir)
+    _stage(progress, f"done in {time.perf_counter() - started:.1f} s")
     return BuildResult(documents, out_dir, summary)
 
 
@@ -605,6 +608,12 @@ class _NoBar:
     def update(self, n: int) -> None: ...
 
     def close(self) -> None: ...
+
+
+def _stage(enabled: bool, message: str) -> None:
+    """One line on stderr for each step after the progress bar, so a long build never looks stuck."""
+    if enabled:
+        print(f"[build {datetime.now():%H:%M:%S}] {message}", file=sys.stderr, flush=True)
 
 
 def _progress(total: int, enabled: bool):

@@ -13,6 +13,7 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -479,17 +480,23 @@ def _write_all(
         resolved_out = StagedTable(out_dir, "resolved", RESOLVED_COLUMNS)
         staged += [metrics_out, resolved_out]
         won = _rows_by_part(winners)
-        for part, frame in spool.iter_parts():
-            if part in kept_rows:
-                chunk = frame.iloc[kept_rows[part][0]]
-                problems += frame_problems("metrics", chunk, spans=True)
-                metrics_out.write(chunk)
-            if part in won:
-                w = winners.iloc[won[part][1]]
-                chunk = frame.iloc[won[part][0]].reset_index(drop=True).drop(columns=["flags"])
-                chunk = pd.concat([chunk, w[WINNER_EXTRA].reset_index(drop=True)], axis=1).assign(note="")
-                problems += frame_problems("resolved", chunk)
-                resolved_out.write(chunk)
+        # The two tables are written side by side: Arrow's parquet and CSV writers release the GIL,
+        # and the extraction workers are gone, so the second core would otherwise sit idle.
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            for part, frame in spool.iter_parts():
+                writes = []
+                if part in kept_rows:
+                    chunk = frame.iloc[kept_rows[part][0]]
+                    problems += frame_problems("metrics", chunk, spans=True)
+                    writes.append(pool.submit(metrics_out.write, chunk))
+                if part in won:
+                    w = winners.iloc[won[part][1]]
+                    chunk = frame.iloc[won[part][0]].reset_index(drop=True).drop(columns=["flags"])
+                    chunk = pd.concat([chunk, w[WINNER_EXTRA].reset_index(drop=True)], axis=1).assign(note="")
+                    problems += frame_problems("resolved", chunk)
+                    writes.append(pool.submit(resolved_out.write, chunk))
+                for fut in writes:
+                    fut.result()  # one part at a time: memory stays at a part, errors surface here
         if -1 in won and corrections is not None:
             w = winners.iloc[won[-1][1]]
             chunk = corrections.reset_index(drop=True).iloc[won[-1][0]].reset_index(drop=True)

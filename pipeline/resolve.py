@@ -32,6 +32,9 @@ def resolve_records(records: list[MetricRecord]) -> list[MetricRecord]:
         best.setdefault((r.metric, r.scope), []).append(r)
     out = []
     for group in best.values():
+        if len(group) == 1:  # most keys have one record: nothing to rank
+            out.append(group[0])
+            continue
         group = sorted(group, key=lambda r: (SOURCE_RANK[source_of(r.method)], -r.confidence, r.start))
         winner = group[0]
         if any(not _same(r.value, winner.value) for r in group[1:]):

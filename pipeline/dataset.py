@@ -296,15 +296,13 @@ def build_dataset(
     clean_stale_temps(out_dir)
     tasks = discover(input_dir)
     previous = load_previous(out_dir) if incremental else None
-    reuse_docs, todo, unsupported = _plan(tasks, previous)
+    reused, todo, unsupported = _plan(tasks, previous)
     spool = Spool(out_dir / f".spool-{os.getpid()}")
     try:
         doc_chunks = [_frame([r.doc for r in unsupported], DOCUMENT_COLUMNS)]
-        if reuse_docs:
-            doc_chunks.append(pd.concat(reuse_docs).reset_index(drop=True)[list(DOCUMENT_COLUMNS)])
-            spool.add_from_parquet(
-                out_dir / "metrics.parquet", {str(d["doc_id"].iloc[0]) for d in reuse_docs}
-            )
+        if len(reused):
+            doc_chunks.append(reused)
+            spool.add_from_parquet(out_dir / "metrics.parquet", set(reused["doc_id"].dropna().astype(str)))
         doc_chunks += _extract_into(spool, todo, workers, engine, scheduler, progress, on_progress)
 
         documents = _concat(doc_chunks, DOCUMENT_COLUMNS).sort_values("path", ignore_index=True)
@@ -325,7 +323,7 @@ def build_dataset(
         resolution = _resolve_shards(allrows, documents)
         del allrows
         summary = summarise(documents, metric_keys, resolution.winners, warnings)
-        summary.update(reused=len(reuse_docs), extracted=len(todo))
+        summary.update(reused=len(reused), extracted=len(todo))
         problems += resolution.problems
         _stage(progress, f"writing {out_dir} ({len(spool.parts)} spool part(s))")
         _write_all(
@@ -348,26 +346,30 @@ def build_dataset(
 
 
 def _plan(tasks: list[FileTask], previous: pd.DataFrame | None):
-    """Split the files into re-used (unchanged since the last build), to extract, and unsupported."""
-    reuse_docs: list[pd.DataFrame] = []
+    """Split the files into re-used (unchanged since the last build: their previous document rows),
+    to extract, and unsupported. The previous rows are read as plain columns once: a national
+    rebuild checks a hundred thousand files, and per-row pandas lookups would cost minutes."""
     todo: list[FileTask] = []
     unsupported: list[FileResult] = []
-    prev_by_path = (
-        previous.set_index("path")
-        if previous is not None and not previous.empty and previous["path"].is_unique
-        else None
-    )
+    kept: list[int] = []
+    usable = previous is not None and not previous.empty and previous["path"].is_unique
+    if usable:
+        position = {p: i for i, p in enumerate(previous["path"].astype(str))}
+        reusable = previous["status"].isin(["ok", "no_metrics"]).to_numpy()
+        sizes = previous["size"].astype("float64").to_numpy()  # NaN where unknown
+        mtimes = previous["mtime"].astype("float64").to_numpy()
+        digests = previous["sha256"].astype(object).to_numpy()
     for task in tasks:
         if not _is_candidate(task.path):
             unsupported.append(_unsupported(task))
             continue
-        if prev_by_path is not None and task.rel in prev_by_path.index:
-            row = prev_by_path.loc[task.rel]
-            if row["status"] in ("ok", "no_metrics") and _unchanged(task, row):
-                reuse_docs.append(row.to_frame().T.assign(path=task.rel))
-                continue
+        i = position.get(task.rel) if usable else None
+        if i is not None and reusable[i] and _unchanged(task, sizes[i], mtimes[i], digests[i]):
+            kept.append(i)
+            continue
         todo.append(task)
-    return reuse_docs, todo, unsupported
+    reused = previous.iloc[kept][list(DOCUMENT_COLUMNS)] if usable else empty_frame(DOCUMENT_COLUMNS)
+    return reused.reset_index(drop=True), todo, unsupported
 
 
 def _extract_into(spool, todo, workers, engine, scheduler, progress, on_progress) -> list[pd.DataFrame]:
@@ -591,14 +593,14 @@ def _is_candidate(path: str) -> bool:
     return sniff(head, path)[0] is not None
 
 
-def _unchanged(task: FileTask, row: pd.Series) -> bool:
+def _unchanged(task: FileTask, size: float, mtime: float, sha256: str | None) -> bool:
     stat = os.stat(task.path)
-    if pd.notna(row.get("size")) and int(row["size"]) == stat.st_size and row.get("mtime") == stat.st_mtime:
-        return True
-    if pd.isna(row.get("size")) or int(row["size"]) != stat.st_size:
+    if size != stat.st_size:  # also when the size is unknown (NaN)
         return False
+    if mtime == stat.st_mtime:
+        return True
     # Touched but maybe not changed: the bytes decide.
-    return hashlib.sha256(Path(task.path).read_bytes()).hexdigest() == row["sha256"]
+    return hashlib.sha256(Path(task.path).read_bytes()).hexdigest() == sha256
 
 
 def _concat(chunks: Iterable[pd.DataFrame], columns: dict[str, str]) -> pd.DataFrame:

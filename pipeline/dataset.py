@@ -44,7 +44,7 @@ from pipeline.writing import StagedTable, clean_stale_temps, write_json_atomic
 FAILED = ("empty", "unreadable", "unsupported", "error")
 CHUNK_DOCS = 2000  # document rows are gathered into frames this many at a time
 BATCH_DOCS = 64  # files per worker task: big enough to frame rows cheaply, small enough to balance
-SHARD_ROWS = 500_000  # resolution works through agencies in shards of about this many values
+SHARD_ROWS = 250_000  # resolution works through agencies in shards of about this many values, in parallel
 
 
 @dataclass
@@ -320,7 +320,7 @@ def build_dataset(
         problems = orphan_problems(slim, documents)
         allrows = _with_corrections(slim, corrections)
         del slim  # allrows holds the rows now (the same frame when there are no corrections)
-        resolution = _resolve_shards(allrows, documents)
+        resolution = _resolve_shards(allrows, documents, workers if engine == "pool" else None)
         del allrows
         summary = summarise(documents, metric_keys, resolution.winners, warnings)
         summary.update(reused=len(reused), extracted=len(todo))
@@ -434,7 +434,7 @@ def _with_corrections(slim: pd.DataFrame, corrections: pd.DataFrame | None) -> p
     return allrows
 
 
-def _resolve_shards(allrows: pd.DataFrame, documents: pd.DataFrame) -> Resolution:
+def _resolve_shards(allrows: pd.DataFrame, documents: pd.DataFrame, workers: int | None = None) -> Resolution:
     """choose_winners, plausibility flags and derived indicators, agency shard by agency shard.
 
     All three only ever compare rows of one agency, so a large build works through agencies in
@@ -448,17 +448,30 @@ def _resolve_shards(allrows: pd.DataFrame, documents: pd.DataFrame) -> Resolutio
         return Resolution(winners, compute_derived(pd.DataFrame(columns=list(RESOLVED_COLUMNS))), [])
     about = documents.dropna(subset=["agency_id"]).drop_duplicates("agency_id").set_index("agency_id")
     shards = max(1, len(allrows) // SHARD_ROWS)
-    shard_of = allrows["agency_id"].cat.codes.to_numpy() % shards
-    winners, derived, problems = [], [], []
-    for i in range(shards):
-        shard = allrows if shards == 1 else allrows[shard_of == i]
-        won = plausibility_flags(choose_winners(shard))
-        problems += resolved_key_problems(won)
-        derived.append(compute_derived(_resolved_for_derived(won, about)))
-        won["n_sources"] = won["n_sources"].astype("int32")
-        winners.append(won[["_part", "_row", *WINNER_EXTRA]])
-    derived_all = pd.concat(derived, ignore_index=True).sort_values(["agency_id", "year"], kind="stable")
-    return Resolution(concat_slim(winners), derived_all.reset_index(drop=True), list(dict.fromkeys(problems)))
+    if shards == 1:
+        results = [_resolve_shard((0, allrows, about))]
+    else:
+        shard_of = allrows["agency_id"].cat.codes.to_numpy() % shards
+        jobs = ((i, allrows[shard_of == i], about) for i in range(shards))  # made as workers free up
+        # Shards are independent: on a process pool the cores that extracted now resolve, too.
+        results = sorted(engines.map_unordered(_resolve_shard, jobs, workers=workers, chunksize=1))
+    winners = concat_slim([w for _, w, _, _ in results])
+    derived = pd.concat([d for _, _, d, _ in results], ignore_index=True)
+    derived = derived.sort_values(["agency_id", "year"], kind="stable").reset_index(drop=True)
+    problems = list(dict.fromkeys(p for _, _, _, ps in results for p in ps))
+    return Resolution(winners, derived, problems)
+
+
+def _resolve_shard(
+    job: tuple[int, pd.DataFrame, pd.DataFrame],
+) -> tuple[int, pd.DataFrame, pd.DataFrame, list]:
+    """One shard: its winners (cut down to what the writers need), derived rows and key problems."""
+    i, shard, about = job
+    won = plausibility_flags(choose_winners(shard))
+    problems = resolved_key_problems(won)
+    derived = compute_derived(_resolved_for_derived(won, about))
+    won["n_sources"] = won["n_sources"].astype("int32")
+    return i, won[["_part", "_row", *WINNER_EXTRA]], derived, problems
 
 
 def _map_categories(column: pd.Series, func: Callable[[str], str]) -> pd.Series:

@@ -298,12 +298,19 @@ def build_dataset(
     previous = load_previous(out_dir) if incremental else None
     reused, todo, unsupported = _plan(tasks, previous)
     spool = Spool(out_dir / f".spool-{os.getpid()}")
+    # One process pool for extraction and resolution: its workers are forked now, while this
+    # process is small (forks of the grown process would each map its whole heap).
+    pool = (
+        engines.process_pool(workers)
+        if engine == "pool" and (workers or engines.default_workers()) > 1
+        else None
+    )
     try:
         doc_chunks = [_frame([r.doc for r in unsupported], DOCUMENT_COLUMNS)]
         if len(reused):
             doc_chunks.append(reused)
             spool.add_from_parquet(out_dir / "metrics.parquet", set(reused["doc_id"].dropna().astype(str)))
-        doc_chunks += _extract_into(spool, todo, workers, engine, scheduler, progress, on_progress)
+        doc_chunks += _extract_into(spool, todo, workers, engine, scheduler, progress, on_progress, pool)
 
         documents = _concat(doc_chunks, DOCUMENT_COLUMNS).sort_values("path", ignore_index=True)
         slim = spool.slim_frame()
@@ -320,7 +327,7 @@ def build_dataset(
         problems = orphan_problems(slim, documents)
         allrows = _with_corrections(slim, corrections)
         del slim  # allrows holds the rows now (the same frame when there are no corrections)
-        resolution = _resolve_shards(allrows, documents, workers if engine == "pool" else None)
+        resolution = _resolve_shards(allrows, documents, workers if engine == "pool" else 1, pool)
         del allrows
         summary = summarise(documents, metric_keys, resolution.winners, warnings)
         summary.update(reused=len(reused), extracted=len(todo))
@@ -339,6 +346,8 @@ def build_dataset(
             started,
         )
     finally:
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
         spool.close()
     _write_proposals(documents, out_dir)
     _stage(progress, f"done in {time.perf_counter() - started:.1f} s")
@@ -372,7 +381,7 @@ def _plan(tasks: list[FileTask], previous: pd.DataFrame | None):
     return reused.reset_index(drop=True), todo, unsupported
 
 
-def _extract_into(spool, todo, workers, engine, scheduler, progress, on_progress) -> list[pd.DataFrame]:
+def _extract_into(spool, todo, workers, engine, scheduler, progress, on_progress, pool) -> list[pd.DataFrame]:
     """Run the per-file work; metric rows go to the spool in chunks, document rows come back."""
     bar = _progress(len(todo), progress)
     doc_chunks: list[pd.DataFrame] = []
@@ -382,7 +391,7 @@ def _extract_into(spool, todo, workers, engine, scheduler, progress, on_progress
     size = max(1, min(BATCH_DOCS, len(todo) // (n_workers * 4)))
     batches = [todo[i : i + size] for i in range(0, len(todo), size)]
     results = engines.map_unordered(
-        process_batch, batches, workers=workers, engine=engine, scheduler=scheduler, chunksize=1
+        process_batch, batches, workers=workers, engine=engine, scheduler=scheduler, chunksize=1, pool=pool
     )
     # Batches finish in any order; they are taken in input order (a few wait in `ready`), so the
     # dataset's rows come out in the same order whatever the engine and the number of workers.
@@ -434,7 +443,9 @@ def _with_corrections(slim: pd.DataFrame, corrections: pd.DataFrame | None) -> p
     return allrows
 
 
-def _resolve_shards(allrows: pd.DataFrame, documents: pd.DataFrame, workers: int | None = None) -> Resolution:
+def _resolve_shards(
+    allrows: pd.DataFrame, documents: pd.DataFrame, workers: int | None = None, pool=None
+) -> Resolution:
     """choose_winners, plausibility flags and derived indicators, agency shard by agency shard.
 
     All three only ever compare rows of one agency, so a large build works through agencies in
@@ -454,7 +465,7 @@ def _resolve_shards(allrows: pd.DataFrame, documents: pd.DataFrame, workers: int
         shard_of = allrows["agency_id"].cat.codes.to_numpy() % shards
         jobs = ((i, allrows[shard_of == i], about) for i in range(shards))  # made as workers free up
         # Shards are independent: on a process pool the cores that extracted now resolve, too.
-        results = sorted(engines.map_unordered(_resolve_shard, jobs, workers=workers, chunksize=1))
+        results = sorted(engines.map_unordered(_resolve_shard, jobs, workers=workers, chunksize=1, pool=pool))
     winners = concat_slim([w for _, w, _, _ in results])
     derived = pd.concat([d for _, _, d, _ in results], ignore_index=True)
     derived = derived.sort_values(["agency_id", "year"], kind="stable").reset_index(drop=True)

@@ -329,6 +329,9 @@ def build_dataset(
         del slim  # allrows holds the rows now (the same frame when there are no corrections)
         resolution = _resolve_shards(allrows, documents, workers if engine == "pool" else 1, pool)
         del allrows
+        if pool is not None:  # the workers' memory goes back before the largest writes begin
+            pool.shutdown(wait=True)
+            pool = None
         summary = summarise(documents, metric_keys, resolution.winners, warnings)
         summary.update(reused=len(reused), extracted=len(todo))
         problems += resolution.problems
@@ -465,7 +468,9 @@ def _resolve_shards(
         shard_of = allrows["agency_id"].cat.codes.to_numpy() % shards
         jobs = ((i, allrows[shard_of == i], about) for i in range(shards))  # made as workers free up
         # Shards are independent: on a process pool the cores that extracted now resolve, too.
-        results = sorted(engines.map_unordered(_resolve_shard, jobs, workers=workers, chunksize=1, pool=pool))
+        results = sorted(
+            engines.map_unordered(_resolve_shard, jobs, workers=workers, chunksize=1, pool=pool, in_flight=1)
+        )
     winners = concat_slim([w for _, w, _, _ in results])
     derived = pd.concat([d for _, _, d, _ in results], ignore_index=True)
     derived = derived.sort_values(["agency_id", "year"], kind="stable").reset_index(drop=True)

@@ -44,11 +44,13 @@ def map_unordered(
     scheduler: str | None = None,
     chunksize: int = 16,
     pool: ProcessPoolExecutor | None = None,
+    in_flight: int = IN_FLIGHT_PER_WORKER,
 ) -> Iterator[R]:
     """Yield func(item) for every item as results arrive; order is not guaranteed.
 
     `pool` (engine "pool"): run on this open pool (see process_pool) and leave it open, so several
-    stages share workers that were forked while this process was still small.
+    stages share workers that were forked while this process was still small. `in_flight`: batches
+    queued per worker (lower it when each item is large).
 
     `func` must be a top-level function (picklable). engine "pool": one worker runs in this process
     (readable tracebacks, no start-up cost), more use a process pool. engine "dask": a local cluster
@@ -68,7 +70,7 @@ def map_unordered(
     workers = workers or default_workers()
     if workers == 1:
         return map(func, items)
-    return _map_pool(func, items, workers, chunksize, pool)
+    return _map_pool(func, items, workers, chunksize, pool, in_flight)
 
 
 def _batches(items: Iterable[T], size: int) -> Iterator[list[T]]:
@@ -99,12 +101,13 @@ def _map_pool(
     workers: int,
     chunksize: int,
     shared: ProcessPoolExecutor | None = None,
+    in_flight: int = IN_FLIGHT_PER_WORKER,
 ) -> Iterator[R]:
     batches = _batches(items, chunksize)
     pool = shared or process_pool(workers)
     pending: set[Future] = set()
     try:
-        pending = {pool.submit(_run_batch, func, b) for b in islice(batches, workers * IN_FLIGHT_PER_WORKER)}
+        pending = {pool.submit(_run_batch, func, b) for b in islice(batches, workers * in_flight)}
         while pending:
             done, pending = wait(pending, return_when=FIRST_COMPLETED)
             for _ in done:  # refill first so the workers stay busy while the caller consumes

@@ -44,7 +44,7 @@ from pipeline.writing import StagedTable, clean_stale_temps, write_json_atomic
 FAILED = ("empty", "unreadable", "unsupported", "error")
 CHUNK_DOCS = 2000  # document rows are gathered into frames this many at a time
 BATCH_DOCS = 64  # files per worker task: big enough to frame rows cheaply, small enough to balance
-SHARD_ROWS = 250_000  # resolution works through agencies in shards of about this many values, in parallel
+SHARD_ROWS = 500_000  # resolution works through agencies in shards of about this many values
 
 
 @dataclass
@@ -298,19 +298,12 @@ def build_dataset(
     previous = load_previous(out_dir) if incremental else None
     reused, todo, unsupported = _plan(tasks, previous)
     spool = Spool(out_dir / f".spool-{os.getpid()}")
-    # One process pool for extraction and resolution: its workers are forked now, while this
-    # process is small (forks of the grown process would each map its whole heap).
-    pool = (
-        engines.process_pool(workers)
-        if engine == "pool" and (workers or engines.default_workers()) > 1
-        else None
-    )
     try:
         doc_chunks = [_frame([r.doc for r in unsupported], DOCUMENT_COLUMNS)]
         if len(reused):
             doc_chunks.append(reused)
             spool.add_from_parquet(out_dir / "metrics.parquet", set(reused["doc_id"].dropna().astype(str)))
-        doc_chunks += _extract_into(spool, todo, workers, engine, scheduler, progress, on_progress, pool)
+        doc_chunks += _extract_into(spool, todo, workers, engine, scheduler, progress, on_progress)
 
         documents = _concat(doc_chunks, DOCUMENT_COLUMNS).sort_values("path", ignore_index=True)
         slim = spool.slim_frame()
@@ -327,11 +320,8 @@ def build_dataset(
         problems = orphan_problems(slim, documents)
         allrows = _with_corrections(slim, corrections)
         del slim  # allrows holds the rows now (the same frame when there are no corrections)
-        resolution = _resolve_shards(allrows, documents, workers if engine == "pool" else 1, pool)
+        resolution = _resolve_shards(allrows, documents)
         del allrows
-        if pool is not None:  # the workers' memory goes back before the largest writes begin
-            pool.shutdown(wait=True)
-            pool = None
         summary = summarise(documents, metric_keys, resolution.winners, warnings)
         summary.update(reused=len(reused), extracted=len(todo))
         problems += resolution.problems
@@ -349,8 +339,6 @@ def build_dataset(
             started,
         )
     finally:
-        if pool is not None:
-            pool.shutdown(wait=True, cancel_futures=True)
         spool.close()
     _write_proposals(documents, out_dir)
     _stage(progress, f"done in {time.perf_counter() - started:.1f} s")
@@ -384,7 +372,7 @@ def _plan(tasks: list[FileTask], previous: pd.DataFrame | None):
     return reused.reset_index(drop=True), todo, unsupported
 
 
-def _extract_into(spool, todo, workers, engine, scheduler, progress, on_progress, pool) -> list[pd.DataFrame]:
+def _extract_into(spool, todo, workers, engine, scheduler, progress, on_progress) -> list[pd.DataFrame]:
     """Run the per-file work; metric rows go to the spool in chunks, document rows come back."""
     bar = _progress(len(todo), progress)
     doc_chunks: list[pd.DataFrame] = []
@@ -394,7 +382,7 @@ def _extract_into(spool, todo, workers, engine, scheduler, progress, on_progress
     size = max(1, min(BATCH_DOCS, len(todo) // (n_workers * 4)))
     batches = [todo[i : i + size] for i in range(0, len(todo), size)]
     results = engines.map_unordered(
-        process_batch, batches, workers=workers, engine=engine, scheduler=scheduler, chunksize=1, pool=pool
+        process_batch, batches, workers=workers, engine=engine, scheduler=scheduler, chunksize=1
     )
     # Batches finish in any order; they are taken in input order (a few wait in `ready`), so the
     # dataset's rows come out in the same order whatever the engine and the number of workers.
@@ -446,9 +434,7 @@ def _with_corrections(slim: pd.DataFrame, corrections: pd.DataFrame | None) -> p
     return allrows
 
 
-def _resolve_shards(
-    allrows: pd.DataFrame, documents: pd.DataFrame, workers: int | None = None, pool=None
-) -> Resolution:
+def _resolve_shards(allrows: pd.DataFrame, documents: pd.DataFrame) -> Resolution:
     """choose_winners, plausibility flags and derived indicators, agency shard by agency shard.
 
     All three only ever compare rows of one agency, so a large build works through agencies in
@@ -462,32 +448,17 @@ def _resolve_shards(
         return Resolution(winners, compute_derived(pd.DataFrame(columns=list(RESOLVED_COLUMNS))), [])
     about = documents.dropna(subset=["agency_id"]).drop_duplicates("agency_id").set_index("agency_id")
     shards = max(1, len(allrows) // SHARD_ROWS)
-    if shards == 1:
-        results = [_resolve_shard((0, allrows, about))]
-    else:
-        shard_of = allrows["agency_id"].cat.codes.to_numpy() % shards
-        jobs = ((i, allrows[shard_of == i], about) for i in range(shards))  # made as workers free up
-        # Shards are independent: on a process pool the cores that extracted now resolve, too.
-        results = sorted(
-            engines.map_unordered(_resolve_shard, jobs, workers=workers, chunksize=1, pool=pool, in_flight=1)
-        )
-    winners = concat_slim([w for _, w, _, _ in results])
-    derived = pd.concat([d for _, _, d, _ in results], ignore_index=True)
-    derived = derived.sort_values(["agency_id", "year"], kind="stable").reset_index(drop=True)
-    problems = list(dict.fromkeys(p for _, _, _, ps in results for p in ps))
-    return Resolution(winners, derived, problems)
-
-
-def _resolve_shard(
-    job: tuple[int, pd.DataFrame, pd.DataFrame],
-) -> tuple[int, pd.DataFrame, pd.DataFrame, list]:
-    """One shard: its winners (cut down to what the writers need), derived rows and key problems."""
-    i, shard, about = job
-    won = plausibility_flags(choose_winners(shard))
-    problems = resolved_key_problems(won)
-    derived = compute_derived(_resolved_for_derived(won, about))
-    won["n_sources"] = won["n_sources"].astype("int32")
-    return i, won[["_part", "_row", *WINNER_EXTRA]], derived, problems
+    shard_of = allrows["agency_id"].cat.codes.to_numpy() % shards
+    winners, derived, problems = [], [], []
+    for i in range(shards):
+        shard = allrows if shards == 1 else allrows[shard_of == i]
+        won = plausibility_flags(choose_winners(shard))
+        problems += resolved_key_problems(won)
+        derived.append(compute_derived(_resolved_for_derived(won, about)))
+        won["n_sources"] = won["n_sources"].astype("int32")
+        winners.append(won[["_part", "_row", *WINNER_EXTRA]])
+    derived_all = pd.concat(derived, ignore_index=True).sort_values(["agency_id", "year"], kind="stable")
+    return Resolution(concat_slim(winners), derived_all.reset_index(drop=True), list(dict.fromkeys(problems)))
 
 
 def _map_categories(column: pd.Series, func: Callable[[str], str]) -> pd.Series:

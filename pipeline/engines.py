@@ -43,14 +43,8 @@ def map_unordered(
     engine: str = "pool",
     scheduler: str | None = None,
     chunksize: int = 16,
-    pool: ProcessPoolExecutor | None = None,
-    in_flight: int = IN_FLIGHT_PER_WORKER,
 ) -> Iterator[R]:
     """Yield func(item) for every item as results arrive; order is not guaranteed.
-
-    `pool` (engine "pool"): run on this open pool (see process_pool) and leave it open, so several
-    stages share workers that were forked while this process was still small. `in_flight`: batches
-    queued per worker (lower it when each item is large).
 
     `func` must be a top-level function (picklable). engine "pool": one worker runs in this process
     (readable tracebacks, no start-up cost), more use a process pool. engine "dask": a local cluster
@@ -70,7 +64,7 @@ def map_unordered(
     workers = workers or default_workers()
     if workers == 1:
         return map(func, items)
-    return _map_pool(func, items, workers, chunksize, pool, in_flight)
+    return _map_pool(func, items, workers, chunksize)
 
 
 def _batches(items: Iterable[T], size: int) -> Iterator[list[T]]:
@@ -90,24 +84,13 @@ def _worker_init() -> None:
     gc.set_threshold(50_000, 20, 20)
 
 
-def process_pool(workers: int | None = None) -> ProcessPoolExecutor:
-    """A pool for map_unordered(pool=...); the caller shuts it down."""
-    return ProcessPoolExecutor(max_workers=workers or default_workers(), initializer=_worker_init)
-
-
-def _map_pool(
-    func: Callable[[T], R],
-    items: Iterable[T],
-    workers: int,
-    chunksize: int,
-    shared: ProcessPoolExecutor | None = None,
-    in_flight: int = IN_FLIGHT_PER_WORKER,
-) -> Iterator[R]:
+def _map_pool(func: Callable[[T], R], items: Iterable[T], workers: int, chunksize: int) -> Iterator[R]:
     batches = _batches(items, chunksize)
-    pool = shared or process_pool(workers)
-    pending: set[Future] = set()
+    pool = ProcessPoolExecutor(max_workers=workers, initializer=_worker_init)
     try:
-        pending = {pool.submit(_run_batch, func, b) for b in islice(batches, workers * in_flight)}
+        pending: set[Future] = {
+            pool.submit(_run_batch, func, b) for b in islice(batches, workers * IN_FLIGHT_PER_WORKER)
+        }
         while pending:
             done, pending = wait(pending, return_when=FIRST_COMPLETED)
             for _ in done:  # refill first so the workers stay busy while the caller consumes
@@ -117,11 +100,7 @@ def _map_pool(
             for fut in done:
                 yield from fut.result()
     finally:
-        if shared is None:
-            pool.shutdown(wait=True, cancel_futures=True)
-        else:  # stopped early: what is still queued is not wanted, the pool stays up
-            for fut in pending:
-                fut.cancel()
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _map_dask(

@@ -110,6 +110,11 @@ TEXTS: dict[str, tuple[str, str]] = {
     "flags": ("标记", "Flags"),
     "doc_status": ("文件状态", "File status"),
     "doc_pick": ("选择文档", "Document"),
+    "doc_search": ("按文件名筛选", "Filter by file name"),
+    "doc_more": (
+        "仅列出前 {shown} 份(共 {n} 份匹配),输入文件名的一部分以缩小范围",
+        "Showing the first {shown} of {n} matching documents; type part of a name to narrow",
+    ),
     "doc_text": ("原文(提取值以【】标出)", "Text (extracted values marked 【】)"),
     "doc_missing": ("找不到原文文件:{path}", "Source file not found: {path}"),
     "upload_help": (

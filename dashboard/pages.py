@@ -18,6 +18,7 @@ from dashboard.i18n import t
 from pipeline.catalog import BY_KEY, CHANGES, DERIVED, METRICS, label, unit_of
 
 MAX_GROUP = 40  # agencies drawn at once on heatmaps and rankings; more is unreadable
+DOC_OPTIONS = 500  # documents offered in the picker at once: a national build has 100,000
 DATA_COLUMNS = (
     "agency", "agency_id", "region", "level", "agency_kind", "year", "metric", "value", "unit", "scope",
     "approx", "source", "conflict", "alternatives", "confidence", "flags", "note", "evidence", "path",
@@ -278,13 +279,21 @@ def documents(view: View) -> None:
     readable = docs[docs["status"] == "ok"].sort_values("path")
     if readable.empty:
         return _no_data(view)
-    paths = readable["path"].astype(str).tolist()
+    paths = pick_options(readable["path"].astype(str), st.text_input(t("doc_search", lang), key="doc_search"))
+    if paths.total > len(paths.offered):
+        st.caption(t("doc_more", lang, shown=len(paths.offered), n=paths.total))
+    chosen = w.selection().get("doc")
+    offered = paths.offered
+    if chosen in set(readable["path"].astype(str)) and chosen not in offered:
+        offered = [chosen, *offered]  # a linked document stays selectable whatever the filter
+    if not offered:
+        return
     about = view.ds.document_labels
     path = w.choose(
         st.selectbox,
         "doc",
         t("doc_pick", lang),
-        paths,
+        offered,
         format_func=lambda p: f"{p} ({about[p]})" if about.get(p) else p,
     )
     doc = readable[readable["path"] == path].iloc[0]
@@ -298,6 +307,25 @@ def documents(view: View) -> None:
     st.caption(t("doc_text", lang))
     with st.container(height=500):
         st.markdown(highlight.highlighted_markdown(text, spans))  # escaped text, never HTML
+
+
+@dataclass
+class PickOptions:
+    offered: list[str]
+    total: int  # paths matching the filter
+
+
+def pick_options(paths: pd.Series, query: str, limit: int | None = None) -> PickOptions:
+    """The document paths containing `query` (plain text, any case), at most `limit` of them.
+
+    Sending a hundred thousand options to the browser would make the tab take seconds; typing part
+    of a name narrows the list instead.
+    """
+    limit = limit or DOC_OPTIONS
+    query = (query or "").strip()
+    if query:
+        paths = paths[paths.str.contains(query, case=False, regex=False)]
+    return PickOptions(paths.head(limit).tolist(), len(paths))
 
 
 def _data_columns(df: pd.DataFrame) -> pd.DataFrame:

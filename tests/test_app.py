@@ -418,3 +418,27 @@ def test_a_trend_mode_with_nothing_to_draw_says_why_instead_of_an_empty_chart(ap
     mixed = app(metric="items_accepted", agencies=["a-xm-hc", "a-zb-gx"], mode="yoy", y0="2016", y1="2018")
     assert {tr["name"] for tr in _spec(mixed)["data"]} == {"淄博高新区政务服务中心"}
     assert any("厦门市海沧区发展和改革局" in c.value for c in mixed.caption)
+
+
+def test_document_picker_filters_by_name_and_caps_the_options():
+    from dashboard.pages import pick_options
+
+    paths = pd.Series([f"省/{i:03d}_报告.txt" for i in range(30)] + ["Other/ABC.TXT"])
+    every = pick_options(paths, "", limit=10)
+    assert (len(every.offered), every.total) == (10, 31)
+    assert pick_options(paths, " abc ", limit=10).offered == ["Other/ABC.TXT"]  # any case, trimmed
+    some = pick_options(paths, "_报告", limit=100)
+    assert some.total == 30 and all("_报告" in p for p in some.offered)
+    assert pick_options(paths, "(", limit=10).total == 0  # plain text, not a pattern
+
+
+def test_documents_tab_offers_a_capped_list_and_keeps_a_linked_document(app, monkeypatch):
+    import dashboard.pages as pages
+
+    monkeypatch.setattr(pages, "DOC_OPTIONS", 1)
+    at = app(tab="documents", doc="a-zb-gx_2016.txt")
+    _no_trouble(at)
+    picker = next(s for s in at.selectbox if s.label in ("选择文档", "Document"))
+    assert picker.value == "a-zb-gx_2016.txt", "the linked document is offered even beyond the cap"
+    assert len(picker.options) == 2  # the first match + the linked one
+    assert any("仅列出前 1 份" in c.value or "first 1 of" in c.value for c in at.caption)

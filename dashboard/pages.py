@@ -19,6 +19,7 @@ from pipeline.catalog import BY_KEY, CHANGES, DERIVED, METRICS, label, unit_of
 
 MAX_GROUP = 40  # agencies drawn at once on heatmaps and rankings; more is unreadable
 DOC_OPTIONS = 500  # documents offered in the picker at once: a national build has 100,000
+DOC_TABLE_ROWS = 2000  # rows of the document status table drawn at once
 DATA_COLUMNS = (
     "agency", "agency_id", "region", "level", "agency_kind", "year", "metric", "value", "unit", "scope",
     "approx", "source", "conflict", "alternatives", "confidence", "flags", "note", "evidence", "path",
@@ -275,11 +276,18 @@ def documents(view: View) -> None:
     lang = view.lang
     docs = view.ds.documents
     st.subheader(t("doc_status", lang))
-    tables.show(docs[["path", "status", "message", "agency", "year", "doc_type", "report_format"]], lang, 300)
+    query = st.text_input(t("doc_search", lang), key="doc_search")
+    listed = _matching(docs, query)
+    # Files that need attention first; a national build lists the first DOC_TABLE_ROWS of them.
+    listed = listed.iloc[(listed["status"] == "ok").to_numpy().argsort(kind="stable")]
+    if len(listed) > DOC_TABLE_ROWS:
+        st.caption(t("doc_more", lang, shown=DOC_TABLE_ROWS, n=len(listed)))
+    cols = ["path", "status", "message", "agency", "year", "doc_type", "report_format"]
+    tables.show(listed[cols].head(DOC_TABLE_ROWS), lang, 300)
     readable = docs[docs["status"] == "ok"].sort_values("path")
     if readable.empty:
         return _no_data(view)
-    paths = pick_options(readable["path"].astype(str), st.text_input(t("doc_search", lang), key="doc_search"))
+    paths = pick_options(readable["path"].astype(str), query)
     if paths.total > len(paths.offered):
         st.caption(t("doc_more", lang, shown=len(paths.offered), n=paths.total))
     chosen = w.selection().get("doc")
@@ -307,6 +315,13 @@ def documents(view: View) -> None:
     st.caption(t("doc_text", lang))
     with st.container(height=500):
         st.markdown(highlight.highlighted_markdown(text, spans))  # escaped text, never HTML
+
+
+def _matching(docs: pd.DataFrame, query: str) -> pd.DataFrame:
+    query = (query or "").strip()
+    if not query:
+        return docs
+    return docs[docs["path"].astype(str).str.contains(query, case=False, regex=False)]
 
 
 @dataclass

@@ -436,8 +436,11 @@ def test_documents_tab_offers_a_capped_list_and_keeps_a_linked_document(app, mon
     import dashboard.pages as pages
 
     monkeypatch.setattr(pages, "DOC_OPTIONS", 1)
+    monkeypatch.setattr(pages, "DOC_TABLE_ROWS", 2)
     at = app(tab="documents", doc="a-zb-gx_2016.txt")
     _no_trouble(at)
+    status = at.dataframe[0].value
+    assert len(status) == 2 and "正常" not in set(status.iloc[:, 1]), "files to fix first"
     picker = next(s for s in at.selectbox if s.label in ("选择文档", "Document"))
     assert picker.value == "a-zb-gx_2016.txt", "the linked document is offered even beyond the cap"
     assert len(picker.options) == 2  # the first match + the linked one

@@ -284,6 +284,23 @@ class Dataset:
         text = (agency.fillna("") + " · " + year.fillna("")).str.strip(" ·")
         return dict(zip(docs["path"].astype(str), text.fillna("").astype(str), strict=True))
 
+    @cached_property
+    def readable_paths(self) -> pd.Series:
+        """Paths of the documents read without trouble, sorted (the 文档 picker's list, once per dataset)."""
+        docs = self.documents
+        return docs.loc[docs["status"] == "ok", "path"].astype(str).sort_values(ignore_index=True)
+
+    @cached_property
+    def readable_path_set(self) -> frozenset[str]:
+        return frozenset(self.readable_paths)
+
+    @cached_property
+    def documents_by_attention(self) -> pd.DataFrame:
+        """Documents with the files that need attention (not ok) first, each group in path order."""
+        docs = self.documents
+        order = np.lexsort((docs["path"].astype(str).to_numpy(), (docs["status"] == "ok").to_numpy()))
+        return docs.iloc[order].reset_index(drop=True)
+
     def full_table(self) -> pd.DataFrame:
         """Every resolved value with agency attributes and details (for the full-dataset download)."""
         out = attach_attributes(self.values, self.agencies, _paths(self.documents))

@@ -277,22 +277,21 @@ def documents(view: View) -> None:
     docs = view.ds.documents
     st.subheader(t("doc_status", lang))
     query = st.text_input(t("doc_search", lang), key="doc_search")
-    listed = _matching(docs, query)
     # Files that need attention first; a national build lists the first DOC_TABLE_ROWS of them.
-    listed = listed.iloc[(listed["status"] == "ok").to_numpy().argsort(kind="stable")]
+    listed = _matching(view.ds.documents_by_attention, query)
     if len(listed) > DOC_TABLE_ROWS:
         st.caption(t("doc_more", lang, shown=DOC_TABLE_ROWS, n=len(listed)))
     cols = ["path", "status", "message", "agency", "year", "doc_type", "report_format"]
     tables.show(listed[cols].head(DOC_TABLE_ROWS), lang, 300)
-    readable = docs[docs["status"] == "ok"].sort_values("path")
+    readable = view.ds.readable_paths
     if readable.empty:
         return _no_data(view)
-    paths = pick_options(readable["path"].astype(str), query)
+    paths = pick_options(readable, query)
     if paths.total > len(paths.offered):
         st.caption(t("doc_more", lang, shown=len(paths.offered), n=paths.total))
     chosen = w.selection().get("doc")
     offered = paths.offered
-    if chosen in set(readable["path"].astype(str)) and chosen not in offered:
+    if chosen in view.ds.readable_path_set and chosen not in offered:
         offered = [chosen, *offered]  # a linked document stays selectable whatever the filter
     if not offered:
         return
@@ -304,7 +303,7 @@ def documents(view: View) -> None:
         offered,
         format_func=lambda p: f"{p} ({about[p]})" if about.get(p) else p,
     )
-    doc = readable[readable["path"] == path].iloc[0]
+    doc = docs[docs["path"] == path].iloc[0]
     text = _document_text(view, path)
     if text is None:
         st.warning(t("doc_missing", lang, path=highlight.escape_markdown(path)), icon=":material/warning:")

@@ -291,10 +291,6 @@ class Dataset:
         return docs.loc[docs["status"] == "ok", "path"].astype(str).sort_values(ignore_index=True)
 
     @cached_property
-    def readable_path_set(self) -> frozenset[str]:
-        return frozenset(self.readable_paths)
-
-    @cached_property
     def documents_by_attention(self) -> pd.DataFrame:
         """Documents with the files that need attention (not ok) first, each group in path order."""
         docs = self.documents

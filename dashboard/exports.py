@@ -15,10 +15,10 @@ from pathlib import Path
 import pandas as pd
 import plotly.graph_objects as go
 
+from pipeline.writing import FORMULA_PREFIXES  # one list for the dataset's CSVs and the app's downloads
+
 DEFAULT_BROWSER = "/usr/bin/chromium"
 PNG_SCALE = 2
-# A cell starting with one of these is run as a formula by Excel/LibreOffice (CSV injection).
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 INSTALL_HINT = "apt-get install chromium fonts-noto-cjk"
 
 PIPE_LOGGER = "choreographer.channels.pipe"

@@ -278,7 +278,8 @@ def documents(view: View) -> None:
     st.subheader(t("doc_status", lang))
     query = st.text_input(t("doc_search", lang), key="doc_search")
     # Files that need attention first; a national build lists the first DOC_TABLE_ROWS of them.
-    listed = _matching(view.ds.documents_by_attention, query)
+    every = view.ds.documents_by_attention
+    listed = every[_names_match(every["path"], query)]
     if len(listed) > DOC_TABLE_ROWS:
         st.caption(t("doc_more", lang, shown=DOC_TABLE_ROWS, n=len(listed)))
     cols = ["path", "status", "message", "agency", "year", "doc_type", "report_format"]
@@ -291,7 +292,7 @@ def documents(view: View) -> None:
         st.caption(t("doc_more", lang, shown=len(paths.offered), n=paths.total))
     chosen = w.selection().get("doc")
     offered = paths.offered
-    if chosen in view.ds.readable_path_set and chosen not in offered:
+    if chosen not in offered and (readable == chosen).any():
         offered = [chosen, *offered]  # a linked document stays selectable whatever the filter
     if not offered:
         return
@@ -316,11 +317,12 @@ def documents(view: View) -> None:
         st.markdown(highlight.highlighted_markdown(text, spans))  # escaped text, never HTML
 
 
-def _matching(docs: pd.DataFrame, query: str) -> pd.DataFrame:
+def _names_match(paths: pd.Series, query: str) -> pd.Series:
+    """Which paths contain `query` (plain text, any case, surrounding spaces ignored); all when empty."""
     query = (query or "").strip()
     if not query:
-        return docs
-    return docs[docs["path"].astype(str).str.contains(query, case=False, regex=False)]
+        return pd.Series(True, index=paths.index)
+    return paths.astype(str).str.contains(query, case=False, regex=False)
 
 
 @dataclass
@@ -335,11 +337,8 @@ def pick_options(paths: pd.Series, query: str, limit: int | None = None) -> Pick
     Sending a hundred thousand options to the browser would make the tab take seconds; typing part
     of a name narrows the list instead.
     """
-    limit = limit or DOC_OPTIONS
-    query = (query or "").strip()
-    if query:
-        paths = paths[paths.str.contains(query, case=False, regex=False)]
-    return PickOptions(paths.head(limit).tolist(), len(paths))
+    paths = paths[_names_match(paths, query)]
+    return PickOptions(paths.head(limit or DOC_OPTIONS).tolist(), len(paths))
 
 
 def _data_columns(df: pd.DataFrame) -> pd.DataFrame:

@@ -10,6 +10,7 @@ import codecs
 import contextlib
 import json
 import os
+import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -22,24 +23,12 @@ import pyarrow.parquet as pq
 
 # Spreadsheet programs run cells that start with these as formulas.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-_FORMULA_START = "^[" + "".join("\\" + p if p in "-\\]^" else p for p in FORMULA_PREFIXES) + "]"
-
-
-def guard_formulas(df: pd.DataFrame) -> pd.DataFrame:
-    """Text cells that a spreadsheet would run as a formula get a leading apostrophe (copy)."""
-    out = df.copy()
-    for col in out.columns:
-        if pd.api.types.is_string_dtype(out[col]) or out[col].dtype == object:
-            s = out[col]
-            mask = s.notna() & s.astype("string").str.startswith(FORMULA_PREFIXES).fillna(False)
-            if mask.any():
-                out[col] = s.astype("string").mask(mask, "'" + s.astype("string"))
-    return out
+_FORMULA_START = "^[" + "".join(re.escape(p) for p in FORMULA_PREFIXES) + "]"
 
 
 def guard_formulas_arrow(table: pa.Table) -> pa.Table:
-    """guard_formulas on an Arrow table, column by column in Arrow's compute kernels (no Python
-    string per cell: the outputs of a national build hold millions of them)."""
+    """Text cells that a spreadsheet would run as a formula get a leading apostrophe, column by
+    column in Arrow's compute kernels (no Python string per cell: a national build writes millions)."""
     for i, field in enumerate(table.schema):
         if not (pa.types.is_string(field.type) or pa.types.is_large_string(field.type)):
             continue

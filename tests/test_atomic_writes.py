@@ -16,7 +16,8 @@ import pyarrow as pa
 import pytest
 from conftest import RAW_DIR, REPO
 
-from pipeline.writing import guard_formulas, guard_formulas_arrow
+from dashboard.exports import guard_formulas
+from pipeline.writing import guard_formulas_arrow
 
 
 def _many_reports(folder: Path, copies: int) -> None:

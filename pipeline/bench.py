@@ -100,6 +100,14 @@ class BenchResult:
     def ratio(self) -> float:
         return self.build.seconds / self.floor.seconds if self.floor.seconds > 0 else float("inf")
 
+    def stage_ratios(self) -> dict[str, float]:
+        """Each step of the build (plan, extract, resolve, write) as a multiple of the floor: what
+        the build/floor ratio is made of."""
+        stages = self.build_summary.get("stage_seconds") or {}
+        if self.floor.seconds <= 0:
+            return {}
+        return {k: round(v / self.floor.seconds, 2) for k, v in stages.items()}
+
     @property
     def projected_seconds(self) -> float:
         """Build time scaled linearly to the 100,000-report target."""
@@ -112,6 +120,7 @@ class BenchResult:
             docs_per_s=round(self.build.rate(self.docs), 1),
             mb_per_s=round(self.text_bytes / 1e6 / self.build.seconds, 3) if self.build.seconds else None,
             projected_seconds_for_100k=round(self.projected_seconds, 1),
+            stage_ratios=self.stage_ratios(),
             targets=self.targets(),
         )
         return out
@@ -142,6 +151,11 @@ class BenchResult:
             line("floor", self.floor, "  (read + one regex pass)"),
             line("build", self.build, "  (build_dataset: extract, resolve, validate, write)"),
             f"  build / floor = {self.ratio:.1f}x  (target <= {TARGET_RATIO:g}x: {ok[t['within_10x_of_floor']]})",
+            "  of which: "
+            + ", ".join(
+                f"{k} {self.build_summary['stage_seconds'][k]:.1f} s ({r:g}x)"
+                for k, r in self.stage_ratios().items()
+            ),
             f"  projected for {TARGET_DOCS:,} reports: {self.projected_seconds / 60:.1f} min "
             f"(target < {TARGET_SECONDS / 60:g} min: {ok[t['100k_under_5_min']]})",
             f"  peak memory of the process tree during the build: {self.build.peak_bytes / 2**30:.2f} GiB "

@@ -297,6 +297,8 @@ def build_dataset(
     tasks = discover(input_dir)
     previous = load_previous(out_dir) if incremental else None
     reused, todo, unsupported = _plan(tasks, previous)
+    stages = _Stages(started)
+    stages.mark("plan")
     spool = Spool(out_dir / f".spool-{os.getpid()}")
     try:
         doc_chunks = [_frame([r.doc for r in unsupported], DOCUMENT_COLUMNS)]
@@ -304,6 +306,7 @@ def build_dataset(
             doc_chunks.append(reused)
             spool.add_from_parquet(out_dir / "metrics.parquet", set(reused["doc_id"].dropna().astype(str)))
         doc_chunks += _extract_into(spool, todo, workers, engine, scheduler, progress, on_progress)
+        stages.mark("extract")
 
         documents = _concat(doc_chunks, DOCUMENT_COLUMNS).sort_values("path", ignore_index=True)
         slim = spool.slim_frame()
@@ -323,8 +326,9 @@ def build_dataset(
         resolution = _resolve_shards(allrows, documents)
         del allrows
         summary = summarise(documents, metric_keys, resolution.winners, warnings)
-        summary.update(reused=len(reused), extracted=len(todo))
+        summary.update(reused=len(reused), extracted=len(todo), stage_seconds=stages.seconds)
         problems += resolution.problems
+        stages.mark("resolve")
         _stage(progress, f"writing {out_dir} ({len(spool.parts)} spool part(s))")
         _write_all(
             out_dir,
@@ -336,7 +340,7 @@ def build_dataset(
             problems,
             summary,
             input_dir,
-            started,
+            stages,
         )
     finally:
         spool.close()
@@ -471,7 +475,7 @@ def _map_categories(column: pd.Series, func: Callable[[str], str]) -> pd.Series:
 
 
 def _write_all(
-    out_dir, spool, documents, kept_rows, resolution, corrections, problems, summary, input_dir, started
+    out_dir, spool, documents, kept_rows, resolution, corrections, problems, summary, input_dir, stages
 ) -> None:
     """Stream every table to temporary files, check them, then swap them in (meta.json last)."""
     problems = validate_documents(documents) + problems
@@ -517,7 +521,8 @@ def _write_all(
             staged.append(table)
             table.write(df)
             table.close()
-        summary["seconds"] = round(time.perf_counter() - started, 2)
+        stages.mark("write")  # summary["stage_seconds"] is this dict: it is in meta.json
+        summary["seconds"] = stages.total()
         # Everything is on disk; now swap the files in, in one quick pass, meta.json last.
         for table in staged:
             table.commit()
@@ -613,6 +618,23 @@ def _concat(chunks: Iterable[pd.DataFrame], columns: dict[str, str]) -> pd.DataF
     return out
 
 
+class _Stages:
+    """Wall seconds of each step of a build (plan, extract, resolve, write), in the order taken:
+    the summary shows where a long build spends its time."""
+
+    def __init__(self, started: float) -> None:
+        self.started = self._last = started
+        self.seconds: dict[str, float] = {}
+
+    def mark(self, stage: str) -> None:
+        now = time.perf_counter()
+        self.seconds[stage] = round(now - self._last, 2)
+        self._last = now
+
+    def total(self) -> float:
+        return round(time.perf_counter() - self.started, 2)
+
+
 class _NoBar:
     def update(self, n: int) -> None: ...
 
@@ -684,7 +706,11 @@ def format_summary(summary: dict) -> str:
         else f"agencies: {summary['agencies']}  years: none found"
     )
     lines += [f"warning: {w}" for w in summary["warnings"]]
-    lines.append(f"took {summary.get('seconds', 0)} s")
+    stages = summary.get("stage_seconds") or {}
+    lines.append(
+        f"took {summary.get('seconds', 0)} s"
+        + (f" ({', '.join(f'{k} {v} s' for k, v in stages.items())})" if stages else "")
+    )
     return "\n".join(lines)
 
 

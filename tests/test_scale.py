@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -90,6 +91,19 @@ def test_bench_prints_speed_memory_ratio_and_quality_as_json(tmp_path: Path, cap
     assert out["quality"]["documents"] == 12
     assert set(out["targets"]) == {"100k_under_5_min", "peak_under_2_GB", "within_10x_of_floor"}
     assert (tmp_path / "b" / "dataset" / "metrics.parquet").exists()
+    # The ratio is broken down by step of the build; the steps add up to the build's own time.
+    steps = out["build_summary"]["stage_seconds"]
+    assert list(steps) == ["plan", "extract", "resolve", "write"] == list(out["stage_ratios"])
+    assert sum(steps.values()) == pytest.approx(out["build_summary"]["seconds"], abs=0.05)
+    floor = out["floor"]["seconds"]
+    assert all(out["stage_ratios"][k] == pytest.approx(v / floor, abs=0.01) for k, v in steps.items())
+
+
+def test_bench_text_report_names_each_step_as_a_multiple_of_the_floor(tmp_path: Path, capsys):
+    assert bench_main(["--docs", "6", "--workers", "1", "--keep", str(tmp_path / "b")]) == 0
+    text = capsys.readouterr().out
+    assert "build / floor" in text
+    assert re.search(r"of which: plan [\d.]+ s \([\d.]+x\), extract [\d.]+ s \([\d.]+x\), resolve", text)
 
 
 @pytest.mark.parametrize(

@@ -20,6 +20,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from pipeline import engines
 from pipeline.catalog import BY_KEY, CORE_KEYS
@@ -30,7 +32,7 @@ from pipeline.plausibility import plausibility_flags
 from pipeline.readers_sniff import extension_kind, sniff
 from pipeline.resolve import choose_winners, source_of
 from pipeline.schema import DOCUMENT_COLUMNS, METRIC_COLUMNS, RESOLVED_COLUMNS, SCHEMA_VERSION
-from pipeline.spool import Spool, concat_slim, project
+from pipeline.spool import DOC_COLUMN, Spool, concat_slim, project_table, shard_count
 from pipeline.spool import slim as slim_of
 from pipeline.validate import (
     SchemaError,
@@ -44,7 +46,6 @@ from pipeline.writing import StagedTable, clean_stale_temps, write_json_atomic
 FAILED = ("empty", "unreadable", "unsupported", "error")
 CHUNK_DOCS = 2000  # document rows are gathered into frames this many at a time
 BATCH_DOCS = 64  # files per worker task: big enough to frame rows cheaply, small enough to balance
-SHARD_ROWS = 500_000  # resolution works through agencies in shards of about this many values
 
 
 @dataclass
@@ -61,12 +62,12 @@ class FileResult:
 
 @dataclass
 class BatchResult:
-    """A worker's answer for a batch of files: document rows, and metric rows already framed and
-    projected, so the main process only gathers (pickled frames travel as column buffers)."""
+    """A worker's answer for a batch of files: document rows, and metric rows already framed (with
+    each row's document as its position in the batch, in DOC_COLUMN), so the main process only
+    gathers: pickled frames travel as column buffers."""
 
     docs: list[dict]
     metrics: pd.DataFrame
-    projected: pd.DataFrame
 
 
 @dataclass
@@ -178,10 +179,12 @@ def process_file(task: FileTask) -> FileResult:
 
 
 def process_batch(tasks: list[FileTask]) -> BatchResult:
-    """process_file over a batch, with the typing and projection of its rows done here, in the worker."""
+    """process_file over a batch, with the typing of its rows done here, in the worker."""
     results = [process_file(t) for t in tasks]
     metrics = _frame([m for r in results for m in r.metrics], METRIC_COLUMNS)
-    return BatchResult([r.doc for r in results], metrics, project(metrics))
+    counts = [len(r.metrics) for r in results]
+    metrics[DOC_COLUMN] = np.repeat(np.arange(len(results), dtype=np.int32), counts)
+    return BatchResult([r.doc for r in results], metrics)
 
 
 def discover(input_dir: Path) -> list[FileTask]:
@@ -242,10 +245,12 @@ def load_previous(out_dir: Path) -> pd.DataFrame | None:
         return None
 
 
-def _mark_duplicates(docs: pd.DataFrame, slim: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
+def _mark_duplicates(docs: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
     """Same normalised text = same doc_id: the first path keeps the rows, the others point to it.
 
-    Returns the documents and a mask of the metric rows to keep (documents read, each value once).
+    Returns the documents (same order) and, by position, whether a document's metric rows are kept:
+    read, with values, and not a copy. Spooled rows carry that position (DOC_COLUMN), so copies of
+    one text drop out wherever their rows went, whatever agency shard.
     """
     read = docs["doc_id"].notna() & docs["status"].isin(["ok", "no_metrics"])
     first_path = docs[read].sort_values("path").drop_duplicates("doc_id").set_index("doc_id")["path"]
@@ -256,16 +261,7 @@ def _mark_duplicates(docs: pd.DataFrame, slim: pd.DataFrame) -> tuple[pd.DataFra
     ]
     docs.loc[dup, "status"] = "duplicate"
     docs.loc[dup, "n_metrics"] = 0
-    live = docs.loc[docs["status"] == "ok", "doc_id"].unique()
-    keep = slim["doc_id"].isin(live).to_numpy().copy()  # writable: copies are switched off below
-    # Copies of one text share its doc_id, so their rows arrive twice: keep one of each. Only
-    # the rows of such texts are compared (a full-table duplicated() costs GBs at national size).
-    copied = docs.loc[dup, "doc_id"].unique()
-    if len(copied):
-        some = np.flatnonzero(keep & slim["doc_id"].isin(copied).to_numpy())
-        again = slim.iloc[some].duplicated(["doc_id", "metric", "scope", "start"]).to_numpy()
-        keep[some[again]] = False
-    return docs, keep
+    return docs, (docs["status"] == "ok").to_numpy()
 
 
 def build_dataset(
@@ -281,8 +277,8 @@ def build_dataset(
 ) -> BuildResult:
     """Build (or incrementally rebuild) the dataset for every file under input_dir and write it.
 
-    Metric rows stream through a spool on disk, so memory follows the number of values that
-    resolution needs, not the size of the corpus. `on_progress(done, total)` is called as each
+    Metric rows stream to a spool on disk by agency shard and are resolved and written one shard
+    at a time, so memory holds a shard's values, not the corpus's. `on_progress(done, total)` is called as each
     file to extract finishes (the app's progress bar).
     """
     started = time.perf_counter()
@@ -299,49 +295,34 @@ def build_dataset(
     reused, todo, unsupported = _plan(tasks, previous)
     stages = _Stages(started)
     stages.mark("plan")
-    spool = Spool(out_dir / f".spool-{os.getpid()}")
+    spool = Spool(out_dir / f".spool-{os.getpid()}", shard_count(len(tasks)), METRIC_COLUMNS)
     try:
+        # Documents are numbered in arrival order (unsupported, re-used, extracted): the spooled
+        # rows carry that number, which is their document's position in `documents` below.
         doc_chunks = [_frame([r.doc for r in unsupported], DOCUMENT_COLUMNS)]
         if len(reused):
             doc_chunks.append(reused)
-            spool.add_from_parquet(out_dir / "metrics.parquet", set(reused["doc_id"].dropna().astype(str)))
-        doc_chunks += _extract_into(spool, todo, workers, engine, scheduler, progress, on_progress)
+            first = len(unsupported)
+            numbers = {d: first + i for i, d in enumerate(reused["doc_id"]) if isinstance(d, str)}
+            spool.add_from_parquet(out_dir / "metrics.parquet", numbers)
+        first = len(unsupported) + len(reused)
+        doc_chunks += _extract_into(spool, todo, first, workers, engine, scheduler, progress, on_progress)
         stages.mark("extract")
 
-        documents = _concat(doc_chunks, DOCUMENT_COLUMNS).sort_values("path", ignore_index=True)
-        slim = spool.slim_frame()
-        _stage(progress, f"resolving {len(slim):,} values of {documents['agency_id'].nunique():,} agencies")
-        documents, keep = _mark_duplicates(documents, slim)
-        slim = slim[keep]
-
+        documents, live = _mark_duplicates(_concat(doc_chunks, DOCUMENT_COLUMNS))
         corrections = None
         if raw_corrections is not None and len(raw_corrections):
             corrections, warnings = match_corrections(raw_corrections, documents)
-        # What the outputs need of the kept rows is taken first; resolution then consumes them.
-        kept_rows = _rows_by_part(slim)
-        metric_keys = slim[["metric"]]
-        problems = orphan_problems(slim, documents)
-        allrows = _with_corrections(slim, corrections)
-        del slim  # allrows holds the rows now (the same frame when there are no corrections)
-        resolution = _resolve_shards(allrows, documents)
-        del allrows
-        summary = summarise(documents, metric_keys, resolution.winners, warnings)
-        summary.update(reused=len(reused), extracted=len(todo), stage_seconds=stages.seconds)
-        problems += resolution.problems
-        stages.mark("resolve")
-        _stage(progress, f"writing {out_dir} ({len(spool.parts)} spool part(s))")
-        _write_all(
-            out_dir,
-            spool,
-            documents,
-            kept_rows,
-            resolution,
-            corrections,
-            problems,
-            summary,
-            input_dir,
-            stages,
+        _stage(
+            progress,
+            f"resolving and writing the values of {documents['agency_id'].nunique():,} agencies "
+            f"in {spool.shards} shard(s)",
         )
+        counts = {"reused": len(reused), "extracted": len(todo)}
+        summary = _write_all(
+            out_dir, spool, documents, live, corrections, warnings, counts, input_dir, stages, progress
+        )
+        documents = documents.sort_values("path", ignore_index=True)
     finally:
         spool.close()
     _write_proposals(documents, out_dir)
@@ -376,8 +357,11 @@ def _plan(tasks: list[FileTask], previous: pd.DataFrame | None):
     return reused.reset_index(drop=True), todo, unsupported
 
 
-def _extract_into(spool, todo, workers, engine, scheduler, progress, on_progress) -> list[pd.DataFrame]:
-    """Run the per-file work; metric rows go to the spool in chunks, document rows come back."""
+def _extract_into(
+    spool, todo, first, workers, engine, scheduler, progress, on_progress
+) -> list[pd.DataFrame]:
+    """Run the per-file work; metric rows go to the spool (their documents numbered from `first`
+    in input order), document rows come back."""
     bar = _progress(len(todo), progress)
     doc_chunks: list[pd.DataFrame] = []
     docs_buf: list[dict] = []
@@ -402,8 +386,10 @@ def _extract_into(spool, todo, workers, engine, scheduler, progress, on_progress
         while taken in ready:
             batch = ready.pop(taken)
             taken += 1
+            batch.metrics[DOC_COLUMN] += np.int32(first)
+            first += len(batch.docs)
             docs_buf.extend(batch.docs)
-            spool.add(batch.metrics, batch.projected)
+            spool.add(batch.metrics)
             if len(docs_buf) >= CHUNK_DOCS:
                 doc_chunks.append(_frame(docs_buf, DOCUMENT_COLUMNS))
                 docs_buf = []
@@ -412,21 +398,11 @@ def _extract_into(spool, todo, workers, engine, scheduler, progress, on_progress
     return doc_chunks
 
 
-@dataclass
-class Resolution:
-    """What resolution leaves for the writers: per winner only its pointers and the columns the
-    spooled rows lack, the derived indicators, and any problem found on the way."""
-
-    winners: pd.DataFrame  # _part, _row, source, n_sources, conflict, alternatives, flags
-    derived: pd.DataFrame
-    problems: list[str]
-
-
 WINNER_EXTRA = ["source", "n_sources", "conflict", "alternatives", "flags"]
 
 
 def _with_corrections(slim: pd.DataFrame, corrections: pd.DataFrame | None) -> pd.DataFrame:
-    """The projection plus analyst corrections as part -1, with each row's source family."""
+    """A shard's projection (part 0) plus its analyst corrections (part -1), with each row's source."""
     frames = [slim]
     if corrections is not None and len(corrections):
         # A correction has no span in any text: its start/end stay empty.
@@ -438,33 +414,6 @@ def _with_corrections(slim: pd.DataFrame, corrections: pd.DataFrame | None) -> p
     return allrows
 
 
-def _resolve_shards(allrows: pd.DataFrame, documents: pd.DataFrame) -> Resolution:
-    """choose_winners, plausibility flags and derived indicators, agency shard by agency shard.
-
-    All three only ever compare rows of one agency, so a large build works through agencies in
-    shards (by agency_id code): sort and group copies cost a shard, not the corpus, and each
-    shard's winners are cut down to what the writers need before the next shard starts.
-    """
-    if allrows.empty:
-        winners = allrows[["_part", "_row", "source", "flags"]].assign(
-            n_sources=np.int32(0), conflict=False, alternatives=""
-        )
-        return Resolution(winners, compute_derived(pd.DataFrame(columns=list(RESOLVED_COLUMNS))), [])
-    about = documents.dropna(subset=["agency_id"]).drop_duplicates("agency_id").set_index("agency_id")
-    shards = max(1, len(allrows) // SHARD_ROWS)
-    shard_of = allrows["agency_id"].cat.codes.to_numpy() % shards
-    winners, derived, problems = [], [], []
-    for i in range(shards):
-        shard = allrows if shards == 1 else allrows[shard_of == i]
-        won = plausibility_flags(choose_winners(shard))
-        problems += resolved_key_problems(won)
-        derived.append(compute_derived(_resolved_for_derived(won, about)))
-        won["n_sources"] = won["n_sources"].astype("int32")
-        winners.append(won[["_part", "_row", *WINNER_EXTRA]])
-    derived_all = pd.concat(derived, ignore_index=True).sort_values(["agency_id", "year"], kind="stable")
-    return Resolution(concat_slim(winners), derived_all.reset_index(drop=True), list(dict.fromkeys(problems)))
-
-
 def _map_categories(column: pd.Series, func: Callable[[str], str]) -> pd.Series:
     """func applied to a categorical column's categories only (millions of rows, a few methods)."""
     mapped = [func(str(c)) for c in column.cat.categories]
@@ -474,54 +423,141 @@ def _map_categories(column: pd.Series, func: Callable[[str], str]) -> pd.Series:
     return pd.Series(pd.Categorical.from_codes(codes, categories=categories), index=column.index)
 
 
+@dataclass
+class _Tally:
+    """What the summary needs of the values, counted shard by shard."""
+
+    metrics: Counter = field(default_factory=Counter)
+    resolved: int = 0
+    conflicts: int = 0
+    derived: list[pd.DataFrame] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+
+_CHECKED = ("scope", "metric", "value", "evidence", "confidence", "agency_id", "start", "end")
+
+
+def _check_frame(table: pa.Table) -> pd.DataFrame:
+    """The columns frame_problems reads, from Arrow rows without a Python string per row: short
+    strings as categories (missing stays missing), evidence as an Arrow-backed string column."""
+    out = {}
+    for col in _CHECKED:
+        arr = table.column(col)
+        if col == "evidence":
+            out[col] = pd.Series(pd.arrays.ArrowStringArray(arr.cast(pa.large_string())))
+        elif pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type):
+            out[col] = pc.dictionary_encode(arr.combine_chunks()).to_pandas()
+        else:
+            out[col] = arr.to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get)
+    return pd.DataFrame(out)
+
+
+def _shard_outputs(
+    rows: pa.Table, corrections: pd.DataFrame | None, documents: pd.DataFrame, about: pd.DataFrame
+) -> tuple[list[pa.Table | pd.DataFrame], _Tally]:
+    """Resolve one agency shard: its resolved rows (to write) and its tally.
+
+    choose_winners, plausibility flags and derived indicators only ever compare rows of one agency.
+    They run on the shard's slim projection (categories, narrow ints); the winners' full rows are
+    then taken from `rows` (part 0, Arrow) or from the corrections (part -1, pandas).
+    """
+    tally = _Tally()
+    projected = project_table(rows)
+    allrows = _with_corrections(slim_of(projected, part=0, projected=projected), corrections)
+    if allrows.empty:
+        return [], tally
+    tally.problems += orphan_problems(projected, documents)
+    won = plausibility_flags(choose_winners(allrows))
+    tally.problems += resolved_key_problems(won)
+    tally.derived.append(compute_derived(_resolved_for_derived(won, about)))
+    tally.resolved, tally.conflicts = len(won), int(won["conflict"].sum())
+    won["n_sources"] = won["n_sources"].astype("int32")
+    chunks: list[pa.Table | pd.DataFrame] = []
+    mine = won[won["_part"].to_numpy() == 0]
+    if len(mine):
+        extra = pa.Table.from_pandas(mine[WINNER_EXTRA].reset_index(drop=True), preserve_index=False)
+        chunk = rows.take(pa.array(mine["_row"].to_numpy())).drop_columns(["flags", DOC_COLUMN])
+        for name in WINNER_EXTRA:
+            chunk = chunk.append_column(name, extra.column(name))
+        chunk = chunk.append_column("note", pa.array([""] * len(mine), pa.large_string()))
+        tally.problems += frame_problems("resolved", _check_frame(chunk))
+        chunks.append(chunk)
+    theirs = won[won["_part"].to_numpy() == -1]
+    if len(theirs):
+        chunk = corrections.reset_index(drop=True).iloc[theirs["_row"].to_numpy()].reset_index(drop=True)
+        chunk = pd.concat(
+            [chunk.drop(columns=["flags"]), theirs[WINNER_EXTRA].reset_index(drop=True)], axis=1
+        )
+        tally.problems += frame_problems("resolved", chunk)
+        chunks.append(chunk)
+    return chunks, tally
+
+
 def _write_all(
-    out_dir, spool, documents, kept_rows, resolution, corrections, problems, summary, input_dir, stages
-) -> None:
-    """Stream every table to temporary files, check them, then swap them in (meta.json last)."""
-    problems = validate_documents(documents) + problems
+    out_dir, spool, documents, live, corrections, warnings, counts, input_dir, stages, progress
+) -> dict:
+    """Resolve and write shard by shard to temporary files, check everything, then swap the files in
+    (meta.json last). Returns the summary. Memory holds one shard's rows at a time.
+
+    A shard's metric rows are written by a thread while the main thread resolves them (Arrow's
+    parquet and CSV writers release the GIL, so the second core is not idle after extraction).
+    """
+    problems = validate_documents(documents)
+    about = documents.dropna(subset=["agency_id"]).drop_duplicates("agency_id").set_index("agency_id")
+    if corrections is not None and corrections.empty:
+        corrections = None
+    corr_shard = spool.shards_of(corrections["agency_id"]) if corrections is not None else None
+    total = _Tally()
     staged: list[StagedTable] = []
-    winners = resolution.winners
+    bar = _progress(spool.shards, progress and spool.shards > 1, desc="resolving", unit="shard")
     try:
         metrics_out = StagedTable(out_dir, "metrics", METRIC_COLUMNS)
         resolved_out = StagedTable(out_dir, "resolved", RESOLVED_COLUMNS)
         staged += [metrics_out, resolved_out]
-        won = _rows_by_part(winners)
-        # The two tables are written side by side: Arrow's parquet and CSV writers release the GIL,
-        # and the extraction workers are gone, so the second core would otherwise sit idle.
-        with ThreadPoolExecutor(max_workers=2) as pool:
-            for part, frame in spool.iter_parts():
-                writes = []
-                if part in kept_rows:
-                    chunk = frame.iloc[kept_rows[part][0]]
-                    problems += frame_problems("metrics", chunk, spans=True)
-                    writes.append(pool.submit(metrics_out.write, chunk))
-                if part in won:
-                    w = winners.iloc[won[part][1]]
-                    chunk = frame.iloc[won[part][0]].reset_index(drop=True).drop(columns=["flags"])
-                    chunk = pd.concat([chunk, w[WINNER_EXTRA].reset_index(drop=True)], axis=1).assign(note="")
-                    problems += frame_problems("resolved", chunk)
-                    writes.append(pool.submit(resolved_out.write, chunk))
-                for fut in writes:
-                    fut.result()  # one part at a time: memory stays at a part, errors surface here
-        if -1 in won and corrections is not None:
-            w = winners.iloc[won[-1][1]]
-            chunk = corrections.reset_index(drop=True).iloc[won[-1][0]].reset_index(drop=True)
-            chunk = pd.concat([chunk.drop(columns=["flags"]), w[WINNER_EXTRA].reset_index(drop=True)], axis=1)
-            problems += frame_problems("resolved", chunk)
-            resolved_out.write(chunk)
+        with ThreadPoolExecutor(max_workers=1) as writer:
+            for shard, rows in spool.iter_shards():
+                rows = rows.filter(pa.array(live[rows.column(DOC_COLUMN).to_numpy()]))  # copies out
+                written = writer.submit(metrics_out.write_table, rows)
+                checked = _check_frame(rows)
+                problems += frame_problems("metrics", checked, spans=True)
+                total.metrics.update(checked["metric"].value_counts().to_dict())
+                corr = corrections[corr_shard == shard] if corr_shard is not None else None
+                chunks, tally = _shard_outputs(rows, corr, documents, about)
+                written.result()  # one shard at a time: memory stays at a shard, errors surface here
+                for chunk in chunks:
+                    if isinstance(chunk, pa.Table):
+                        resolved_out.write_table(chunk)
+                    else:
+                        resolved_out.write(chunk)
+                total.resolved += tally.resolved
+                total.conflicts += tally.conflicts
+                total.derived += tally.derived
+                problems += tally.problems
+                bar.update(1)
+        bar.close()
+        stages.mark("shards")
         for table in staged:
             table.close()
         if problems:
             raise SchemaError(list(dict.fromkeys(problems)))
+        derived = (
+            pd.concat(total.derived, ignore_index=True)
+            if total.derived
+            else compute_derived(pd.DataFrame(columns=list(RESOLVED_COLUMNS)))
+        )
+        derived = derived.sort_values(["agency_id", "year"], kind="stable", ignore_index=True)
+        summary = summarise(documents, total.metrics, total.resolved, total.conflicts, warnings)
+        summary.update(counts)
         for name, df, columns in (
-            ("documents", documents, DOCUMENT_COLUMNS),
-            ("derived", resolution.derived, RESOLVED_COLUMNS),
+            ("documents", documents.sort_values("path", ignore_index=True), DOCUMENT_COLUMNS),
+            ("derived", derived, RESOLVED_COLUMNS),
         ):
             table = StagedTable(out_dir, name, columns)
             staged.append(table)
             table.write(df)
             table.close()
-        stages.mark("write")  # summary["stage_seconds"] is this dict: it is in meta.json
+        stages.mark("finish")  # summary["stage_seconds"] is this dict: it is in meta.json
+        summary["stage_seconds"] = stages.seconds
         summary["seconds"] = stages.total()
         # Everything is on disk; now swap the files in, in one quick pass, meta.json last.
         for table in staged:
@@ -533,24 +569,12 @@ def _write_all(
             "summary": summary,
         }
         write_json_atomic(meta, out_dir / "meta.json")
+        return summary
     finally:
+        bar.close()
         for table in staged:
             table.close_quietly()
             table.discard()
-
-
-def _rows_by_part(frame: pd.DataFrame) -> dict[int, tuple[np.ndarray, np.ndarray]]:
-    """For each spool part: the row numbers `frame` points at in it, and their positions in `frame`."""
-    parts = frame["_part"].to_numpy()
-    order = np.argsort(parts, kind="stable").astype(np.int32)  # int32: millions of rows, half the bytes
-    sorted_parts = parts[order]
-    rows = frame["_row"].to_numpy()
-    out = {}
-    for part in np.unique(parts):
-        lo, hi = np.searchsorted(sorted_parts, [part, part + 1])
-        positions = order[lo:hi]
-        out[int(part)] = (rows[positions], positions)
-    return out
 
 
 def _resolved_for_derived(winners: pd.DataFrame, about: pd.DataFrame) -> pd.DataFrame:
@@ -647,21 +671,20 @@ def _stage(enabled: bool, message: str) -> None:
         print(f"[build {datetime.now():%H:%M:%S}] {message}", file=sys.stderr, flush=True)
 
 
-def _progress(total: int, enabled: bool):
+def _progress(total: int, enabled: bool, desc: str = "extracting", unit: str = "doc"):
     if not enabled or total == 0:
         return _NoBar()
     from tqdm import tqdm
 
-    return tqdm(
-        total=total, unit="doc", desc="extracting", file=sys.stderr, smoothing=0.1, dynamic_ncols=True
-    )
+    return tqdm(total=total, unit=unit, desc=desc, file=sys.stderr, smoothing=0.1, dynamic_ncols=True)
 
 
 def summarise(
-    documents: pd.DataFrame, metrics: pd.DataFrame, resolved: pd.DataFrame, warnings: list[str]
+    documents: pd.DataFrame, metric_counts: Counter, resolved: int, conflicts: int, warnings: list[str]
 ) -> dict:
     status = Counter(documents["status"].astype(str))
-    failed = documents[documents["status"].isin(FAILED)]
+    failed = documents[documents["status"].isin(FAILED)].sort_values("path")
+    found = {k: int(v) for k, v in metric_counts.items() if v}
     return {
         "documents": len(documents),
         "status": dict(sorted(status.items())),
@@ -670,13 +693,13 @@ def summarise(
             f"{p}: {s} - {m}"
             for p, s, m in zip(failed["path"], failed["status"], failed["message"], strict=True)
         ],
-        "metrics": int(len(metrics)),
-        "metrics_per_key": {str(k): int(v) for k, v in metrics["metric"].value_counts().items() if v},
-        "core_keys_found": sorted({str(m) for m in metrics["metric"].unique()} & CORE_KEYS),
+        "metrics": sum(found.values()),
+        "metrics_per_key": dict(sorted(found.items(), key=lambda kv: (-kv[1], kv[0]))),
+        "core_keys_found": sorted(set(found) & CORE_KEYS),
         "agencies": int(documents["agency_id"].nunique()),
         "years": sorted(int(y) for y in documents["year"].dropna().unique()),
-        "resolved_values": int(len(resolved)),
-        "conflicts": int(resolved["conflict"].sum()) if len(resolved) else 0,
+        "resolved_values": int(resolved),
+        "conflicts": int(conflicts),
         "warnings": warnings,
     }
 

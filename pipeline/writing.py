@@ -121,10 +121,18 @@ class StagedTable:
     def write(self, df: pd.DataFrame) -> None:
         if df.empty:
             return
-        table = pa.Table.from_pandas(_typed(df, self.columns), schema=self.schema, preserve_index=False)
+        self.write_table(
+            pa.Table.from_pandas(_typed(df, self.columns), schema=self.schema, preserve_index=False)
+        )
+
+    def write_table(self, table: pa.Table) -> None:
+        """Arrow rows with this table's columns (any order; extra columns are dropped), cast to its types."""
+        if not table.num_rows:
+            return
+        table = table.select(self.schema.names).cast(self.schema)
         self._parquet.write_table(table)
         self._csv.write_table(guard_formulas_arrow(table))
-        self.rows += len(df)
+        self.rows += table.num_rows
 
     def close(self) -> None:
         if self._open:

@@ -217,7 +217,7 @@ def test_spooled_parts_give_the_same_dataset_as_one_chunk(raw: Path, tmp_path: P
 
     (raw / "copy.txt").write_bytes((raw / SEEDS[0].name).read_bytes())  # a duplicate across parts
     one = build(raw, tmp_path / "one")
-    monkeypatch.setattr(spool, "PART_ROWS", 5)  # a spool part every few rows
+    monkeypatch.setattr(spool, "BUFFER_ROWS", 5)  # rows appended to the shards every few rows
     many = build(raw, tmp_path / "many")
     assert len(one.metrics) > 10, "enough rows for several parts"
 
@@ -233,10 +233,10 @@ def test_spooled_parts_give_the_same_dataset_as_one_chunk(raw: Path, tmp_path: P
 
 
 def test_resolving_in_agency_shards_gives_the_same_view(raw: Path, tmp_path: Path, monkeypatch):
-    import pipeline.dataset as dataset
+    import pipeline.spool as spool
 
     whole = build(raw, tmp_path / "whole")
-    monkeypatch.setattr(dataset, "SHARD_ROWS", 3)  # many shards even for five reports
+    monkeypatch.setattr(spool, "SHARD_DOCS", 1)  # a shard per report
     sharded = build(raw, tmp_path / "sharded")
     key = ["agency_id", "year", "metric", "scope"]
     pd.testing.assert_frame_equal(

@@ -47,21 +47,30 @@ def test_dask_build_equals_the_process_pool_build_row_for_row(corpus, dask_sched
     assert len(docs) == N_DOCS and set(docs["status"]) <= {"ok", "no_metrics"}
 
 
-def test_small_parts_and_agency_shards_write_the_same_files_in_the_same_order(corpus, tmp_path, monkeypatch):
-    import pipeline.dataset as dataset
+def test_many_agency_shards_write_the_same_rows_as_one_and_in_a_stable_order(corpus, tmp_path, monkeypatch):
     import pipeline.spool as spool
 
     reports, _ = corpus
-    _build(reports, tmp_path / "serial", workers=1)
-    monkeypatch.setattr(spool, "PART_ROWS", 50)  # many spool parts
-    monkeypatch.setattr(dataset, "SHARD_ROWS", 40)  # many agency shards
+    _build(reports, tmp_path / "one", workers=1)
+    monkeypatch.setattr(spool, "BUFFER_ROWS", 50)  # many appends to each shard's file
+    monkeypatch.setattr(spool, "SHARD_DOCS", 3)  # many agency shards
+    assert spool.shard_count(N_DOCS) > 5
     _build(reports, tmp_path / "sharded", workers=2)
-    for name in ("documents", "metrics", "resolved", "derived"):
-        a = pd.read_parquet(tmp_path / "serial" / f"{name}.parquet").drop(columns=VOLATILE, errors="ignore")
-        b = pd.read_parquet(tmp_path / "sharded" / f"{name}.parquet").drop(columns=VOLATILE, errors="ignore")
+    _build(reports, tmp_path / "again", workers=1)
+    keys = {
+        "documents": ["path"],
+        "metrics": ["doc_id", "metric", "scope", "start"],
+        "resolved": ["agency_id", "year", "metric", "scope"],
+        "derived": ["agency_id", "year", "metric", "scope"],
+    }
+    for name, key in keys.items():
+        a, b, c = (
+            pd.read_parquet(tmp_path / d / f"{name}.parquet").drop(columns=VOLATILE, errors="ignore")
+            for d in ("one", "sharded", "again")
+        )
         assert len(a) > 0, name
-        if name == "resolved":  # one row per key; its order follows the shards
-            key = ["agency_id", "year", "metric", "scope"]
+        pd.testing.assert_frame_equal(c, b, obj=f"{name}: same shards, same order")
+        if name in ("metrics", "resolved"):  # rows come out shard by shard
             a, b = a.sort_values(key, ignore_index=True), b.sort_values(key, ignore_index=True)
         pd.testing.assert_frame_equal(b, a, obj=name)
 
@@ -93,7 +102,7 @@ def test_bench_prints_speed_memory_ratio_and_quality_as_json(tmp_path: Path, cap
     assert (tmp_path / "b" / "dataset" / "metrics.parquet").exists()
     # The ratio is broken down by step of the build; the steps add up to the build's own time.
     steps = out["build_summary"]["stage_seconds"]
-    assert list(steps) == ["plan", "extract", "resolve", "write"] == list(out["stage_ratios"])
+    assert list(steps) == ["plan", "extract", "shards", "finish"] == list(out["stage_ratios"])
     assert sum(steps.values()) == pytest.approx(out["build_summary"]["seconds"], abs=0.05)
     floor = out["floor"]["seconds"]
     assert all(out["stage_ratios"][k] == pytest.approx(v / floor, abs=0.01) for k, v in steps.items())
@@ -103,7 +112,7 @@ def test_bench_text_report_names_each_step_as_a_multiple_of_the_floor(tmp_path: 
     assert bench_main(["--docs", "6", "--workers", "1", "--keep", str(tmp_path / "b")]) == 0
     text = capsys.readouterr().out
     assert "build / floor" in text
-    assert re.search(r"of which: plan [\d.]+ s \([\d.]+x\), extract [\d.]+ s \([\d.]+x\), resolve", text)
+    assert re.search(r"of which: plan [\d.]+ s \([\d.]+x\), extract [\d.]+ s \([\d.]+x\), shards", text)
 
 
 @pytest.mark.parametrize(

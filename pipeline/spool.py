@@ -2,8 +2,10 @@
 
 A national corpus yields millions of metric rows (the standard tables alone give ~200 per report).
 Resolution, flags and derived indicators only ever compare rows of one agency, so rows are
-appended, as they arrive, to one parquet file per agency shard (agencies hashed into a number of
-shards fixed from the number of files). The build then takes one shard at a time: read it, write
+appended, as they arrive, to one file per agency shard (agencies hashed into a number of shards
+fixed from the number of files). The files are Arrow IPC streams (lz4): an append costs no memory
+afterwards, where a parquet writer keeps every row group's metadata until it is closed (shards x
+appends grows with the square of the corpus). The build then takes one shard at a time: read it, write
 its rows, resolve it, write its winners. Memory holds one shard, never the corpus. In a shard the
 strings of the slim projection that resolution works on are categories.
 """
@@ -39,8 +41,8 @@ SLIM_COLUMNS = (
     "flags",
 )
 CATEGORICAL = ("doc_id", "agency_id", "metric", "scope", "method", "flags")
-# Narrower than the contract's Int64 where the range allows it (years, text offsets): a national
-# build holds millions of these rows. Lossless; the outputs are written from the full rows on disk.
+# Narrower than the contract's Int64 where the range allows it (years, text offsets): a shard holds
+# hundreds of thousands of these rows. Lossless; the outputs are written from the full rows.
 NARROW = {"year": "Int16", "start": "Int32", "end": "Int32"}
 SHARD_DOCS = 2_500  # files per agency shard: up to ~200 values each, a shard stays a few 100k rows
 MAX_SHARDS = 256  # open files while spooling; beyond 640,000 files shards simply grow
@@ -127,13 +129,13 @@ class Spool:
         empty = pd.DataFrame({c: pd.Series(dtype=t) for c, t in columns.items()})
         empty[DOC_COLUMN] = pd.Series(dtype="int32")
         self.schema = pa.Schema.from_pandas(empty, preserve_index=False)
-        self._writers: dict[int, pq.ParquetWriter] = {}
+        self._writers: dict[int, tuple[pa.ipc.RecordBatchStreamWriter, pa.NativeFile]] = {}
         self._buffers: dict[int, list[pa.Table]] = {}
         self._buffered = 0
         self._shard_of_agency: dict[str, int] = {}
 
     def path(self, shard: int) -> Path:
-        return self.folder / f"shard-{shard:04d}.parquet"
+        return self.folder / f"shard-{shard:04d}.arrows"
 
     def shards_of(self, agency_ids: pd.Series | pa.ChunkedArray | pa.Array) -> np.ndarray:
         """The shard of each row's agency (each distinct agency hashed once per build)."""
@@ -174,10 +176,12 @@ class Spool:
     def flush(self) -> None:
         """Append every buffered row to its shard's file."""
         for shard, tables in sorted(self._buffers.items()):
-            table = pa.concat_tables(tables)
+            table = pa.concat_tables(tables).combine_chunks()  # one record batch per append
             if shard not in self._writers:
-                self._writers[shard] = pq.ParquetWriter(self.path(shard), self.schema)
-            self._writers[shard].write_table(table)
+                sink = pa.OSFile(str(self.path(shard)), "wb")
+                options = pa.ipc.IpcWriteOptions(compression="lz4")
+                self._writers[shard] = (pa.ipc.new_stream(sink, self.schema, options=options), sink)
+            self._writers[shard][0].write_table(table)
         self._buffers, self._buffered = {}, 0
 
     def add_from_parquet(self, path: Path, doc_numbers: dict[str, int], batch_rows: int = 200_000) -> None:
@@ -197,8 +201,9 @@ class Spool:
 
     def close_writers(self) -> None:
         self.flush()
-        for writer in self._writers.values():
+        for writer, sink in self._writers.values():
             writer.close()
+            sink.close()
         self._writers = {}
 
     def read_shard(self, shard: int) -> pa.Table:
@@ -206,15 +211,17 @@ class Spool:
         self.close_writers()
         if not self.path(shard).exists():
             return self.schema.empty_table()
-        return pq.read_table(self.path(shard))
+        with pa.OSFile(str(self.path(shard)), "rb") as source:
+            return pa.ipc.open_stream(source).read_all().combine_chunks()  # one chunk: fast kernels
 
     def iter_shards(self) -> Iterator[tuple[int, pa.Table]]:
         for shard in range(self.shards):
             yield shard, self.read_shard(shard)
 
     def close(self) -> None:
-        for writer in self._writers.values():
+        for writer, sink in self._writers.values():
             with contextlib.suppress(Exception):  # removing the folder is what matters on the error path
                 writer.close()
+            sink.close()
         self._writers = {}
         shutil.rmtree(self.folder, ignore_errors=True)

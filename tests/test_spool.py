@@ -1,0 +1,90 @@
+"""The agency-shard spool: every value lands once, an agency's values in one shard, in arrival order."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from pipeline.dataset import FileTask, process_batch
+from pipeline.schema import METRIC_COLUMNS
+from pipeline.spool import DOC_COLUMN, Spool, project, project_table, shard_count, shard_of
+from pipeline.synth import generate
+
+
+@pytest.fixture(scope="module")
+def rows(tmp_path_factory: pytest.TempPathFactory) -> pd.DataFrame:
+    """Metric rows of 24 generated reports as the workers frame them, documents numbered 0..23."""
+    corpus = tmp_path_factory.mktemp("spool") / "corpus"
+    generate(24, corpus, seed=5)
+    tasks = [FileTask(str(p), p.name) for p in sorted(corpus.iterdir())]
+    batch = process_batch(tasks)
+    assert batch.metrics[DOC_COLUMN].max() == len(tasks) - 1
+    return batch.metrics
+
+
+def _spooled(rows: pd.DataFrame, folder: Path, shards: int, buffer_rows: int) -> list[pd.DataFrame]:
+    spool = Spool(folder, shards, METRIC_COLUMNS, buffer_rows=buffer_rows)
+    try:
+        for start in range(0, len(rows), 37):  # batches of odd sizes, as workers deliver them
+            spool.add(rows.iloc[start : start + 37])
+        return [table.to_pandas() for _, table in spool.iter_shards()]
+    finally:
+        spool.close()
+        assert not folder.exists(), "close() removes the spool"
+
+
+def test_every_row_lands_once_and_an_agency_stays_in_one_shard(rows: pd.DataFrame, tmp_path: Path):
+    shards = _spooled(rows, tmp_path / "s", shards=5, buffer_rows=11)
+    assert sum(len(s) for s in shards) == len(rows)
+    agencies = [set(s["agency_id"]) for s in shards]
+    assert sum(len(a) for a in agencies) == len(set().union(*agencies)) == rows["agency_id"].nunique()
+    assert sum(1 for s in shards if len(s)) > 1, "the agencies spread over several shards"
+    for s in shards:
+        # arrival order kept inside a shard: document numbers never go back
+        assert s[DOC_COLUMN].is_monotonic_increasing
+    back = pd.concat(shards).sort_values([DOC_COLUMN, "start", "metric"], ignore_index=True)
+    sent = rows.sort_values([DOC_COLUMN, "start", "metric"], ignore_index=True)
+    pd.testing.assert_frame_equal(back, sent[list(back.columns)], check_dtype=False)
+
+
+def test_one_shard_keeps_the_input_order(rows: pd.DataFrame, tmp_path: Path):
+    (only,) = _spooled(rows, tmp_path / "s", shards=1, buffer_rows=50)
+    pd.testing.assert_frame_equal(only, rows.reset_index(drop=True), check_dtype=False)
+
+
+def test_the_arrow_projection_holds_the_same_values_as_the_pandas_one(rows: pd.DataFrame):
+    import pyarrow as pa
+
+    spool = Spool(Path("unused"), 1, METRIC_COLUMNS)
+    arrow = project_table(pa.Table.from_pandas(rows, schema=spool.schema, preserve_index=False))
+    pandas = project(rows)
+    assert list(arrow.columns) == list(pandas.columns)
+    for col in pandas:
+        assert arrow[col].dtype.name == pandas[col].dtype.name, col
+        a, b = arrow[col].astype(object).tolist(), pandas[col].astype(object).tolist()
+        assert [None if pd.isna(x) else x for x in a] == [None if pd.isna(x) else x for x in b], col
+
+
+def test_an_agency_hashes_to_the_same_shard_in_another_process():
+    names = ["北京市海淀区人民政府", "浙江省杭州市西湖区政务服务中心", "x"]
+    here = [shard_of(n, 97) for n in names]
+    code = f"from pipeline.spool import shard_of; print([shard_of(n, 97) for n in {names!r}])"
+    there = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={"PYTHONHASHSEED": "123"},
+        cwd=Path(__file__).resolve().parents[1],
+    ).stdout
+    assert str(here) == there.strip()
+
+
+def test_shard_count_grows_with_the_files_and_is_capped():
+    assert shard_count(0) == shard_count(1) == 1
+    assert shard_count(10_000) < shard_count(100_000) <= shard_count(10**7)
+    assert shard_count(10**7) == shard_count(10**8)

@@ -48,7 +48,7 @@ CHUNK_DOCS = 2000  # document rows are gathered into frames this many at a time
 BATCH_DOCS = 64  # files per worker task: big enough to frame rows cheaply, small enough to balance
 
 
-@dataclass
+@dataclass(slots=True)  # a national build holds a million of these
 class FileTask:
     path: str  # absolute
     rel: str  # relative to the input dir, as stored in documents.path

@@ -104,6 +104,22 @@ def concat_slim(frames: list[pd.DataFrame]) -> pd.DataFrame:
     return pd.DataFrame(out)
 
 
+def _allow_open_files(wanted: int) -> None:
+    """Raise this process's soft limit on open files towards `wanted` (never past the hard limit).
+
+    Some systems start at 256 (macOS), fewer than a national build's shard files plus its own.
+    """
+    try:
+        import resource
+
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        if soft != resource.RLIM_INFINITY and soft < wanted:
+            target = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+    except (ImportError, ValueError, OSError):  # not POSIX, or not allowed: the default stays
+        pass
+
+
 def shard_count(n_files: int) -> int:
     """How many agency shards a build of n_files spools into."""
     return min(MAX_SHARDS, max(1, -(-n_files // SHARD_DOCS)))
@@ -133,6 +149,7 @@ class Spool:
         self._buffers: dict[int, list[pa.Table]] = {}
         self._buffered = 0
         self._shard_of_agency: dict[str, int] = {}
+        _allow_open_files(shards + 64)  # one open file per shard, plus what the build itself needs
 
     def path(self, shard: int) -> Path:
         return self.folder / f"shard-{shard:04d}.arrows"

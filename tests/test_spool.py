@@ -88,3 +88,19 @@ def test_shard_count_grows_with_the_files_and_is_capped():
     assert shard_count(0) == shard_count(1) == 1
     assert shard_count(10_000) < shard_count(100_000) <= shard_count(10**7)
     assert shard_count(10**7) == shard_count(10**8)
+
+
+def test_a_spool_of_many_shards_raises_a_low_open_file_limit(rows: pd.DataFrame, tmp_path: Path):
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (64, hard))
+    try:
+        # 240 agencies over 200 shards: far more files open at once than the limit of 64
+        many = pd.concat([rows.assign(agency_id=rows["agency_id"] + f"#{k}") for k in range(10)])
+        shards = _spooled(many, tmp_path / "s", shards=200, buffer_rows=10**6)
+        assert sum(1 for s in shards if len(s)) > 64
+        assert sum(len(s) for s in shards) == len(many)
+        assert resource.getrlimit(resource.RLIMIT_NOFILE)[0] >= 200
+    finally:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))

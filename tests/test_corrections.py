@@ -97,3 +97,36 @@ def test_cli_refuses_a_bad_corrections_file_with_exit_2(built, capsys):
     code = main(["build", str(raw), "--out", str(tmp / "ds"), "--corrections", str(corr), "--quiet"])
     assert code == 2
     assert "nope" in capsys.readouterr().err
+
+
+def test_corrections_reach_their_agency_whatever_shard_it_is_in(tmp_path: Path, monkeypatch):
+    import pandas as pd
+
+    import pipeline.spool as spool
+
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    for p in sorted(RAW_DIR.glob("*.txt")):
+        shutil.copy(p, raw / p.name)
+    first = build_dataset(raw, tmp_path / "plain", workers=1, progress=False, corrections_path=None)
+    docs = first.documents.dropna(subset=["agency_id"]).drop_duplicates("agency_id")
+    assert len(docs) >= 3
+    corr = tmp_path / "corrections.csv"
+    corr.write_text(
+        "agency,year,metric,value,note\n"
+        + "".join(
+            f"{d.agency},{d.year},requests_granted,{i + 11},来自附表\n"
+            for i, d in enumerate(docs.itertuples())
+        ),
+        encoding="utf-8",
+    )
+    one = build_dataset(raw, tmp_path / "one", workers=1, progress=False, corrections_path=corr)
+    monkeypatch.setattr(spool, "SHARD_DOCS", 1)  # a shard per report
+    many = build_dataset(raw, tmp_path / "many", workers=2, progress=False, corrections_path=corr)
+    key = ["agency_id", "year", "metric", "scope"]
+    for result in (one, many):
+        got = result.resolved[result.resolved["source"] == "correction"].set_index("agency_id")["value"]
+        assert got.to_dict() == {d.agency_id: i + 11 for i, d in enumerate(docs.itertuples())}
+    pd.testing.assert_frame_equal(
+        many.resolved.sort_values(key, ignore_index=True), one.resolved.sort_values(key, ignore_index=True)
+    )

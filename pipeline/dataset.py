@@ -32,7 +32,7 @@ from pipeline.plausibility import plausibility_flags
 from pipeline.readers_sniff import extension_kind, sniff
 from pipeline.resolve import choose_winners, source_of
 from pipeline.schema import DOCUMENT_COLUMNS, METRIC_COLUMNS, RESOLVED_COLUMNS, SCHEMA_VERSION
-from pipeline.spool import DOC_COLUMN, Spool, concat_slim, project_table, shard_count
+from pipeline.spool import DOC_COLUMN, Spool, concat_slim, project_table, shard_count, with_pointers
 from pipeline.spool import slim as slim_of
 from pipeline.validate import (
     SchemaError,
@@ -463,7 +463,7 @@ def _shard_outputs(
     """
     tally = _Tally()
     projected = project_table(rows)
-    allrows = _with_corrections(slim_of(projected, part=0, projected=projected), corrections)
+    allrows = _with_corrections(with_pointers(projected, part=0), corrections)
     if allrows.empty:
         return [], tally
     tally.problems += orphan_problems(projected, documents)

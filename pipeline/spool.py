@@ -79,13 +79,17 @@ def project_table(table: pa.Table) -> pd.DataFrame:
     return pa.table(columns).to_pandas(types_mapper=_NULLABLE_INTS.get)
 
 
-def slim(df: pd.DataFrame, part: int, projected: pd.DataFrame | None = None) -> pd.DataFrame:
-    """The projection of metric rows (a pandas frame, or its projection when made already), pointing
-    back at its rows with _part (0: a shard's rows, -1: corrections) and _row."""
-    out = project(df) if projected is None else projected.reset_index(drop=True)
+def with_pointers(projected: pd.DataFrame, part: int) -> pd.DataFrame:
+    """A projection pointing back at its rows with _part (0: a shard's rows, -1: corrections) and _row."""
+    out = projected.reset_index(drop=True)
     out["_part"] = np.int32(part)
     out["_row"] = np.arange(len(out), dtype=np.int32)
     return out
+
+
+def slim(df: pd.DataFrame, part: int) -> pd.DataFrame:
+    """The projection of metric rows held in pandas, with its pointers."""
+    return with_pointers(project(df), part)
 
 
 def concat_slim(frames: list[pd.DataFrame]) -> pd.DataFrame:

@@ -179,17 +179,49 @@ class BenchResult:
 
 def score_build(dataset_dir: Path, truth_dir: Path) -> dict:
     """Precision/recall of the built metrics table against the generator's truth, per core metric."""
+    import numpy as np
     import pandas as pd
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
 
     from pipeline.catalog import CORE_KEYS
     from pipeline.evaluate import Counts, _same_value
 
     docs = pd.read_parquet(dataset_dir / "documents.parquet", columns=["doc_id", "path"])
-    metrics = pd.read_parquet(dataset_dir / "metrics.parquet", columns=["doc_id", "metric", "scope", "value"])
-    metrics = metrics[metrics["metric"].isin(CORE_KEYS)]
-    by_doc: dict[str, list[tuple[str, str, float]]] = {}
-    for doc_id, metric, scope, value in metrics.itertuples(index=False):
-        by_doc.setdefault(doc_id, []).append((metric, scope, float(value)))
+    # Values grouped by document without a Python object per value: a million-report build has
+    # tens of millions of them. Strings as categories, rows sorted by document, one slice each.
+    table = pq.read_table(
+        dataset_dir / "metrics.parquet",
+        columns=["doc_id", "metric", "scope", "value"],
+        read_dictionary=["doc_id", "metric", "scope"],
+    )
+    metrics = table.filter(
+        pc.is_in(table.column("metric").cast("string"), pa.array(sorted(CORE_KEYS)))
+    ).to_pandas()
+    codes = metrics["doc_id"].cat.codes.to_numpy()
+    order = np.argsort(codes, kind="stable")
+    sorted_codes = codes[order]
+    code_of = {d: i for i, d in enumerate(metrics["doc_id"].cat.categories)}
+    bounds = np.searchsorted(sorted_codes, np.arange(len(code_of) + 1)).tolist()  # doc i: [i, i+1)
+    metric_names = [str(c) for c in metrics["metric"].cat.categories]
+    scope_names = [str(c) for c in metrics["scope"].cat.categories]
+    metric_of = metrics["metric"].cat.codes.to_numpy()[order]
+    scope_of = metrics["scope"].cat.codes.to_numpy()[order]
+    value_of = metrics["value"].to_numpy(dtype="float64")[order]
+
+    def predicted_for(doc_id: str) -> list[tuple[str, str, float]]:
+        code = code_of.get(doc_id)
+        if code is None:
+            return []
+        lo, hi = bounds[code], bounds[code + 1]
+        return [
+            (metric_names[m], scope_names[c], v)
+            for m, c, v in zip(
+                metric_of[lo:hi].tolist(), scope_of[lo:hi].tolist(), value_of[lo:hi].tolist(), strict=True
+            )
+        ]
+
     total, per_metric = Counts(), {}
     n = 0
     for doc_id, path in docs.itertuples(index=False):
@@ -198,7 +230,7 @@ def score_build(dataset_dir: Path, truth_dir: Path) -> dict:
             continue
         n += 1
         truth = json.loads(truth_path.read_text(encoding="utf-8"))
-        predicted = list(by_doc.get(doc_id, [])) if isinstance(doc_id, str) else []
+        predicted = predicted_for(doc_id) if isinstance(doc_id, str) else []
         for g in truth["metrics"]:
             c = per_metric.setdefault(g["metric"], Counts())
             hit = next(

@@ -310,6 +310,7 @@ def build_dataset(
         stages.mark("extract")
 
         documents, live = _mark_duplicates(_concat(doc_chunks, DOCUMENT_COLUMNS))
+        documents = documents.sort_values("path", ignore_index=True)  # `live` keeps arrival order
         corrections = None
         if raw_corrections is not None and len(raw_corrections):
             corrections, warnings = match_corrections(raw_corrections, documents)
@@ -322,7 +323,6 @@ def build_dataset(
         summary = _write_all(
             out_dir, spool, documents, live, corrections, warnings, counts, input_dir, stages, progress
         )
-        documents = documents.sort_values("path", ignore_index=True)
     finally:
         spool.close()
     _write_proposals(documents, out_dir)
@@ -549,7 +549,7 @@ def _write_all(
         summary = summarise(documents, total.metrics, total.resolved, total.conflicts, warnings)
         summary.update(counts)
         for name, df, columns in (
-            ("documents", documents.sort_values("path", ignore_index=True), DOCUMENT_COLUMNS),
+            ("documents", documents, DOCUMENT_COLUMNS),
             ("derived", derived, RESOLVED_COLUMNS),
         ):
             table = StagedTable(out_dir, name, columns)

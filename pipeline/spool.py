@@ -135,7 +135,7 @@ def shard_of(agency_id: str, shards: int) -> int:
 
 
 class Spool:
-    """Metric rows on disk, one parquet file per agency shard, removed by close().
+    """Metric rows on disk, one Arrow IPC stream per agency shard, removed by close().
 
     Rows arrive in small batches (one per worker task) with their document number in DOC_COLUMN;
     they are appended to their shard's file `buffer_rows` at a time, in arrival order.

@@ -453,24 +453,28 @@ def _check_frame(table: pa.Table) -> pd.DataFrame:
 
 
 def _shard_outputs(
-    rows: pa.Table, corrections: pd.DataFrame | None, documents: pd.DataFrame, about: pd.DataFrame
-) -> tuple[list[pa.Table | pd.DataFrame], _Tally]:
-    """Resolve one agency shard: its resolved rows (to write) and its tally.
+    rows: pa.Table,
+    corrections: pd.DataFrame | None,
+    documents: pd.DataFrame,
+    about: pd.DataFrame,
+    tally: _Tally,
+) -> list[pa.Table | pd.DataFrame]:
+    """Resolve one agency shard: its resolved rows (to write); its counts are added to `tally`.
 
     choose_winners, plausibility flags and derived indicators only ever compare rows of one agency.
     They run on the shard's slim projection (categories, narrow ints); the winners' full rows are
     then taken from `rows` (part 0, Arrow) or from the corrections (part -1, pandas).
     """
-    tally = _Tally()
     projected = project_table(rows)
     allrows = _with_corrections(with_pointers(projected, part=0), corrections)
     if allrows.empty:
-        return [], tally
+        return []
     tally.problems += orphan_problems(projected, documents)
     won = plausibility_flags(choose_winners(allrows))
     tally.problems += resolved_key_problems(won)
     tally.derived.append(compute_derived(_resolved_for_derived(won, about)))
-    tally.resolved, tally.conflicts = len(won), int(won["conflict"].sum())
+    tally.resolved += len(won)
+    tally.conflicts += int(won["conflict"].sum())
     won["n_sources"] = won["n_sources"].astype("int32")
     chunks: list[pa.Table | pd.DataFrame] = []
     mine = won[won["_part"].to_numpy() == 0]
@@ -490,7 +494,7 @@ def _shard_outputs(
         )
         tally.problems += frame_problems("resolved", chunk)
         chunks.append(chunk)
-    return chunks, tally
+    return chunks
 
 
 def _write_all(
@@ -502,12 +506,11 @@ def _write_all(
     A shard's metric rows are written by a thread while the main thread resolves them (Arrow's
     parquet and CSV writers release the GIL, so the second core is not idle after extraction).
     """
-    problems = validate_documents(documents)
+    total = _Tally(problems=validate_documents(documents))
     about = documents.dropna(subset=["agency_id"]).drop_duplicates("agency_id").set_index("agency_id")
     if corrections is not None and corrections.empty:
         corrections = None
     corr_shard = spool.shards_of(corrections["agency_id"]) if corrections is not None else None
-    total = _Tally()
     staged: list[StagedTable] = []
     bar = _progress(spool.shards, progress and spool.shards > 1, desc="resolving", unit="shard")
     try:
@@ -519,27 +522,22 @@ def _write_all(
                 rows = rows.filter(pa.array(live[rows.column(DOC_COLUMN).to_numpy()]))  # copies out
                 written = writer.submit(metrics_out.write_table, rows)
                 checked = _check_frame(rows)
-                problems += frame_problems("metrics", checked, spans=True)
+                total.problems += frame_problems("metrics", checked, spans=True)
                 total.metrics.update(checked["metric"].value_counts().to_dict())
                 corr = corrections[corr_shard == shard] if corr_shard is not None else None
-                chunks, tally = _shard_outputs(rows, corr, documents, about)
+                chunks = _shard_outputs(rows, corr, documents, about, total)
                 written.result()  # one shard at a time: memory stays at a shard, errors surface here
                 for chunk in chunks:
                     if isinstance(chunk, pa.Table):
                         resolved_out.write_table(chunk)
                     else:
                         resolved_out.write(chunk)
-                total.resolved += tally.resolved
-                total.conflicts += tally.conflicts
-                total.derived += tally.derived
-                problems += tally.problems
                 bar.update(1)
-        bar.close()
         stages.mark("shards")
         for table in staged:
             table.close()
-        if problems:
-            raise SchemaError(list(dict.fromkeys(problems)))
+        if total.problems:
+            raise SchemaError(list(dict.fromkeys(total.problems)))
         derived = (
             pd.concat(total.derived, ignore_index=True)
             if total.derived
@@ -643,7 +641,7 @@ def _concat(chunks: Iterable[pd.DataFrame], columns: dict[str, str]) -> pd.DataF
 
 
 class _Stages:
-    """Wall seconds of each step of a build (plan, extract, resolve, write), in the order taken:
+    """Wall seconds of each step of a build (plan, extract, shards, finish), in the order taken:
     the summary shows where a long build spends its time."""
 
     def __init__(self, started: float) -> None:
@@ -683,7 +681,7 @@ def summarise(
     documents: pd.DataFrame, metric_counts: Counter, resolved: int, conflicts: int, warnings: list[str]
 ) -> dict:
     status = Counter(documents["status"].astype(str))
-    failed = documents[documents["status"].isin(FAILED)].sort_values("path")
+    failed = documents[documents["status"].isin(FAILED)]
     found = {k: int(v) for k, v in metric_counts.items() if v}
     return {
         "documents": len(documents),

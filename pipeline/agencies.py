@@ -24,6 +24,8 @@ from pipeline import divisions as D
 from pipeline.record import DocumentMeta
 from pipeline.text import to_simplified
 
+from .memo import MEMO_SIZE
+
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_TABLE = REPO / "data" / "agencies.csv"
 TABLE_COLUMNS = ("agency_id", "canonical_name", "region", "level", "kind", "aliases", "successor_of")
@@ -93,7 +95,7 @@ def _simplified(text: str) -> str:
 _NOISE = re.compile(r"[\s\"'“”‘’《》〈〉<>「」【】·•:,。;|*]")
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=MEMO_SIZE)
 def clean_name(name: str | None) -> str:
     """NFKC, simplified characters, no spaces or quotes: the form names are compared in."""
     if not name:
@@ -238,7 +240,7 @@ def parse_name(name: str | None) -> list[ParsedName]:
     return list(_readings(name))
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=MEMO_SIZE)
 def _readings(name: str | None) -> tuple[ParsedName, ...]:
     text = clean_name(name)
     return tuple(_parse_one(alt) for alt in _alternates(text)) if text else ()
@@ -314,7 +316,7 @@ def _places_compatible(a: ParsedName, b: ParsedName) -> bool:
     return True
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=MEMO_SIZE)
 def same_body(predicted: str | None, gold: str | None) -> bool:
     """Whether two names denote the same body: same body after abbreviations and renamings, and
     regions that do not contradict each other (a name may leave its region out, not name another)."""
@@ -373,7 +375,7 @@ _TEXT_PATTERNS: tuple[tuple[str, re.Pattern[str], float], ...] = (
 )
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=MEMO_SIZE)
 def _trim(name: str) -> str:
     """A name without what clings to it in a sentence: 编制大竹县自然资源局 -> 大竹县自然资源局."""
     name = clean_name(name)
@@ -395,7 +397,7 @@ _VERBS = re.compile(
 _SENTENCE_START = re.compile(r"^(?:为|根据|按照|依据|现将|现|本|我|该|各|全|对|在|经|由|将|请|如|从)")
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=MEMO_SIZE)
 def _plausible(name: str) -> bool:
     if not 2 <= len(name) <= 40 or re.search(r"[a-zA-Z0-9]", name):
         return False
@@ -777,14 +779,14 @@ def _default_analyst() -> _Analyst | None:
     return _cached_analyst(str(DEFAULT_TABLE), st.st_mtime_ns, st.st_size) if len(table) else None
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=MEMO_SIZE)
 def _row_names(canonical: str, aliases: str) -> tuple[tuple[str, ...], frozenset[str]]:
     """A row's canonical name and aliases as written, and the same in clean_name form."""
     names = (canonical, *_split_aliases(aliases))
     return names, frozenset(clean_name(n) for n in names)
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=MEMO_SIZE)
 def _region_chain(region: str) -> tuple[D.Division, ...]:
     return tuple(D.parse_region(clean_name(region)))
 
@@ -818,7 +820,7 @@ def _match_table(analyst: _Analyst, names: list[str], region: list[D.Division]) 
     return None
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=MEMO_SIZE)
 def _row_families(row_names: tuple[str, ...]) -> frozenset[str]:
     return frozenset().union(*(_families(n) for n in row_names))
 
@@ -1011,13 +1013,13 @@ def _province_of_path(region: object) -> str | None:
     return _province_of_region(region)
 
 
-@lru_cache(maxsize=65536)  # a dataset repeats a few thousand region strings over all its documents
+@lru_cache(maxsize=MEMO_SIZE)  # a dataset repeats a few thousand region strings over all its documents
 def _province_of_region(region: str) -> str | None:
     found = D.parse_region(clean_name(region))
     return found[0].code if found else None
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=MEMO_SIZE)
 def _families(name: str) -> frozenset[str]:
     """The body families a name's readings may denote: same_body(a, b) needs one in common."""
     return frozenset(p.family for p in _readings(name) if p.body)

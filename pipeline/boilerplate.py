@@ -7,6 +7,8 @@ import unicodedata
 from collections import Counter
 from functools import lru_cache
 
+from .memo import MEMO_SIZE
+
 # Phrases that are page furniture, never report content. A line made ONLY of these (plus brackets and
 # separators) is dropped; a line that also says anything else is kept.
 NOISE_PHRASES: tuple[tuple[str, str], ...] = (
@@ -132,7 +134,7 @@ def _flat_rule(flat: str) -> str | None:
     return _short_rule(flat) if len(flat) <= _CACHED_CHARS else _match_rules(flat)
 
 
-@lru_cache(maxsize=8192)
+@lru_cache(maxsize=MEMO_SIZE)
 def _short_rule(flat: str) -> str | None:
     return _match_rules(flat)
 

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
+from .memo import MEMO_SIZE
+
 # Province-level cities: they have no prefecture of their own, so the province doubles as the city.
 MUNICIPALITIES = frozenset({"11", "12", "31", "50"})
 # Placeholder rows in the adcode table that are not places.
@@ -227,7 +229,7 @@ def _name_runs() -> re.Pattern[str]:
     return re.compile(f"[{re.escape(chars)}]{{2,}}")
 
 
-@lru_cache(maxsize=8192)
+@lru_cache(maxsize=MEMO_SIZE)
 def _scan_line(text: str) -> tuple[tuple[int, int, str], ...]:
     # A line new to this process (numbers, names) still shares most of its runs of name characters
     # with other lines (在政府信息公开专栏发布信息 / 条): each distinct run is scanned once.
@@ -240,7 +242,7 @@ def _scan_line(text: str) -> tuple[tuple[int, int, str], ...]:
     return tuple(out)
 
 
-@lru_cache(maxsize=16384)
+@lru_cache(maxsize=MEMO_SIZE)
 def _scan_run(text: str) -> tuple[tuple[int, int, str], ...]:
     names, pairs = _names(), _pair_lengths()
     out: list[tuple[int, int, str]] = []

@@ -12,6 +12,8 @@ from typing import Any
 from pipeline.numbers import parse_number
 from pipeline.record import DocumentMeta
 
+from .memo import MEMO_SIZE
+
 _YEAR = r"((?:19|20)\d{2})\s*年"
 _HEAD_CHARS = 800
 # Names end in the kind of body they are.
@@ -163,7 +165,7 @@ def read_doc_type(text: str) -> str:
     return "other"
 
 
-@lru_cache(maxsize=16384)  # pure; a report offers the same few names in several places
+@lru_cache(maxsize=MEMO_SIZE)  # pure; a report offers the same few names in several places
 def _clean_name(s: str | None) -> str | None:
     if not s:
         return None
@@ -339,7 +341,7 @@ def choose_agency(cands: list[tuple[str, int, str]]) -> str | None:
     return max(fuller, key=len) if fuller else primary
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=MEMO_SIZE)
 def read_region(name: str | None) -> str | None:
     """Province/city/county text of a name, as far as it tells (cpca fills the province)."""
     if not name:
@@ -350,7 +352,7 @@ def read_region(name: str | None) -> str | None:
     return _place_region(head.group(1))
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=MEMO_SIZE)
 def _place_region(head_text: str) -> str:
     """The region cpca reads in the place part of a name (names of one place share it)."""
     try:

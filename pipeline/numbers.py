@@ -22,6 +22,8 @@ from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from typing import NamedTuple
 
+from .memo import MEMO_SIZE
+
 _CN_DIGITS = {"零": 0, "〇": 0, "○": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5,
               "六": 6, "七": 7, "八": 8, "九": 9}  # fmt: skip
 _CN_SMALL = {"十": 10, "百": 100, "千": 1000}
@@ -174,7 +176,7 @@ def parse_number(s: str) -> Decimal | None:
     return _parse_cached(s)
 
 
-@lru_cache(maxsize=16384)
+@lru_cache(maxsize=MEMO_SIZE)
 def _parse_cached(s: str) -> Decimal | None:
     # a report repeats its numerals (0, 1, 100 ...) and a Decimal is immutable: parse each once
     try:

@@ -6,6 +6,8 @@ import re
 from functools import lru_cache
 from typing import NamedTuple
 
+from .memo import MEMO_SIZE
+
 # A cell is a number, an explicit zero word, blank, not applicable, or text (a label or header).
 NUMBER, ZERO_WORD, BLANK, NOT_APPLICABLE, TEXT = "number", "zero_word", "blank", "na", "text"
 VALUE_KINDS = (NUMBER, ZERO_WORD)  # cells that hold a value (0 included)
@@ -36,7 +38,7 @@ class Token(NamedTuple):
         return None
 
 
-@lru_cache(maxsize=65536)  # pure, and tables repeat the same few words ("0", "/", labels) in every report
+@lru_cache(maxsize=MEMO_SIZE)  # pure, and tables repeat the same few words ("0", "/", labels) in every report
 def cell_kind(word: str) -> str:
     if _NUMBER.fullmatch(word):
         return NUMBER

@@ -8,6 +8,8 @@ from functools import lru_cache
 
 from pipeline.catalog import APPLICANT_COLUMNS, REVIEW_GROUPS, REVIEW_OUTCOMES
 
+from .memo import MEMO_SIZE
+
 # Template variants: the 2021 revision (国办公开办函〔2021〕30号), the 2019 one (〔2019〕60号) and the
 # older statistical table (收到申请数 / 当面 / 传真 / 网络 / 信函, before the 2019 template).
 T2021, T2019, T2019_OLD = "2021", "2019", "2019_old"
@@ -205,7 +207,7 @@ MAX_LABEL_CHARS = 60
 _DIGIT = re.compile(r"\d")
 
 
-@lru_cache(maxsize=16384)  # pure, and the standard tables repeat their labels in every report
+@lru_cache(maxsize=MEMO_SIZE)  # pure, and the standard tables repeat their labels in every report
 def label_text(cell: str) -> str | None:
     """The cell as a label to match, or None when it reads like free text (a sentence, a figure)."""
     if len(cell) > MAX_LABEL_CHARS or cell.endswith("。"):

@@ -26,6 +26,8 @@ from pipeline.table_rows import (
     label_text,
 )
 
+from .memo import MEMO_SIZE
+
 CONFIDENCE = 0.95  # a complete row of a recognised table
 CONFIDENCE_DROPPED = 0.6  # a row whose empty cells were dropped: only its total is placed
 CONFIDENCE_INCONSISTENT = 0.7  # the table does not add up
@@ -75,7 +77,7 @@ class _Read:
 
 # The label lookups below are pure and the standard tables repeat the same few hundred labels in
 # every report, so each (label, context) is matched against the rule tables once per process.
-@lru_cache(maxsize=16384)
+@lru_cache(maxsize=MEMO_SIZE)
 def _section_of(label: str, template: str) -> str | None:
     for s in SECTIONS:
         if template not in s.not_in and re.search(s.pattern, label):
@@ -83,7 +85,7 @@ def _section_of(label: str, template: str) -> str | None:
     return None
 
 
-@lru_cache(maxsize=16384)
+@lru_cache(maxsize=MEMO_SIZE)
 def _variant_of(label: str) -> str | None:
     for pattern, variant in VARIANT_HEADERS:
         if re.search(pattern, label):
@@ -91,7 +93,7 @@ def _variant_of(label: str) -> str | None:
     return None
 
 
-@lru_cache(maxsize=16384)
+@lru_cache(maxsize=MEMO_SIZE)
 def _rule_for(label: str, section: str | None, group: str, template: str) -> RowRule | None:
     for rule in OLD_ROWS if template == T2019_OLD else ROW_RULES:
         if template != T2019_OLD and rule.section != section and not rule.anywhere:
@@ -112,7 +114,7 @@ def _is_boundary(tok: Token, template: str) -> bool:
     return _starts_something(tok.text, template)
 
 
-@lru_cache(maxsize=16384)
+@lru_cache(maxsize=MEMO_SIZE)
 def _starts_something(cell: str, template: str) -> bool:
     label = label_text(cell)
     if label is None:

@@ -116,6 +116,8 @@ class _Stops:
         self.clauses = [m.start() for m in _CLAUSE_STOP.finditer(text)]
         # Every sentence stop is also a clause stop: picking them out is cheaper than a second scan.
         self.sentences = [p for p in self.clauses if text[p] in SENTENCE_END]
+        self._text = text
+        self._written: list[int] | None = None  # sentence stops that are punctuation, when asked
 
     # k = bisect_left(stops, pos): stops[k - 1] is the last stop before pos, stops[k] the first at or
     # after it. Written out in each method: they run for nearly every number of every text.
@@ -123,6 +125,14 @@ class _Stops:
         """Just after the last sentence stop before `pos` (0 when none)."""
         k = bisect_left(self.sentences, pos)
         return self.sentences[k - 1] + 1 if k else 0
+
+    def written_sentence_start(self, pos: int) -> int:
+        """Just after the last stop written as punctuation (。;!?) before `pos`: line breaks
+        also end sentences, but a PDF's wrapped lines break one sentence in several."""
+        if self._written is None:
+            self._written = [p for p in self.sentences if self._text[p] != "\n"]
+        k = bisect_left(self._written, pos)
+        return self._written[k - 1] + 1 if k else 0
 
     def clause_start(self, pos: int) -> int:
         k = bisect_left(self.clauses, pos)
@@ -252,9 +262,7 @@ def _numeric_records(
                     continue
             if compiled.tail and not compiled.tail.match(text[span.unit_end : span.unit_end + 20]):
                 continue
-            if rule.chain and not any(
-                r.metric == rule.chain and s == sent_start and r.start < span.start for r, s, _ in found
-            ):
+            if rule.chain and not _continues(found, rule.chain, stops, sent_start, span.start):
                 continue
             # 其中: a breakdown of the total before it (unless it names the year: 其中2008年…).
             qz = prefix.rfind("其中")
@@ -285,6 +293,13 @@ def _numeric_records(
             continue  # same metric already stated before 其中 in this sentence
         kept.append(rec)
     return kept
+
+
+def _continues(found: list, metric: str, stops: _Stops, sent_start: int, pos: int) -> bool:
+    """Whether `metric` was read earlier in the sentence of `pos` (受理X件,办结Y件), the sentence
+    taken as written: "受理\n2.5万\n件,已办结2.4万件" wraps one sentence over three lines."""
+    start = min(sent_start, stops.written_sentence_start(sent_start))
+    return any(r.metric == metric and start <= r.start < pos for r, _, _ in found)
 
 
 _HEADING = re.compile(r"^(?:[一二三四五六七八九十]+、|[((][一二三四五六七八九十]+[))]).{0,40}$", re.M)

@@ -68,6 +68,11 @@ CASES = [
     ("requests_tail", "2014年,我局收到12起政府信息依申请公开。", {("disclosure_requests", 12, "annual", False)}),
     ("interpretations", "2016年,发布政策解读稿件11篇。", {("policy_interpretations", 11, "annual", False)}),
     ("sum", "在网站发布信息1887条,在省政府网站专栏发布信息514条,总计2401条。", {("items_published", 2401, "annual", False)}),
+    # a bare 办结 continues the 受理 of its sentence as written, across a PDF's wrapped lines
+    ("wrapped_lines_then_completed", "中心共受理各类事项\n2.5万余\n件,已办结24000件,办结率96%。",
+     {("items_accepted", 25000, "annual", True), ("items_completed", 24000, "annual", False),
+      ("completion_rate", 96, "annual", False)}),
+    ("completed_after_a_full_stop", "中心共受理各类事项100件。\n已办结90件。", {("items_accepted", 100, "annual", False)}),
     # things that look like metrics but are not
     ("named_acceptance", "今年开展“一窗受理”联审业务共计17件。", set()),
     ("pushed_not_accepted", "截至目前,共受理并推送事项1773件,办结359件。", set()),

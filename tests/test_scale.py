@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import json
+import multiprocessing
+import os
 import re
+import sys
+import time
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from pipeline.bench import floor_task, score_build
+from pipeline.bench import PeakMemory, floor_task, score_build
 from pipeline.bench import main as bench_main
 from pipeline.dataset import build_dataset
 from pipeline.synth import generate
@@ -125,3 +129,18 @@ def test_bench_rejects_bad_arguments_with_status_2(argv: list[str]):
 
 def test_bench_refuses_to_keep_its_corpus_in_data_raw(tmp_path: Path):
     assert bench_main(["--docs", "1", "--keep", str(tmp_path / "data" / "raw")]) == 2
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PSS is read from Linux's /proc")
+def test_peak_memory_counts_pages_a_forked_child_shares_once():
+    """A child forked from a parent holding 256 MiB shares those pages: summed RSS counts them
+    twice, the PSS sum once (what the 2 GB bar is about)."""
+    held = bytearray(os.urandom(1 << 20)) * 256  # resident, written, in the parent
+    ctx = multiprocessing.get_context("fork")
+    with PeakMemory(interval=0.05) as mem:
+        child = ctx.Process(target=time.sleep, args=(1.5,))
+        child.start()
+        child.join()
+    assert len(held) == 256 << 20
+    assert mem.peak_rss - mem.peak > 200 << 20, (mem.peak, mem.peak_rss)
+    assert mem.peak > 256 << 20

@@ -875,9 +875,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("out_dir", type=Path)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument(
+        "--truth-dir", type=Path, default=None, help="write the .json truth here, not beside the reports"
+    )
     args = parser.parse_args(argv)
     try:
-        g = generate(args.n_docs, args.out_dir, args.seed, args.workers)
+        g = generate(args.n_docs, args.out_dir, args.seed, args.workers, truth_dir=args.truth_dir)
     except SyntheticTargetError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2

@@ -68,6 +68,14 @@ def test_the_command_line_refuses_data_raw_with_status_2(capsys):
     assert "refusing to write synthetic reports" in capsys.readouterr().err
 
 
+def test_the_command_line_writes_the_truth_apart_when_asked(tmp_path: Path):
+    assert synth.main(["3", str(tmp_path / "corpus"), "--truth-dir", str(tmp_path / "truth")]) == 0
+    assert sorted(p.suffix for p in (tmp_path / "corpus").iterdir()) == [".txt"] * 3
+    assert sorted(p.stem for p in (tmp_path / "truth").iterdir()) == sorted(
+        p.stem for p in (tmp_path / "corpus").iterdir()
+    )
+
+
 def test_every_evidence_is_an_exact_substring_of_its_report():
     for text, truth in SAMPLE:
         for m in truth["metrics"]:

@@ -1039,15 +1039,15 @@ def propose(documents: pd.DataFrame, table: pd.DataFrame | None = None) -> pd.Da
     analyst_ids = set(table["agency_id"]) if table is not None and len(table) else set()
     if documents is None or not len(documents) or "agency" not in documents:
         return pd.DataFrame(columns=PROPOSAL_COLUMNS)
-    docs = documents[documents["agency"].notna() & documents["agency_id"].notna()]
-    kind_col = "agency_kind" if "agency_kind" in docs else "kind"
+    kind_col = "agency_kind" if "agency_kind" in documents else "kind"
     # Plain Python lists, one per column, read once: pandas work per row or per agency (records, group
     # objects) costs seconds on a national corpus; everything below is linear in the documents.
     columns = [
         c
         for c in ("agency_id", "agency", "region", "city", "level", kind_col, "agency_confidence", "path")
-        if c in docs
+        if c in documents
     ]
+    docs = documents.loc[documents["agency"].notna() & documents["agency_id"].notna(), columns]
     # missing values as None, as DataFrame.to_dict("records") gives them (str(None) names a path)
     col = {c: [None if v is pd.NA else v for v in docs[c].tolist()] for c in columns}
     agency_names = [str(a) for a in col["agency"]]

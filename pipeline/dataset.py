@@ -36,6 +36,7 @@ from pipeline.spool import DOC_COLUMN, Spool, concat_slim, project_table, shard_
 from pipeline.spool import slim as slim_of
 from pipeline.validate import (
     SchemaError,
+    document_ids,
     frame_problems,
     orphan_problems,
     resolved_key_problems,
@@ -45,6 +46,7 @@ from pipeline.writing import StagedTable, clean_stale_temps, write_json_atomic
 
 FAILED = ("empty", "unreadable", "unsupported", "error")
 CHUNK_DOCS = 2000  # document rows are gathered into frames this many at a time
+WRITE_ROWS = 100_000  # rows of documents/derived converted and written at a time
 BATCH_DOCS = 64  # files per worker task: big enough to frame rows cheaply, small enough to balance
 
 
@@ -245,23 +247,23 @@ def load_previous(out_dir: Path) -> pd.DataFrame | None:
         return None
 
 
-def _mark_duplicates(docs: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
+def _mark_duplicates(docs: pd.DataFrame) -> np.ndarray:
     """Same normalised text = same doc_id: the first path keeps the rows, the others point to it.
 
-    Returns the documents (same order) and, by position, whether a document's metric rows are kept:
-    read, with values, and not a copy. Spooled rows carry that position (DOC_COLUMN), so copies of
-    one text drop out wherever their rows went, whatever agency shard.
+    Marks `docs` in place (a national build's document table is not copied) and returns, by
+    position, whether a document's metric rows are kept: read, with values, and not a copy.
+    Spooled rows carry that position (DOC_COLUMN), so copies of one text drop out wherever their
+    rows went, whatever agency shard.
     """
     read = docs["doc_id"].notna() & docs["status"].isin(["ok", "no_metrics"])
     first_path = docs[read].sort_values("path").drop_duplicates("doc_id").set_index("doc_id")["path"]
     dup = read & docs["doc_id"].map(first_path).ne(docs["path"]) & docs["doc_id"].notna()
-    docs = docs.copy()
     docs.loc[dup, "message"] = [
         f"duplicate of {d} ({first_path[d]}): same text after normalisation" for d in docs.loc[dup, "doc_id"]
     ]
     docs.loc[dup, "status"] = "duplicate"
     docs.loc[dup, "n_metrics"] = 0
-    return docs, (docs["status"] == "ok").to_numpy()
+    return (docs["status"] == "ok").to_numpy()
 
 
 def build_dataset(
@@ -293,6 +295,7 @@ def build_dataset(
     tasks = discover(input_dir)
     previous = load_previous(out_dir) if incremental else None
     reused, todo, unsupported = _plan(tasks, previous)
+    del previous  # its kept rows are in `reused`
     stages = _Stages(started)
     stages.mark("plan")
     spool = Spool(out_dir / f".spool-{os.getpid()}", shard_count(len(tasks)), METRIC_COLUMNS)
@@ -308,8 +311,12 @@ def build_dataset(
         first = len(unsupported) + len(reused)
         doc_chunks += _extract_into(spool, todo, first, workers, engine, scheduler, progress, on_progress)
         stages.mark("extract")
+        counts = {"reused": len(reused), "extracted": len(todo)}
+        del tasks, todo, reused, unsupported  # a national build's file list: not needed any more
 
-        documents, live = _mark_duplicates(_concat(doc_chunks, DOCUMENT_COLUMNS))
+        documents = _concat(doc_chunks, DOCUMENT_COLUMNS)
+        del doc_chunks
+        live = _mark_duplicates(documents)
         documents = documents.sort_values("path", ignore_index=True)  # `live` keeps arrival order
         corrections = None
         if raw_corrections is not None and len(raw_corrections):
@@ -319,7 +326,6 @@ def build_dataset(
             f"resolving and writing the values of {documents['agency_id'].nunique():,} agencies "
             f"in {spool.shards} shard(s)",
         )
-        counts = {"reused": len(reused), "extracted": len(todo)}
         summary = _write_all(
             out_dir, spool, documents, live, corrections, warnings, counts, input_dir, stages, progress
         )
@@ -455,7 +461,7 @@ def _check_frame(table: pa.Table) -> pd.DataFrame:
 def _shard_outputs(
     rows: pa.Table,
     corrections: pd.DataFrame | None,
-    documents: pd.DataFrame,
+    doc_ids: pd.Index,
     about: pd.DataFrame,
     tally: _Tally,
 ) -> list[pa.Table | pd.DataFrame]:
@@ -469,7 +475,7 @@ def _shard_outputs(
     allrows = _with_corrections(with_pointers(projected, part=0), corrections)
     if allrows.empty:
         return []
-    tally.problems += orphan_problems(projected, documents)
+    tally.problems += orphan_problems(projected, doc_ids)
     won = plausibility_flags(choose_winners(allrows))
     tally.problems += resolved_key_problems(won)
     tally.derived.append(compute_derived(_resolved_for_derived(won, about)))
@@ -507,7 +513,10 @@ def _write_all(
     parquet and CSV writers release the GIL, so the second core is not idle after extraction).
     """
     total = _Tally(problems=validate_documents(documents))
-    about = documents.dropna(subset=["agency_id"]).drop_duplicates("agency_id").set_index("agency_id")
+    # Built once for all shards, from the columns they read: each is as long as the documents.
+    doc_ids = document_ids(documents)
+    named = documents["agency_id"].notna() & ~documents["agency_id"].duplicated()
+    about = documents.loc[named, ["agency_id", "agency", "region"]].set_index("agency_id")
     if corrections is not None and corrections.empty:
         corrections = None
     corr_shard = spool.shards_of(corrections["agency_id"]) if corrections is not None else None
@@ -525,7 +534,7 @@ def _write_all(
                 total.problems += frame_problems("metrics", checked, spans=True)
                 total.metrics.update(checked["metric"].value_counts().to_dict())
                 corr = corrections[corr_shard == shard] if corr_shard is not None else None
-                chunks = _shard_outputs(rows, corr, documents, about, total)
+                chunks = _shard_outputs(rows, corr, doc_ids, about, total)
                 written.result()  # one shard at a time: memory stays at a shard, errors surface here
                 for chunk in chunks:
                     if isinstance(chunk, pa.Table):
@@ -552,7 +561,8 @@ def _write_all(
         ):
             table = StagedTable(out_dir, name, columns)
             staged.append(table)
-            table.write(df)
+            for start in range(0, len(df), WRITE_ROWS):  # a bounded copy at a time, not the table's
+                table.write(df.iloc[start : start + WRITE_ROWS])
             table.close()
         stages.mark("finish")  # summary["stage_seconds"] is this dict: it is in meta.json
         summary["stage_seconds"] = stages.seconds

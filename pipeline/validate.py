@@ -89,9 +89,22 @@ def frame_problems(name: str, df: pd.DataFrame, spans: bool = False) -> list[str
     return problems
 
 
-def orphan_problems(metrics: pd.DataFrame, documents: pd.DataFrame) -> list[str]:
-    """Every value has its document."""
-    orphan = ~metrics["doc_id"].isin(documents["doc_id"].dropna().unique())
+def document_ids(documents: pd.DataFrame) -> pd.Index:
+    """The documents' ids as an index, whose hash table is built once however often it is asked."""
+    return pd.Index(documents["doc_id"].dropna().unique())
+
+
+def orphan_problems(metrics: pd.DataFrame, doc_ids: pd.Index) -> list[str]:
+    """Every value has its document (doc_ids: document_ids of the documents).
+
+    A build asks once per agency shard: categorical ids are looked up once per category, so a
+    shard costs its own distinct documents, not the corpus's."""
+    ids = metrics["doc_id"]
+    if isinstance(ids.dtype, pd.CategoricalDtype):
+        unknown = doc_ids.get_indexer(ids.cat.categories.astype(str)) < 0
+        orphan = unknown[ids.cat.codes.to_numpy()] & (ids.cat.codes.to_numpy() >= 0)
+    else:
+        orphan = ~ids.isin(doc_ids)
     if orphan.any():
         return [f"metrics.doc_id: {int(orphan.sum())} rows whose document is not in documents"]
     return []
@@ -104,7 +117,7 @@ def resolved_key_problems(resolved: pd.DataFrame) -> list[str]:
 
 def key_problems(metrics: pd.DataFrame, resolved: pd.DataFrame, documents: pd.DataFrame) -> list[str]:
     """Checks across tables: every value has its document; one resolved value per key."""
-    return orphan_problems(metrics, documents) + resolved_key_problems(resolved)
+    return orphan_problems(metrics, document_ids(documents)) + resolved_key_problems(resolved)
 
 
 def validate_dataset(documents: pd.DataFrame, metrics: pd.DataFrame, resolved: pd.DataFrame) -> None:

@@ -13,7 +13,7 @@ from conftest import RAW_DIR, seed_pairs
 
 from pipeline.dataset import build_dataset
 from pipeline.schema import DOCUMENT_COLUMNS, METRIC_COLUMNS, RESOLVED_COLUMNS
-from pipeline.validate import SchemaError, validate_dataset
+from pipeline.validate import SchemaError, document_ids, orphan_problems, validate_dataset
 
 SEEDS = sorted(RAW_DIR.glob("*.txt"))
 
@@ -187,6 +187,19 @@ def test_validation_reports_every_problem_at_once(raw: Path, tmp_path: Path):
     text = str(err.value)
     assert "status" in text and "not_a_metric" in text and "evidence" in text
     assert len(err.value.problems) >= 3
+
+
+def test_values_whose_document_is_missing_are_counted_as_text_or_as_categories(raw: Path, tmp_path: Path):
+    """The per-shard check reads categorical ids (a build's projection) and plain ones alike."""
+    result = build(raw, tmp_path / "ds")
+    metrics = result.metrics.copy()
+    gone = metrics["doc_id"].iloc[0]
+    docs = result.documents[result.documents["doc_id"] != gone]
+    expected = int((metrics["doc_id"] == gone).sum())
+    for ids in (metrics["doc_id"], metrics["doc_id"].astype("category")):
+        problems = orphan_problems(metrics.assign(doc_id=ids), document_ids(docs))
+        assert problems == [f"metrics.doc_id: {expected} rows whose document is not in documents"]
+        assert orphan_problems(metrics.assign(doc_id=ids), document_ids(result.documents)) == []
 
 
 def test_a_file_over_the_size_cap_is_refused_without_loading_it(raw: Path, tmp_path: Path):

@@ -245,6 +245,20 @@ def test_spooled_parts_give_the_same_dataset_as_one_chunk(raw: Path, tmp_path: P
     assert not list((tmp_path / "many").glob(".spool-*")), "the spool is removed after the build"
 
 
+def test_documents_written_a_few_rows_at_a_time_are_the_table_built(raw: Path, tmp_path: Path, monkeypatch):
+    import pipeline.dataset as dataset
+
+    (raw / "copy.txt").write_bytes((raw / SEEDS[0].name).read_bytes())  # a duplicate, marked in place
+    monkeypatch.setattr(dataset, "WRITE_ROWS", 2)
+    result = build(raw, tmp_path / "ds")
+    assert len(result.documents) > 4, "several parts"
+    assert (result.documents["status"] == "duplicate").sum() == 1
+    on_disk = pd.read_parquet(tmp_path / "ds" / "documents.parquet")
+    pd.testing.assert_frame_equal(on_disk, result.documents)
+    as_csv = pd.read_csv(tmp_path / "ds" / "documents.csv", encoding="utf-8-sig")
+    assert as_csv["path"].tolist() == result.documents["path"].tolist()
+
+
 def test_resolving_in_agency_shards_gives_the_same_view(raw: Path, tmp_path: Path, monkeypatch):
     import pipeline.spool as spool
 

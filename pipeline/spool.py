@@ -45,7 +45,11 @@ CATEGORICAL = ("doc_id", "agency_id", "metric", "scope", "method", "flags")
 # hundreds of thousands of these rows. Lossless; the outputs are written from the full rows.
 NARROW = {"year": "Int16", "start": "Int32", "end": "Int32"}
 SHARD_DOCS = 2_500  # files per agency shard: up to ~200 values each, a shard stays a few 100k rows
-MAX_SHARDS = 256  # open files while spooling; beyond 640,000 files shards simply grow
+# Open files while spooling (one per shard). Up to 2.56M files a shard holds ~2,500 files' values,
+# so resolving one costs the same memory at 100k files as at 1M (256 shards, the cap before,
+# made a 1M build's shards 1.6x larger and its peak ~0.8 GiB higher than a 200k build's).
+MAX_SHARDS = 1024
+RESERVED_FILES = 64  # open files left to the build itself (inputs, outputs, libraries)
 BUFFER_ROWS = 100_000  # rows held in memory before they are appended to their shards' files
 DOC_COLUMN = "_doc"  # each spooled row's document, numbered in arrival order (duplicates are dropped by it)
 
@@ -108,20 +112,25 @@ def concat_slim(frames: list[pd.DataFrame]) -> pd.DataFrame:
     return pd.DataFrame(out)
 
 
-def _allow_open_files(wanted: int) -> None:
-    """Raise this process's soft limit on open files towards `wanted` (never past the hard limit).
+def _allow_open_files(wanted: int) -> int | None:
+    """Raise this process's soft limit on open files towards `wanted` (never past the hard limit),
+    and return the limit now in force (None when unknown or unlimited).
 
     Some systems start at 256 (macOS), fewer than a national build's shard files plus its own.
     """
     try:
         import resource
-
+    except ImportError:  # not POSIX: no limit to read or raise
+        return None
+    try:
         soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
         if soft != resource.RLIM_INFINITY and soft < wanted:
             target = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
             resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
-    except (ImportError, ValueError, OSError):  # not POSIX, or not allowed: the default stays
-        pass
+        soft = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+    except (ValueError, OSError):  # not allowed: the default stays
+        return None
+    return None if soft == resource.RLIM_INFINITY else soft
 
 
 def shard_count(n_files: int) -> int:
@@ -143,7 +152,9 @@ class Spool:
 
     def __init__(self, folder: Path, shards: int, columns: dict[str, str], buffer_rows: int | None = None):
         self.folder = folder
-        self.shards = shards
+        limit = _allow_open_files(shards + RESERVED_FILES)  # one open file per shard, plus the build's
+        # Where the limit cannot be raised that far, fewer (larger) shards: slower, never a failure.
+        self.shards = max(1, min(shards, limit - RESERVED_FILES)) if limit is not None else shards
         self.buffer_rows = buffer_rows or BUFFER_ROWS
         folder.mkdir(parents=True, exist_ok=True)
         empty = pd.DataFrame({c: pd.Series(dtype=t) for c, t in columns.items()})
@@ -153,7 +164,6 @@ class Spool:
         self._buffers: dict[int, list[pa.Table]] = {}
         self._buffered = 0
         self._shard_of_agency: dict[str, int] = {}
-        _allow_open_files(shards + 64)  # one open file per shard, plus what the build itself needs
 
     def path(self, shard: int) -> Path:
         return self.folder / f"shard-{shard:04d}.arrows"

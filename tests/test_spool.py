@@ -90,6 +90,22 @@ def test_shard_count_grows_with_the_files_and_is_capped():
     assert shard_count(10**7) == shard_count(10**8)
 
 
+def test_a_limit_on_open_files_that_cannot_be_raised_gives_fewer_shards(
+    rows: pd.DataFrame, tmp_path: Path, monkeypatch
+):
+    import pipeline.spool as spool_module
+
+    monkeypatch.setattr(spool_module, "_allow_open_files", lambda wanted: spool_module.RESERVED_FILES + 7)
+    spool = Spool(tmp_path / "s", 200, METRIC_COLUMNS, buffer_rows=10)
+    try:
+        assert spool.shards == 7
+        spool.add(rows)
+        got = pd.concat([spool.read_shard(k).to_pandas() for k in range(spool.shards)])
+        assert len(got) == len(rows) and set(got["doc_id"]) == set(rows["doc_id"])
+    finally:
+        spool.close()
+
+
 def test_a_spool_of_many_shards_raises_a_low_open_file_limit(rows: pd.DataFrame, tmp_path: Path):
     import resource
 

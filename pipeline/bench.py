@@ -43,7 +43,8 @@ class PeakMemory:
     `peak` sums PSS where the system reports it (Linux): pages shared by several processes, such
     as what forked workers inherit and never write, count once in all. Summing RSS counts them
     in every process (a million queued files in the parent show up again in each worker);
-    `peak_rss` keeps that sum as an upper bound. Elsewhere both are the RSS sum.
+    `peak_rss` keeps that sum for comparison (the kernel updates RSS lazily, so when little is
+    shared it can read a little under PSS). Elsewhere both are the RSS sum.
     """
 
     def __init__(self, interval: float = 0.25) -> None:

@@ -101,8 +101,9 @@ def orphan_problems(metrics: pd.DataFrame, doc_ids: pd.Index) -> list[str]:
     shard costs its own distinct documents, not the corpus's."""
     ids = metrics["doc_id"]
     if isinstance(ids.dtype, pd.CategoricalDtype):
-        unknown = doc_ids.get_indexer(ids.cat.categories.astype(str)) < 0
-        orphan = unknown[ids.cat.codes.to_numpy()] & (ids.cat.codes.to_numpy() >= 0)
+        # One flag per category, then one more for code -1 (a missing id): an orphan too.
+        unknown = np.append(doc_ids.get_indexer(ids.cat.categories.astype(str)) < 0, True)
+        orphan = unknown[ids.cat.codes.to_numpy()]
     else:
         orphan = ~ids.isin(doc_ids)
     if orphan.any():

@@ -200,6 +200,10 @@ def test_values_whose_document_is_missing_are_counted_as_text_or_as_categories(r
         problems = orphan_problems(metrics.assign(doc_id=ids), document_ids(docs))
         assert problems == [f"metrics.doc_id: {expected} rows whose document is not in documents"]
         assert orphan_problems(metrics.assign(doc_id=ids), document_ids(result.documents)) == []
+    missing = metrics["doc_id"].astype(object).where(metrics.index != 0, None)  # a value with no id
+    for ids in (missing, missing.astype("category")):
+        problems = orphan_problems(metrics.assign(doc_id=ids), document_ids(result.documents))
+        assert problems == ["metrics.doc_id: 1 rows whose document is not in documents"]
 
 
 def test_a_file_over_the_size_cap_is_refused_without_loading_it(raw: Path, tmp_path: Path):

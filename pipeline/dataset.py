@@ -46,7 +46,6 @@ from pipeline.writing import StagedTable, clean_stale_temps, write_json_atomic
 
 FAILED = ("empty", "unreadable", "unsupported", "error")
 CHUNK_DOCS = 2000  # document rows are gathered into frames this many at a time
-WRITE_ROWS = 100_000  # rows of documents/derived converted and written at a time
 BATCH_DOCS = 64  # files per worker task: big enough to frame rows cheaply, small enough to balance
 
 
@@ -561,8 +560,7 @@ def _write_all(
         ):
             table = StagedTable(out_dir, name, columns)
             staged.append(table)
-            for start in range(0, len(df), WRITE_ROWS):  # a bounded copy at a time, not the table's
-                table.write(df.iloc[start : start + WRITE_ROWS])
+            table.write(df)
             table.close()
         stages.mark("finish")  # summary["stage_seconds"] is this dict: it is in meta.json
         summary["stage_seconds"] = stages.seconds

@@ -298,7 +298,7 @@ def _numeric_records(
 def _continues(found: list, metric: str, stops: _Stops, sent_start: int, pos: int) -> bool:
     """Whether `metric` was read earlier in the sentence of `pos` (受理X件,办结Y件), the sentence
     taken as written: "受理\n2.5万\n件,已办结2.4万件" wraps one sentence over three lines."""
-    start = min(sent_start, stops.written_sentence_start(sent_start))
+    start = stops.written_sentence_start(sent_start)  # never after sent_start
     return any(r.metric == metric and start <= r.start < pos for r, _, _ in found)
 
 

@@ -23,6 +23,7 @@ import pyarrow.parquet as pq
 
 # Spreadsheet programs run cells that start with these as formulas.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+WRITE_ROWS = 100_000  # rows of a pandas frame typed, converted and written at a time
 _FORMULA_START = "^[" + "".join(re.escape(p) for p in FORMULA_PREFIXES) + "]"
 
 
@@ -119,11 +120,11 @@ class StagedTable:
         self._open = True
 
     def write(self, df: pd.DataFrame) -> None:
-        if df.empty:
-            return
-        self.write_table(
-            pa.Table.from_pandas(_typed(df, self.columns), schema=self.schema, preserve_index=False)
-        )
+        """Rows held in pandas, typed and converted WRITE_ROWS at a time: a national document table
+        is never copied whole."""
+        for start in range(0, len(df), WRITE_ROWS):
+            part = _typed(df.iloc[start : start + WRITE_ROWS], self.columns)
+            self.write_table(pa.Table.from_pandas(part, schema=self.schema, preserve_index=False))
 
     def write_table(self, table: pa.Table) -> None:
         """Arrow rows with this table's columns (any order; extra columns are dropped), cast to its types."""

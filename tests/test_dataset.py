@@ -250,10 +250,10 @@ def test_spooled_parts_give_the_same_dataset_as_one_chunk(raw: Path, tmp_path: P
 
 
 def test_documents_written_a_few_rows_at_a_time_are_the_table_built(raw: Path, tmp_path: Path, monkeypatch):
-    import pipeline.dataset as dataset
+    import pipeline.writing as writing
 
     (raw / "copy.txt").write_bytes((raw / SEEDS[0].name).read_bytes())  # a duplicate, marked in place
-    monkeypatch.setattr(dataset, "WRITE_ROWS", 2)
+    monkeypatch.setattr(writing, "WRITE_ROWS", 2)
     result = build(raw, tmp_path / "ds")
     assert len(result.documents) > 4, "several parts"
     assert (result.documents["status"] == "duplicate").sum() == 1

@@ -68,14 +68,32 @@ def validate_corrections(df: pd.DataFrame) -> list[str]:
     return problems
 
 
+def _lookups(corrections: pd.DataFrame, documents: pd.DataFrame) -> tuple[dict, dict[str, str]]:
+    """doc_id -> its agency/year/region, and agency name -> agency_id, for the ids and names the
+    corrections name only: a national build has a million documents and a handful of corrections.
+
+    Copies of one text share its doc_id; the document that was read (not the duplicate) answers.
+    """
+    named = documents["agency_id"].notna()
+    ids = {d for d in corrections["doc_id"] if d}
+    rows = documents.loc[
+        named & documents["doc_id"].isin(ids), ["doc_id", "agency_id", "agency", "year", "region"]
+    ]
+    copies = (documents.loc[rows.index, "status"] == "duplicate").to_numpy()
+    by_doc: dict = {}
+    for row, _ in sorted(zip(rows.to_dict("records"), copies, strict=True), key=lambda rc: rc[1]):
+        by_doc.setdefault(row.pop("doc_id"), row)
+    names = {a for a in corrections["agency"] if a}
+    by_name: dict[str, str] = {}
+    sel = named & documents["agency"].isin(names)
+    for aid, name in zip(documents.loc[sel, "agency_id"], documents.loc[sel, "agency"], strict=True):
+        by_name.setdefault(str(name), str(aid))
+    return by_doc, by_name
+
+
 def match_corrections(corrections: pd.DataFrame, documents: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
     """Attach agency_id and year to each correction; unmatched rows come back as warnings."""
-    ok_docs = documents[documents["agency_id"].notna()]
-    by_doc = ok_docs.set_index("doc_id")[["agency_id", "agency", "year", "region"]].to_dict("index")
-    by_name: dict[str, str] = {}
-    for aid, name in zip(ok_docs["agency_id"], ok_docs["agency"], strict=True):
-        if isinstance(name, str):
-            by_name.setdefault(name, aid)
+    by_doc, by_name = _lookups(corrections, documents)
     rows, warnings = [], []
     for i, c in enumerate(corrections.to_dict("records"), start=2):
         doc = by_doc.get(c["doc_id"]) if c["doc_id"] else None

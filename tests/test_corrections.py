@@ -130,3 +130,26 @@ def test_corrections_reach_their_agency_whatever_shard_it_is_in(tmp_path: Path, 
     pd.testing.assert_frame_equal(
         many.resolved.sort_values(key, ignore_index=True), one.resolved.sort_values(key, ignore_index=True)
     )
+
+
+def test_corrections_apply_when_a_report_is_filed_twice(tmp_path: Path):
+    """Copies of one text share a doc_id: a correction naming it (or its agency) still matches once."""
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    shutil.copy(SEED, raw / SEED.name)
+    shutil.copy(SEED, raw / f"copy-{SEED.name}")
+    first = build_dataset(raw, tmp_path / "ds", workers=1, progress=False, corrections_path=None)
+    assert sorted(first.documents["status"]) == ["duplicate", "ok"]
+    doc = first.documents[first.documents["status"] == "ok"].iloc[0]
+    corr = tmp_path / "corrections.csv"
+    corr.write_text(
+        "doc_id,agency_id,agency,year,metric,value,scope,note\n"
+        f"{doc['doc_id']},,,,requests_granted,5,annual,按文号\n"
+        f",,{doc['agency']},{doc['year']},requests_denied,2,annual,按机关\n",
+        encoding="utf-8",
+    )
+    result = build_dataset(raw, tmp_path / "ds", workers=1, progress=False, corrections_path=corr)
+    fixed = result.resolved[result.resolved["source"] == "correction"].set_index("metric")
+    assert fixed["value"].to_dict() == {"requests_granted": 5, "requests_denied": 2}
+    assert set(fixed["agency_id"]) == {doc["agency_id"]}
+    assert result.summary["warnings"] == []

@@ -36,9 +36,8 @@ from pipeline.spool import DOC_COLUMN, Spool, concat_slim, project_table, shard_
 from pipeline.spool import slim as slim_of
 from pipeline.validate import (
     SchemaError,
-    document_ids,
     frame_problems,
-    orphan_problems,
+    link_problems,
     resolved_key_problems,
     validate_documents,
 )
@@ -316,6 +315,7 @@ def build_dataset(
         documents = _concat(doc_chunks, DOCUMENT_COLUMNS)
         del doc_chunks
         live = _mark_duplicates(documents)
+        arrival_ids = pa.array(documents["doc_id"].array)  # a spooled value's own document's id
         documents = documents.sort_values("path", ignore_index=True)  # `live` keeps arrival order
         corrections = None
         if raw_corrections is not None and len(raw_corrections):
@@ -326,7 +326,17 @@ def build_dataset(
             f"in {spool.shards} shard(s)",
         )
         summary = _write_all(
-            out_dir, spool, documents, live, corrections, warnings, counts, input_dir, stages, progress
+            out_dir,
+            spool,
+            documents,
+            live,
+            arrival_ids,
+            corrections,
+            warnings,
+            counts,
+            input_dir,
+            stages,
+            progress,
         )
     finally:
         spool.close()
@@ -460,7 +470,7 @@ def _check_frame(table: pa.Table) -> pd.DataFrame:
 def _shard_outputs(
     rows: pa.Table,
     corrections: pd.DataFrame | None,
-    doc_ids: pd.Index,
+    doc_ids: pa.Array,
     about: pd.DataFrame,
     tally: _Tally,
 ) -> list[pa.Table | pd.DataFrame]:
@@ -468,13 +478,14 @@ def _shard_outputs(
 
     choose_winners, plausibility flags and derived indicators only ever compare rows of one agency.
     They run on the shard's slim projection (categories, narrow ints); the winners' full rows are
-    then taken from `rows` (part 0, Arrow) or from the corrections (part -1, pandas).
+    then taken from `rows` (part 0, Arrow) or from the corrections (part -1, pandas). `doc_ids`:
+    each document's id by its number (the rows' DOC_COLUMN).
     """
     projected = project_table(rows)
     allrows = _with_corrections(with_pointers(projected, part=0), corrections)
     if allrows.empty:
         return []
-    tally.problems += orphan_problems(projected, doc_ids)
+    tally.problems += link_problems(rows.column("doc_id"), doc_ids.take(rows.column(DOC_COLUMN)))
     won = plausibility_flags(choose_winners(allrows))
     tally.problems += resolved_key_problems(won)
     tally.derived.append(compute_derived(_resolved_for_derived(won, about)))
@@ -503,17 +514,18 @@ def _shard_outputs(
 
 
 def _write_all(
-    out_dir, spool, documents, live, corrections, warnings, counts, input_dir, stages, progress
+    out_dir, spool, documents, live, arrival_ids, corrections, warnings, counts, input_dir, stages, progress
 ) -> dict:
     """Resolve and write shard by shard to temporary files, check everything, then swap the files in
     (meta.json last). Returns the summary. Memory holds one shard's rows at a time.
+
+    `live` and `arrival_ids` are by document number (arrival order), as the spooled rows' DOC_COLUMN.
 
     A shard's metric rows are written by a thread while the main thread resolves them (Arrow's
     parquet and CSV writers release the GIL, so the second core is not idle after extraction).
     """
     total = _Tally(problems=validate_documents(documents))
     # Built once for all shards, from the columns they read: each is as long as the documents.
-    doc_ids = document_ids(documents)
     named = documents["agency_id"].notna() & ~documents["agency_id"].duplicated()
     about = documents.loc[named, ["agency_id", "agency", "region"]].set_index("agency_id")
     if corrections is not None and corrections.empty:
@@ -533,7 +545,7 @@ def _write_all(
                 total.problems += frame_problems("metrics", checked, spans=True)
                 total.metrics.update(checked["metric"].value_counts().to_dict())
                 corr = corrections[corr_shard == shard] if corr_shard is not None else None
-                chunks = _shard_outputs(rows, corr, doc_ids, about, total)
+                chunks = _shard_outputs(rows, corr, arrival_ids, about, total)
                 written.result()  # one shard at a time: memory stays at a shard, errors surface here
                 for chunk in chunks:
                     if isinstance(chunk, pa.Table):

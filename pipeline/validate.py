@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from pipeline.catalog import BY_KEY
 from pipeline.schema import (
@@ -109,6 +111,16 @@ def orphan_problems(metrics: pd.DataFrame, doc_ids: pd.Index) -> list[str]:
     if orphan.any():
         return [f"metrics.doc_id: {int(orphan.sum())} rows whose document is not in documents"]
     return []
+
+
+def link_problems(doc_ids: pa.Array | pa.ChunkedArray, own_ids: pa.Array | pa.ChunkedArray) -> list[str]:
+    """Every value names the document it was read from. `own_ids` holds, row by row, the doc_id of
+    the document each value came from (a build numbers documents and its spooled values carry
+    that number), so the check compares pairs: no index of a national corpus's ids, no hash table
+    built per agency shard. A value with no id, or another document's, counts as an orphan."""
+    same = pc.fill_null(pc.equal(doc_ids.cast(pa.large_string()), own_ids.cast(pa.large_string())), False)
+    orphans = len(same) - (pc.sum(same.cast(pa.int64())).as_py() or 0)
+    return [f"metrics.doc_id: {orphans} rows whose document is not in documents"] if orphans else []
 
 
 def resolved_key_problems(resolved: pd.DataFrame) -> list[str]:

@@ -13,7 +13,7 @@ from conftest import RAW_DIR, seed_pairs
 
 from pipeline.dataset import build_dataset
 from pipeline.schema import DOCUMENT_COLUMNS, METRIC_COLUMNS, RESOLVED_COLUMNS
-from pipeline.validate import SchemaError, document_ids, orphan_problems, validate_dataset
+from pipeline.validate import SchemaError, document_ids, link_problems, orphan_problems, validate_dataset
 
 SEEDS = sorted(RAW_DIR.glob("*.txt"))
 
@@ -204,6 +204,21 @@ def test_values_whose_document_is_missing_are_counted_as_text_or_as_categories(r
     for ids in (missing, missing.astype("category")):
         problems = orphan_problems(metrics.assign(doc_id=ids), document_ids(result.documents))
         assert problems == ["metrics.doc_id: 1 rows whose document is not in documents"]
+
+
+def test_a_value_must_name_the_document_it_was_read_from(raw: Path, tmp_path: Path):
+    """The build's per-shard check compares each value's doc_id with its own document's, pair by pair."""
+    import pyarrow as pa
+
+    metrics = build(raw, tmp_path / "ds").metrics
+    ids = pa.array(metrics["doc_id"].astype(object))
+    assert metrics["doc_id"].nunique() >= 2
+    assert link_problems(ids, ids) == []
+    other = metrics["doc_id"][metrics["doc_id"] != metrics["doc_id"].iloc[0]].iloc[0]
+    wrong = [other] + [None] + list(metrics["doc_id"].astype(object).iloc[2:])
+    problems = link_problems(pa.array(wrong, pa.string()), ids)
+    assert problems == ["metrics.doc_id: 2 rows whose document is not in documents"]
+    assert link_problems(ids.slice(0, 0), ids.slice(0, 0)) == []
 
 
 def test_a_file_over_the_size_cap_is_refused_without_loading_it(raw: Path, tmp_path: Path):

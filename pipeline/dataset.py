@@ -12,7 +12,7 @@ import os
 import sys
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -23,7 +23,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from pipeline import engines
+from pipeline import doc_table, engines
 from pipeline.catalog import BY_KEY, CORE_KEYS
 from pipeline.corrections import load_corrections, match_corrections
 from pipeline.derived import INPUTS as DERIVED_INPUTS
@@ -72,10 +72,10 @@ class BatchResult:
 
 @dataclass
 class BuildResult:
-    """What a build wrote. Documents and the summary are in memory; the large tables are read from
-    the dataset folder when first asked for, so a national build never holds them all at once."""
+    """What a build wrote. The summary and the documents (as written) are in memory; the large
+    tables are read from the dataset folder when first asked for, so a national build never holds
+    them all at once."""
 
-    documents: pd.DataFrame
     out_dir: Path
     summary: dict = field(default_factory=dict)
     _loaded: dict = field(default_factory=dict, repr=False)
@@ -84,6 +84,10 @@ class BuildResult:
         if name not in self._loaded:
             self._loaded[name] = pd.read_parquet(self.out_dir / f"{name}.parquet")
         return self._loaded[name]
+
+    @property
+    def documents(self) -> pd.DataFrame:
+        return self._table("documents")
 
     @property
     def metrics(self) -> pd.DataFrame:
@@ -245,25 +249,6 @@ def load_previous(out_dir: Path) -> pd.DataFrame | None:
         return None
 
 
-def _mark_duplicates(docs: pd.DataFrame) -> np.ndarray:
-    """Same normalised text = same doc_id: the first path keeps the rows, the others point to it.
-
-    Marks `docs` in place (a national build's document table is not copied) and returns, by
-    position, whether a document's metric rows are kept: read, with values, and not a copy.
-    Spooled rows carry that position (DOC_COLUMN), so copies of one text drop out wherever their
-    rows went, whatever agency shard.
-    """
-    read = docs["doc_id"].notna() & docs["status"].isin(["ok", "no_metrics"])
-    first_path = docs[read].sort_values("path").drop_duplicates("doc_id").set_index("doc_id")["path"]
-    dup = read & docs["doc_id"].map(first_path).ne(docs["path"]) & docs["doc_id"].notna()
-    docs.loc[dup, "message"] = [
-        f"duplicate of {d} ({first_path[d]}): same text after normalisation" for d in docs.loc[dup, "doc_id"]
-    ]
-    docs.loc[dup, "status"] = "duplicate"
-    docs.loc[dup, "n_metrics"] = 0
-    return (docs["status"] == "ok").to_numpy()
-
-
 def build_dataset(
     input_dir: str | Path = "data/raw",
     out_dir: str | Path = "data/dataset",
@@ -312,9 +297,9 @@ def build_dataset(
         counts = {"reused": len(reused), "extracted": len(todo)}
         del tasks, todo, reused, unsupported  # a national build's file list: not needed any more
 
-        documents = _concat(doc_chunks, DOCUMENT_COLUMNS)
+        documents = doc_table.concat(doc_chunks)
         del doc_chunks
-        live = _mark_duplicates(documents)
+        live = doc_table.mark_duplicates(documents)
         arrival_ids = pa.array(documents["doc_id"].array)  # a spooled value's own document's id
         documents = documents.sort_values("path", ignore_index=True)  # `live` keeps arrival order
         corrections = None
@@ -341,8 +326,11 @@ def build_dataset(
     finally:
         spool.close()
     _write_proposals(documents, out_dir)
+    del documents  # compact (categories); the result holds the table as written, in the contract's types
+    result = BuildResult(out_dir, summary)
+    result.documents  # noqa: B018 - read now: a later build into out_dir does not change this result's
     _stage(progress, f"done in {time.perf_counter() - started:.1f} s")
-    return BuildResult(documents, out_dir, summary)
+    return result
 
 
 def _plan(tasks: list[FileTask], previous: pd.DataFrame | None):
@@ -369,7 +357,7 @@ def _plan(tasks: list[FileTask], previous: pd.DataFrame | None):
             continue
         todo.append(task)
     reused = previous.iloc[kept][list(DOCUMENT_COLUMNS)] if usable else empty_frame(DOCUMENT_COLUMNS)
-    return reused.reset_index(drop=True), todo, unsupported
+    return doc_table.compact(reused.reset_index(drop=True)), todo, unsupported
 
 
 def _extract_into(
@@ -406,10 +394,10 @@ def _extract_into(
             docs_buf.extend(batch.docs)
             spool.add(batch.metrics)
             if len(docs_buf) >= CHUNK_DOCS:
-                doc_chunks.append(_frame(docs_buf, DOCUMENT_COLUMNS))
+                doc_chunks.append(doc_table.compact(_frame(docs_buf, DOCUMENT_COLUMNS)))
                 docs_buf = []
     bar.close()
-    doc_chunks.append(_frame(docs_buf, DOCUMENT_COLUMNS))
+    doc_chunks.append(doc_table.compact(_frame(docs_buf, DOCUMENT_COLUMNS)))
     return doc_chunks
 
 
@@ -527,7 +515,7 @@ def _write_all(
     total = _Tally(problems=validate_documents(documents))
     # Built once for all shards, from the columns they read: each is as long as the documents.
     named = documents["agency_id"].notna() & ~documents["agency_id"].duplicated()
-    about = documents.loc[named, ["agency_id", "agency", "region"]].set_index("agency_id")
+    about = documents.loc[named, ["agency_id", "agency", "region"]].astype("string").set_index("agency_id")
     if corrections is not None and corrections.empty:
         corrections = None
     corr_shard = spool.shards_of(corrections["agency_id"]) if corrections is not None else None
@@ -648,16 +636,6 @@ def _unchanged(task: FileTask, size: float, mtime: float, sha256: str | None) ->
         return True
     # Touched but maybe not changed: the bytes decide.
     return hashlib.sha256(Path(task.path).read_bytes()).hexdigest() == sha256
-
-
-def _concat(chunks: Iterable[pd.DataFrame], columns: dict[str, str]) -> pd.DataFrame:
-    chunks = [c for c in chunks if len(c)]
-    if not chunks:
-        return empty_frame(columns)
-    out = pd.concat(chunks, ignore_index=True)
-    for col, dtype in columns.items():
-        out[col] = out[col].astype(dtype) if dtype != "bool" else out[col].fillna(False).astype(bool)
-    return out
 
 
 class _Stages:

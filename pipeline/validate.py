@@ -30,11 +30,16 @@ def _columns(name: str, df: pd.DataFrame, columns: dict[str, str]) -> list[str]:
     for col, dtype in columns.items():
         if col not in df:
             out.append(f"{name}: missing column {col}")
-        elif str(df[col].dtype) != dtype and not (
-            dtype == "string" and str(df[col].dtype).startswith("string")
-        ):
+        elif str(df[col].dtype) != dtype and not (dtype == "string" and _is_text(df[col].dtype)):
             out.append(f"{name}.{col}: dtype {df[col].dtype}, expected {dtype}")
     return out
+
+
+def _is_text(dtype) -> bool:
+    """A string column, or one held as categories of strings (a build's compact document table)."""
+    if isinstance(dtype, pd.CategoricalDtype):
+        return _is_text(dtype.categories.dtype)
+    return str(dtype).startswith("string") or str(dtype) == "str"
 
 
 def _allowed(

@@ -1,0 +1,99 @@
+"""The document table while a build runs: one row per file, held compactly, copies of a text marked.
+
+A national build keeps its document table in memory from extraction to the end (duplicates,
+corrections, checks, the summary and the agency proposals read it). Most of its text columns
+repeat (a status, a region, an agency filing ten years of reports), so they are held as
+categories: ~0.25 KB per file instead of ~0.55 KB in Arrow strings. The table written to
+documents.parquet/.csv has the contract's types (StagedTable casts them back chunk by chunk).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+import pandas as pd
+from pandas.api.types import union_categoricals
+
+from pipeline.schema import DOCUMENT_COLUMNS
+
+# Few distinct values per column on a national corpus (measured on 100k synthetic reports: from 1
+# to 17,586 distinct per 100,000 rows). doc_id, path and sha256 are unique per file: kept as strings.
+COMPACT_COLUMNS = (
+    "kind",
+    "status",
+    "message",
+    "agency",
+    "agency_id",
+    "region",
+    "province",
+    "city",
+    "county",
+    "region_code",
+    "level",
+    "agency_kind",
+    "doc_type",
+    "report_format",
+)
+
+
+def compact(docs: pd.DataFrame) -> pd.DataFrame:
+    """`docs` (contract types) with COMPACT_COLUMNS as categories; the same frame, changed in place."""
+    for col in COMPACT_COLUMNS:
+        if not isinstance(docs[col].dtype, pd.CategoricalDtype):
+            docs[col] = docs[col].astype("string").astype("category")
+    return docs
+
+
+def concat(chunks: Iterable[pd.DataFrame]) -> pd.DataFrame:
+    """Compact chunks -> one compact table (a plain concat of categoricals whose categories differ
+    would fall back to a Python object per cell)."""
+    chunks = [compact(c) for c in chunks if len(c)]
+    if not chunks:
+        return compact(_empty())
+    if len(chunks) == 1:
+        return chunks[0].reset_index(drop=True)
+    out = {}
+    for col in DOCUMENT_COLUMNS:
+        if col in COMPACT_COLUMNS:
+            out[col] = union_categoricals([c[col].array for c in chunks])
+        else:
+            out[col] = pd.concat([c[col] for c in chunks], ignore_index=True)
+    return pd.DataFrame(out)
+
+
+def assign(docs: pd.DataFrame, mask: pd.Series, col: str, values) -> None:
+    """docs.loc[mask, col] = values, for a category column too (new values become categories)."""
+    column = docs[col]
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        new = pd.Index(pd.Series(np.atleast_1d(values), dtype="string").dropna().unique())
+        missing = new.difference(column.cat.categories)
+        if len(missing):
+            docs[col] = column.cat.add_categories(missing)
+    docs.loc[mask, col] = values
+
+
+def mark_duplicates(docs: pd.DataFrame) -> np.ndarray:
+    """Same normalised text = same doc_id: the first path keeps the rows, the others point to it.
+
+    Marks `docs` in place (a national build's document table is not copied) and returns, by
+    position, whether a document's metric rows are kept: read, with values, and not a copy.
+    Spooled rows carry that position (DOC_COLUMN), so copies of one text drop out wherever their
+    rows went, whatever agency shard.
+    """
+    read = docs["doc_id"].notna() & docs["status"].isin(["ok", "no_metrics"])
+    first_path = docs[read].sort_values("path").drop_duplicates("doc_id").set_index("doc_id")["path"]
+    dup = read & docs["doc_id"].map(first_path).ne(docs["path"]) & docs["doc_id"].notna()
+    if dup.any():
+        notes = [
+            f"duplicate of {d} ({first_path[d]}): same text after normalisation"
+            for d in docs.loc[dup, "doc_id"]
+        ]
+        assign(docs, dup, "message", notes)
+        assign(docs, dup, "status", "duplicate")
+        docs.loc[dup, "n_metrics"] = 0
+    return (docs["status"] == "ok").to_numpy()
+
+
+def _empty() -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype=t) for c, t in DOCUMENT_COLUMNS.items()})

@@ -1,0 +1,58 @@
+"""The build's compact document table: same values as the contract's, less memory, copies marked."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from pipeline import doc_table
+from pipeline.dataset import build_dataset
+from pipeline.schema import DOCUMENT_COLUMNS
+from pipeline.synth import generate
+from pipeline.validate import validate_documents
+
+
+@pytest.fixture(scope="module")
+def documents(tmp_path_factory: pytest.TempPathFactory) -> pd.DataFrame:
+    """The documents.parquet of a build of 2,000 generated reports (contract types)."""
+    root = tmp_path_factory.mktemp("doc_table")
+    generate(2000, root / "corpus", seed=11, truth_dir=root / "truth")
+    build_dataset(root / "corpus", root / "ds", workers=2, progress=False, corrections_path=None)
+    return pd.read_parquet(root / "ds" / "documents.parquet")
+
+
+def _plain(df: pd.DataFrame) -> pd.DataFrame:
+    return df.astype({c: "string" for c in doc_table.COMPACT_COLUMNS})
+
+
+def test_chunks_join_into_one_compact_table_with_the_same_values(documents):
+    chunks = [documents.iloc[i : i + 120].copy() for i in range(0, len(documents), 120)]
+    joined = doc_table.concat(chunks)
+    for col in doc_table.COMPACT_COLUMNS:
+        assert isinstance(joined[col].dtype, pd.CategoricalDtype), col  # not Python objects
+    pd.testing.assert_frame_equal(_plain(joined), documents)
+    assert validate_documents(joined) == []  # categories of strings are string columns
+    assert doc_table.concat([]).columns.tolist() == list(DOCUMENT_COLUMNS)
+
+
+def test_the_compact_table_takes_well_under_the_memory_of_the_plain_one(documents):
+    compact = doc_table.compact(documents.copy())
+    plain, small = documents.memory_usage(deep=True).sum(), compact.memory_usage(deep=True).sum()
+    assert small < 0.6 * plain, (small, plain)
+
+
+def test_a_copy_of_a_text_is_marked_in_a_compact_table(documents):
+    ok = documents[documents["status"] == "ok"]
+    original = ok.iloc[0]
+    copy = ok.iloc[[0]].assign(path="zzz/copy-of-it.txt")
+    docs = doc_table.compact(pd.concat([documents, copy], ignore_index=True))
+    live = doc_table.mark_duplicates(docs)
+    marked = docs.iloc[-1]
+    assert marked["status"] == "duplicate" and marked["n_metrics"] == 0
+    assert (
+        marked["message"]
+        == f"duplicate of {original['doc_id']} ({original['path']}): same text after normalisation"
+    )
+    assert not live[-1]
+    assert live[: len(documents)].tolist() == (documents["status"] == "ok").tolist()
+    assert (docs["status"] == "duplicate").sum() == 1

@@ -24,6 +24,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from pipeline import doc_table, engines
+from pipeline.arrow_memory import use_returning_pool
 from pipeline.catalog import BY_KEY, CORE_KEYS
 from pipeline.corrections import load_corrections, match_corrections
 from pipeline.derived import INPUTS as DERIVED_INPUTS
@@ -271,6 +272,7 @@ def build_dataset(
     if not input_dir.is_dir():
         raise FileNotFoundError(f"input folder {input_dir} does not exist")
     _check_agency_table()
+    use_returning_pool()  # Arrow buffers come and go shard after shard: their pages go back to the system
     warnings: list[str] = []
     raw_corrections = load_corrections(Path(corrections_path)) if corrections_path is not None else None
     out_dir.mkdir(parents=True, exist_ok=True)

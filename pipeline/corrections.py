@@ -72,17 +72,14 @@ def _lookups(corrections: pd.DataFrame, documents: pd.DataFrame) -> tuple[dict, 
     """doc_id -> its agency/year/region, and agency name -> agency_id, for the ids and names the
     corrections name only: a national build has a million documents and a handful of corrections.
 
-    Copies of one text share its doc_id; the document that was read (not the duplicate) answers.
+    Copies of one text share its doc_id; the copy that was read answers (the others are duplicates).
     """
-    named = documents["agency_id"].notna()
+    named = documents["agency_id"].notna() & (documents["status"] != "duplicate")
     ids = {d for d in corrections["doc_id"] if d}
     rows = documents.loc[
         named & documents["doc_id"].isin(ids), ["doc_id", "agency_id", "agency", "year", "region"]
     ]
-    copies = (documents.loc[rows.index, "status"] == "duplicate").to_numpy()
-    by_doc: dict = {}
-    for row, _ in sorted(zip(rows.to_dict("records"), copies, strict=True), key=lambda rc: rc[1]):
-        by_doc.setdefault(row.pop("doc_id"), row)
+    by_doc = {row.pop("doc_id"): row for row in rows.to_dict("records")}
     names = {a for a in corrections["agency"] if a}
     by_name: dict[str, str] = {}
     sel = named & documents["agency"].isin(names)

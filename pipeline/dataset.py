@@ -329,10 +329,10 @@ def build_dataset(
         spool.close()
     _write_proposals(documents, out_dir)
     del documents  # compact (categories); the result holds the table as written, in the contract's types
-    result = BuildResult(out_dir, summary)
-    result.documents  # noqa: B018 - read now: a later build into out_dir does not change this result's
+    # Read now, not when first asked for: a later build into out_dir does not change this result's.
+    written = {"documents": pd.read_parquet(out_dir / "documents.parquet")}
     _stage(progress, f"done in {time.perf_counter() - started:.1f} s")
-    return result
+    return BuildResult(out_dir, summary, written)
 
 
 def _plan(tasks: list[FileTask], previous: pd.DataFrame | None):

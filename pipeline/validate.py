@@ -102,17 +102,9 @@ def document_ids(documents: pd.DataFrame) -> pd.Index:
 
 
 def orphan_problems(metrics: pd.DataFrame, doc_ids: pd.Index) -> list[str]:
-    """Every value has its document (doc_ids: document_ids of the documents).
-
-    A build asks once per agency shard: categorical ids are looked up once per category, so a
-    shard costs its own distinct documents, not the corpus's."""
-    ids = metrics["doc_id"]
-    if isinstance(ids.dtype, pd.CategoricalDtype):
-        # One flag per category, then one more for code -1 (a missing id): an orphan too.
-        unknown = np.append(doc_ids.get_indexer(ids.cat.categories.astype(str)) < 0, True)
-        orphan = unknown[ids.cat.codes.to_numpy()]
-    else:
-        orphan = ~ids.isin(doc_ids)
+    """Every value has its document (doc_ids: document_ids of the documents); a value with no id is
+    an orphan too. A build checks its values by document number instead (link_problems)."""
+    orphan = ~metrics["doc_id"].isin(doc_ids)
     if orphan.any():
         return [f"metrics.doc_id: {int(orphan.sum())} rows whose document is not in documents"]
     return []

@@ -77,13 +77,16 @@ def choose(widget: Callable, name: str, label: str, options: Sequence, **kw: Any
 
 
 def choose_many(name: str, label: str, options: Sequence, default: Sequence = (), **kw: Any) -> list:
-    """A multiselect bound to selection `name`; values no longer offered are dropped."""
+    """A multiselect bound to selection `name`; values no longer offered are dropped, and when a
+    filter drops every chosen value the defaults of the new options stand in (an emptied choice
+    the user made stays empty)."""
     opts = list(options)
     sel = selection()
     start = urlstate.resolve_list(sel.get(name) or (), opts) or list(default)
 
     def valid(v: Any) -> list:
-        return [x for x in (v if v is not None else start) if x in opts]
+        kept = [x for x in (v if v is not None else start) if x in opts]
+        return kept if kept or not v else [x for x in default if x in opts]
 
     key = _seed(name, valid)
     kw.setdefault("placeholder", t("placeholder_many", _lang()))

@@ -115,6 +115,14 @@ def test_region_filter_limits_the_agency_choices(app):
     }
 
 
+def test_a_filter_that_leaves_none_of_the_chosen_agencies_shows_the_new_defaults(app):
+    at = app(agencies="a-zb-gx")  # 淄博 (山东)
+    at.sidebar.multiselect(key="w_province").select("福建省").run()
+    _no_trouble(at)
+    assert at.sidebar.multiselect(key="w_agencies").value == ["a-xm-hc"]
+    assert at.get("plotly_chart")
+
+
 def test_cumulative_figures_are_a_separate_choice(app):
     annual = _spec(app(metric="items_accepted", agencies="a-zb-gx"))
     cumulative = _spec(app(metric="items_accepted", agencies="a-zb-gx", scope="cumulative"))

@@ -80,9 +80,9 @@ def _run_batch(func: Callable[[T], R], batch: list[T]) -> list[R]:
 def _worker_init() -> None:
     """Pool workers are throwaway processes that allocate many small objects and keep few: what
     they imported is frozen out of the collector and full collections are rarer (~4% faster).
-    Arrow allocates with a pool that gives memory back (pipeline.arrow_memory), also where workers
+    Arrow allocates with a pool that gives memory back (pipeline.heap), also where workers
     are spawned rather than forked from a build that chose it."""
-    from pipeline.arrow_memory import use_returning_pool
+    from pipeline.heap import use_returning_pool
 
     use_returning_pool()
     gc.freeze()

@@ -163,24 +163,26 @@ class Spool:
         self._writers: dict[int, tuple[pa.ipc.RecordBatchStreamWriter, pa.NativeFile]] = {}
         self._buffers: dict[int, list[pa.Table]] = {}
         self._buffered = 0
-        self._shard_of_agency: dict[str, int] = {}
 
     def path(self, shard: int) -> Path:
         return self.folder / f"shard-{shard:04d}.arrows"
 
     def shards_of(self, agency_ids: pd.Series | pa.ChunkedArray | pa.Array) -> np.ndarray:
-        """The shard of each row's agency (each distinct agency hashed once per build)."""
+        """The shard of each row's agency (each distinct agency of the rows hashed once).
+
+        Nothing is kept between calls: a cache of every agency seen would be small Python strings
+        allocated all through extraction, which pin the interpreter's memory pools in between the
+        batches' short-lived objects (hashing a batch's agencies again costs microseconds)."""
         if isinstance(agency_ids, pd.Series):
             agency_ids = pa.array(agency_ids.astype(object).where(agency_ids.notna(), None), pa.string())
         if isinstance(agency_ids, pa.ChunkedArray):
             agency_ids = agency_ids.combine_chunks()
         encoded = pc.dictionary_encode(pc.fill_null(agency_ids.cast(pa.string()), ""))
-        known = self._shard_of_agency
-        lookup = np.empty(len(encoded.dictionary), dtype=np.int32)
-        for i, a in enumerate(encoded.dictionary.to_pylist()):
-            if a not in known:
-                known[a] = shard_of(a, self.shards)
-            lookup[i] = known[a]
+        lookup = np.fromiter(
+            (shard_of(a, self.shards) for a in encoded.dictionary.to_pylist()),
+            dtype=np.int32,
+            count=len(encoded.dictionary),
+        )
         return lookup[encoded.indices.to_numpy()]
 
     def add(self, rows: pd.DataFrame | pa.Table) -> None:

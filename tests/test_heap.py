@@ -1,9 +1,10 @@
-"""A build allocates Arrow memory from a pool that gives freed pages back, unless the user chose one."""
+"""Freed memory goes back to the system: Arrow's pool (unless the user chose one) and the C heap."""
 
 from __future__ import annotations
 
 import gc
 import shutil
+import sys
 from pathlib import Path
 
 import pyarrow as pa
@@ -11,8 +12,8 @@ import pytest
 from conftest import RAW_DIR
 
 from pipeline import engines
-from pipeline.arrow_memory import RETURNING_POOLS, use_returning_pool
 from pipeline.dataset import build_dataset
+from pipeline.heap import RETURNING_POOLS, trim, use_returning_pool
 
 
 @pytest.fixture()
@@ -45,3 +46,19 @@ def test_a_pool_the_user_chose_is_left_alone(default_pool, monkeypatch):
     monkeypatch.setenv("ARROW_DEFAULT_MEMORY_POOL", "mimalloc")
     assert use_returning_pool() == "mimalloc"
     assert pa.default_memory_pool().backend_name == "mimalloc"
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="malloc_trim is glibc's")
+def test_trim_gives_the_free_pages_inside_the_heap_back():
+    import psutil
+
+    me = psutil.Process()
+    blocks = [bytearray(4096) for _ in range(50_000)]  # ~200 MiB from malloc's heap
+    keep = blocks[-1]  # the heap's top stays in use, so a plain free cannot shrink it
+    before = me.memory_info().rss
+    del blocks
+    freed = me.memory_info().rss
+    assert before - freed < 50 * 2**20  # freed, but still resident
+    assert trim()
+    assert freed - me.memory_info().rss > 100 * 2**20
+    assert len(keep) == 4096

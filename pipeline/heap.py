@@ -1,4 +1,4 @@
-"""Arrow's allocator for a build: one that gives freed memory back to the system.
+"""Freed memory goes back to the system: Arrow's allocator, and the C heap after a build's phases.
 
 pyarrow's Linux wheels allocate with mimalloc by default, which keeps the pages it frees for later
 reuse. A build allocates and frees Arrow buffers batch after batch and shard after shard, so those
@@ -10,7 +10,10 @@ a worker did not change (1.47-1.65 ms/report, within run-to-run noise).
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import os
+import sys
 
 import pyarrow as pa
 
@@ -33,3 +36,17 @@ def use_returning_pool() -> str:
         pa.set_memory_pool(pool)
         return pool.backend_name
     return pa.default_memory_pool().backend_name
+
+
+def trim() -> bool:
+    """Hand the C heap's free pages back to the system (glibc's malloc_trim); False where there is
+    no glibc. Extraction leaves the main process's heap full of holes (batches come and go around
+    the document table), and so does each agency shard: at 200k reports 55-105 MiB of the heap was
+    free but still resident. A trim costs a few milliseconds."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        return bool(libc.malloc_trim(0))
+    except (OSError, AttributeError):  # musl and others: no malloc_trim
+        return False

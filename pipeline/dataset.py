@@ -333,6 +333,7 @@ def build_dataset(
         spool.close()
     _write_proposals(documents, out_dir)
     del documents  # compact (categories); the result holds the table as written, in the contract's types
+    trim()  # the proposals' working memory, before the table is read back
     # Read now, not when first asked for: a later build into out_dir does not change this result's.
     written = {"documents": pd.read_parquet(out_dir / "documents.parquet")}
     _stage(progress, f"done in {time.perf_counter() - started:.1f} s")

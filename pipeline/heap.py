@@ -14,6 +14,7 @@ import ctypes
 import ctypes.util
 import os
 import sys
+from functools import lru_cache
 
 import pyarrow as pa
 
@@ -42,11 +43,17 @@ def trim() -> bool:
     """Hand the C heap's free pages back to the system (glibc's malloc_trim); False where there is
     no glibc. Extraction leaves the main process's heap full of holes (batches come and go around
     the document table), and so does each agency shard: at 200k reports 55-105 MiB of the heap was
-    free but still resident. A trim costs a few milliseconds."""
+    free but still resident. A trim costs a millisecond or so."""
+    malloc_trim = _malloc_trim()
+    return bool(malloc_trim(0)) if malloc_trim is not None else False
+
+
+@lru_cache(maxsize=1)  # one entry: it takes no argument
+def _malloc_trim():
+    """libc's malloc_trim, looked up once per process (finding libc reads the loader's cache)."""
     if not sys.platform.startswith("linux"):
-        return False
+        return None
     try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        return bool(libc.malloc_trim(0))
+        return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim
     except (OSError, AttributeError):  # musl and others: no malloc_trim
-        return False
+        return None

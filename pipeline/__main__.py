@@ -22,6 +22,11 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--workers", type=int, default=None, help="processes (default: all cores)")
     b.add_argument("--engine", choices=("pool", "dask"), default="pool", help="process pool or Dask")
     b.add_argument("--scheduler", default=None, help="Dask scheduler address (default: a local cluster)")
+    b.add_argument(
+        "--ship-files",
+        action="store_true",
+        help="send each file's bytes to the Dask workers (default: only when they cannot read INPUT_DIR)",
+    )
     b.add_argument("--corrections", default="data/corrections.csv", help="analyst corrections file")
     b.add_argument("--full", action="store_true", help="re-extract every file (ignore the previous build)")
     b.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -42,9 +47,16 @@ def cmd_build(args: argparse.Namespace) -> int:
     from pipeline.agencies import AgencyTableError
     from pipeline.corrections import CorrectionsError
     from pipeline.dataset import build_dataset, format_summary
+    from pipeline.engines import EngineError
 
     if args.workers is not None and args.workers < 1:
         print("error: --workers must be at least 1", file=sys.stderr)
+        return 2
+    if args.ship_files and args.engine != "dask":
+        print("error: --ship-files needs --engine dask", file=sys.stderr)
+        return 2
+    if args.scheduler and args.engine != "dask":
+        print("error: --scheduler needs --engine dask", file=sys.stderr)
         return 2
     if not Path(args.input_dir).is_dir():
         print(f"error: input folder {args.input_dir} does not exist", file=sys.stderr)
@@ -59,8 +71,9 @@ def cmd_build(args: argparse.Namespace) -> int:
             progress=not args.quiet,
             corrections_path=args.corrections,
             incremental=not args.full,
+            ship_files=True if args.ship_files else None,
         )
-    except (CorrectionsError, AgencyTableError) as exc:
+    except (CorrectionsError, AgencyTableError, EngineError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     print(format_summary(result.summary))

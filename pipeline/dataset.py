@@ -28,6 +28,7 @@ from pipeline.catalog import BY_KEY, CORE_KEYS
 from pipeline.corrections import load_corrections, match_corrections
 from pipeline.derived import INPUTS as DERIVED_INPUTS
 from pipeline.derived import compute_derived
+from pipeline.file_tasks import FileTask, batches, load
 from pipeline.heap import trim, use_returning_pool
 from pipeline.plausibility import plausibility_flags
 from pipeline.readers_sniff import extension_kind, sniff
@@ -50,12 +51,6 @@ FAILED = ("empty", "unreadable", "unsupported", "error")
 # pools between the batches' short-lived ones: few, larger frames (100 at 1M files) leave fewer holes.
 CHUNK_DOCS = 10_000
 BATCH_DOCS = 64  # files per worker task: big enough to frame rows cheaply, small enough to balance
-
-
-@dataclass(slots=True)  # a national build holds a million of these
-class FileTask:
-    path: str  # absolute
-    rel: str  # relative to the input dir, as stored in documents.path
 
 
 @dataclass
@@ -114,27 +109,24 @@ def process_file(task: FileTask) -> FileResult:
     """Read, extract and resolve one file; never raises (a failure is a status with its cause)."""
     from pipeline.agencies import resolve as resolve_agency
     from pipeline.extract import extract
-    from pipeline.readers import read_bytes, read_path
+    from pipeline.readers import oversize, read_bytes
     from pipeline.readers_base import Limits
     from pipeline.resolve import resolve_records
     from pipeline.text import doc_id
 
     doc: dict = {"path": task.rel, "status": "error", "message": "", "kind": "unknown"}
     try:
-        stat = os.stat(task.path)
-        doc.update(mtime=stat.st_mtime, size=stat.st_size)
-        if stat.st_size > Limits().max_bytes:  # never load a huge file; read_path explains the cap
-            with open(task.path, "rb") as fh:
-                doc["sha256"] = hashlib.file_digest(fh, "sha256").hexdigest()
-            read = read_path(Path(task.path))
-        else:
-            data = Path(task.path).read_bytes()
-            doc["sha256"] = hashlib.sha256(data).hexdigest()
-            read = read_bytes(data, Path(task.path).name)
+        name = Path(task.path).name
+        got = task.loaded or load(task.path, Limits().max_bytes)  # shipped, or read here
+        if got.error:
+            doc["message"] = got.error
+            return FileResult(doc, [])
+        doc.update(mtime=got.mtime, size=got.size, sha256=got.sha256)
+        read = read_bytes(got.data, name) if got.data is not None else oversize(got.size, name)
         doc.update(kind=read.kind, status=read.status, message=read.message)
         if read.status != "ok" or read.text is None:
             return FileResult(doc, [])
-        result = extract(read.text, filename=Path(task.path).name)
+        result = extract(read.text, filename=name)
         meta = result.meta
         ident = resolve_agency(meta, result.text)
         doc.update(
@@ -263,12 +255,15 @@ def build_dataset(
     corrections_path: str | Path | None = "data/corrections.csv",
     incremental: bool = True,
     on_progress: Callable[[int, int], None] | None = None,
+    ship_files: bool | None = None,
 ) -> BuildResult:
     """Build (or incrementally rebuild) the dataset for every file under input_dir and write it.
 
     Metric rows stream to a spool on disk by agency shard and are resolved and written one shard
     at a time, so memory holds a shard's values, not the corpus's. `on_progress(done, total)` is called as each
-    file to extract finishes (the app's progress bar).
+    file to extract finishes (the app's progress bar). `ship_files`: send the files' bytes to the
+    workers with their tasks; by default only when the workers of the Dask cluster at `scheduler`
+    cannot read the input folder.
     """
     started = time.perf_counter()
     input_dir, out_dir = Path(input_dir), Path(out_dir)
@@ -297,9 +292,13 @@ def build_dataset(
             numbers = {d: first + i for i, d in enumerate(reused["doc_id"]) if isinstance(d, str)}
             spool.add_from_parquet(out_dir / "metrics.parquet", numbers)
         first = len(unsupported) + len(reused)
-        doc_chunks += _extract_into(spool, todo, first, workers, engine, scheduler, progress, on_progress)
+        if ship_files is None:
+            ship_files = _workers_cannot_see(todo, engine, scheduler, progress)
+        doc_chunks += _extract_into(
+            spool, todo, first, workers, engine, scheduler, progress, on_progress, ship_files
+        )
         stages.mark("extract")
-        counts = {"reused": len(reused), "extracted": len(todo)}
+        counts = {"reused": len(reused), "extracted": len(todo), "files_shipped": bool(ship_files and todo)}
         del tasks, todo, reused, unsupported  # a national build's file list: not needed any more
 
         documents = doc_table.concat(doc_chunks)
@@ -367,24 +366,50 @@ def _plan(tasks: list[FileTask], previous: pd.DataFrame | None):
     return doc_table.compact(reused.reset_index(drop=True)), todo, unsupported
 
 
+def _workers_cannot_see(todo: list[FileTask], engine: str, scheduler: str | None, progress: bool) -> bool:
+    """Whether the files must be shipped: only the workers of a cluster given by its address may
+    run where the input folder is not (pool and local-cluster workers run on this machine)."""
+    if engine != "dask" or not scheduler or not todo:
+        return False
+    if engines.workers_see(todo[0].path, scheduler):
+        return False
+    _stage(
+        progress, f"the Dask workers cannot read {Path(todo[0].path).parent}: sending them each file's bytes"
+    )
+    return True
+
+
 def _extract_into(
-    spool, todo, first, workers, engine, scheduler, progress, on_progress
+    spool, todo, first, workers, engine, scheduler, progress, on_progress, ship_files=False
 ) -> list[pd.DataFrame]:
     """Run the per-file work; metric rows go to the spool (their documents numbered from `first`
     in input order), document rows come back."""
+    from pipeline.readers_base import Limits
+
     bar = _progress(len(todo), progress)
     doc_chunks: list[pd.DataFrame] = []
     docs_buf: list[dict] = []
     n_workers = workers or engines.default_workers()
     # Several batches per worker so the last ones finish together; small corpora get small batches.
     size = max(1, min(BATCH_DOCS, len(todo) // (n_workers * 4)))
-    batches = [todo[i : i + size] for i in range(0, len(todo), size)]
-    results = engines.map_unordered(
-        process_batch, batches, workers=workers, engine=engine, scheduler=scheduler, chunksize=1
-    )
     # Batches finish in any order; they are taken in input order (a few wait in `ready`), so the
     # dataset's rows come out in the same order whatever the engine and the number of workers.
-    index_of = {batch[0].rel: i for i, batch in enumerate(batches)}
+    # Each batch is numbered as it is handed out, before its result can come back.
+    index_of: dict[str, int] = {}
+
+    def numbered(parts):
+        for i, batch in enumerate(parts):
+            index_of[batch[0].rel] = i
+            yield batch
+
+    results = engines.map_unordered(
+        process_batch,
+        numbered(batches(todo, size, ship_files, Limits().max_bytes)),
+        workers=workers,
+        engine=engine,
+        scheduler=scheduler,
+        chunksize=1,
+    )
     ready: dict[int, BatchResult] = {}
     taken = done = 0
     for batch in results:

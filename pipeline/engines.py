@@ -32,6 +32,15 @@ LOCAL_CLUSTER_OPTIONS: dict[str, Any] = {
 }
 
 
+# How long to wait for a scheduler given by address to answer, and for it to have a worker.
+CONNECT_SECONDS = 30
+WORKER_WAIT_SECONDS = 60
+
+
+class EngineError(RuntimeError):
+    """The engine cannot start: a scheduler out of reach, or a cluster without workers."""
+
+
 def default_workers() -> int:
     return max(1, os.cpu_count() or 1)
 
@@ -65,6 +74,35 @@ def map_unordered(
     if workers == 1:
         return map(func, items)
     return _map_pool(func, items, workers, chunksize)
+
+
+def connect(scheduler: str):
+    """A Dask client of the running cluster at `scheduler`, once it has a worker; EngineError
+    (saying which address) when it cannot be reached or no worker joins in time."""
+    from dask.distributed import Client
+
+    try:
+        client = Client(scheduler, set_as_default=False, timeout=CONNECT_SECONDS)
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise EngineError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from exc
+    try:
+        client.wait_for_workers(1, timeout=WORKER_WAIT_SECONDS)
+    except TimeoutError as exc:
+        client.close()
+        raise EngineError(
+            f"the Dask cluster at {scheduler} has no worker (waited {WORKER_WAIT_SECONDS} s)"
+        ) from exc
+    return client
+
+
+def workers_see(path: str, scheduler: str) -> bool:
+    """Whether every worker of the cluster at `scheduler` can read `path`: true on one machine or
+    with a shared file system; false when the workers run elsewhere and the files must be sent."""
+    client = connect(scheduler)
+    try:
+        return all(client.run(os.access, path, os.R_OK).values())
+    finally:
+        client.close()
 
 
 def _batches(items: Iterable[T], size: int) -> Iterator[list[T]]:
@@ -119,7 +157,7 @@ def _map_dask(
 
     cluster = None
     if scheduler:
-        client = Client(scheduler, set_as_default=False)
+        client = connect(scheduler)
         n_workers = max(1, len(client.scheduler_info().get("workers", {})))
     else:
         n_workers = workers or default_workers()

@@ -115,18 +115,24 @@ def choose_kind(data: bytes, name: str) -> tuple[str | None, str, list[str]]:
     return kind, "", notes
 
 
+def oversize(size: int, name: str, limits: Limits | None = None) -> ReadResult:
+    """The result for a file over the size cap, which is never loaded to find that out."""
+    limits = limits or Limits()
+    return ReadResult(
+        None,
+        extension_kind(name) or "unknown",
+        "unsupported",
+        f"file is {size / MB:.1f} MB, over the {limits.max_bytes / MB:.1f} MB limit",
+    )
+
+
 def read_bytes(data: bytes, name: str = "", limits: Limits | None = None) -> ReadResult:
     """Read one file's bytes. Every outcome, including a bug in a reader, becomes a status."""
     limits = limits or Limits()
     kind = extension_kind(name) or "unknown"
     try:
         if len(data) > limits.max_bytes:
-            return ReadResult(
-                None,
-                kind,
-                "unsupported",
-                f"file is {len(data) / MB:.1f} MB, over the {limits.max_bytes / MB:.1f} MB limit",
-            )
+            return oversize(len(data), name, limits)
         if not data.strip(b" \t\r\n\x00\x0b\x0c"):
             return ReadResult(
                 None, kind, "empty", "file is empty" if not data else "file holds only whitespace"
@@ -174,12 +180,7 @@ def read_path(path: Path, limits: Limits | None = None) -> ReadResult:
     try:
         size = path.stat().st_size
         if size > limits.max_bytes:
-            return ReadResult(
-                None,
-                kind,
-                "unsupported",
-                f"file is {size / MB:.1f} MB, over the {limits.max_bytes / MB:.1f} MB limit",
-            )
+            return oversize(size, path.name, limits)
         with path.open("rb") as f:
             data = f.read(limits.max_bytes + 1)
     except OSError as e:

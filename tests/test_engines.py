@@ -75,3 +75,29 @@ def test_stopping_early_leaves_no_work_running():
 def test_bad_arguments_fail_at_once_with_a_clear_message(kwargs: dict, message: str):
     with pytest.raises(ValueError, match=message.replace("(", r"\(")):
         map_unordered(fingerprint, TEXTS, **kwargs)
+
+
+def test_the_probe_says_whether_the_cluster_workers_can_read_a_file(dask_scheduler: str, tmp_path):
+    from pipeline.engines import workers_see
+
+    here = tmp_path / "report.txt"
+    here.write_text("x", encoding="utf-8")
+    assert workers_see(str(here), dask_scheduler) is True
+    assert workers_see(str(tmp_path / "elsewhere.txt"), dask_scheduler) is False
+
+
+def test_a_scheduler_out_of_reach_is_a_clear_error_not_a_hang(monkeypatch, tmp_path):
+    pytest.importorskip("dask.distributed")
+    import pipeline.engines as engines
+    from pipeline.__main__ import main
+
+    monkeypatch.setattr(engines, "CONNECT_SECONDS", 1)
+    address = "tcp://127.0.0.1:9"  # the discard port: nothing listens there
+    with pytest.raises(engines.EngineError, match="cannot reach the Dask scheduler at tcp://127.0.0.1:9"):
+        list(map_unordered(fingerprint, TEXTS, engine="dask", scheduler=address))
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "a.txt").write_text("2023年政府信息公开工作年度报告", encoding="utf-8")
+    argv = ["build", str(raw), "--out", str(tmp_path / "ds"), "--engine", "dask", "--scheduler", address]
+    assert main([*argv, "--quiet"]) == 2
+    assert not (tmp_path / "ds" / "meta.json").exists()

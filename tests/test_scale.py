@@ -49,6 +49,34 @@ def test_dask_build_equals_the_process_pool_build_row_for_row(corpus, dask_sched
         pd.testing.assert_frame_equal(dask, pool, check_like=False)
     docs = _table(tmp_path / "pool", "documents", ["path"])
     assert len(docs) == N_DOCS and set(docs["status"]) <= {"ok", "no_metrics"}
+    meta = json.loads((tmp_path / "dask" / "meta.json").read_text(encoding="utf-8"))
+    assert meta["summary"]["files_shipped"] is False  # the local workers read the folder themselves
+
+
+def test_dask_workers_that_cannot_see_the_folder_are_sent_the_files(
+    corpus, dask_scheduler, tmp_path: Path, monkeypatch
+):
+    """A cluster on other machines: the probe finds the input folder missing on its workers, so
+    the build sends the bytes, and the dataset is the same as the pool's."""
+    import pipeline.engines as engines
+
+    reports, _ = corpus
+    _build(reports, tmp_path / "pool", workers=2, engine="pool")
+    asked: list[str] = []
+
+    def elsewhere(path: str, scheduler: str) -> bool:
+        asked.append(scheduler)
+        return False
+
+    monkeypatch.setattr(engines, "workers_see", elsewhere)
+    _build(reports, tmp_path / "dask", engine="dask", scheduler=dask_scheduler)
+    assert asked == [dask_scheduler]
+    meta = json.loads((tmp_path / "dask" / "meta.json").read_text(encoding="utf-8"))
+    assert meta["summary"]["files_shipped"] is True
+    for name, keys in (("documents", ["path"]), ("metrics", ["doc_id", "metric", "scope", "start", "value"])):
+        pool, dask = _table(tmp_path / "pool", name, keys), _table(tmp_path / "dask", name, keys)
+        assert len(pool) > 0
+        pd.testing.assert_frame_equal(dask, pool, check_like=False)
 
 
 def test_many_agency_shards_write_the_same_rows_as_one_and_in_a_stable_order(corpus, tmp_path, monkeypatch):

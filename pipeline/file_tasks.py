@@ -1,0 +1,79 @@
+"""What a worker is given for one file, and how a build hands files out in batches.
+
+A worker reads its files from the input folder itself. Workers of a Dask cluster on other machines
+may not see that folder (no shared file system): then the build reads each file as its batch is
+handed out and sends the bytes with the task ("shipping"), a batch at a time, so memory holds only
+the batches in flight.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipeline.readers_base import MB
+
+# A shipped batch travels as one task message through the scheduler, and Dask warns about task
+# messages above ~10 MB: a batch ends at this many bytes (or at its number of files).
+SHIP_BATCH_BYTES = 8 * MB
+
+
+@dataclass(slots=True)
+class Loaded:
+    """A file as read from disk: what its document row records about it, and its bytes."""
+
+    size: int
+    mtime: float
+    sha256: str
+    data: bytes | None  # None: over the size cap, so never loaded (its digest is streamed)
+    error: str = ""  # why it could not be read, when read ahead of the worker (shipped)
+
+
+@dataclass(slots=True)  # a national build holds a million of these
+class FileTask:
+    path: str  # absolute
+    rel: str  # relative to the input dir, as stored in documents.path
+    loaded: Loaded | None = None  # set when shipped: the worker reads nothing from disk
+
+
+def load(path: str, max_bytes: int) -> Loaded:
+    """Stat, digest and (up to the cap) read one file. Raises OSError."""
+    stat = os.stat(path)
+    if stat.st_size > max_bytes:  # never load a huge file; its row says why it was skipped
+        with open(path, "rb") as fh:
+            return Loaded(stat.st_size, stat.st_mtime, hashlib.file_digest(fh, "sha256").hexdigest(), None)
+    data = Path(path).read_bytes()
+    return Loaded(stat.st_size, stat.st_mtime, hashlib.sha256(data).hexdigest(), data)
+
+
+def ship(task: FileTask, max_bytes: int) -> FileTask:
+    """The task with its file read here; a file that cannot be read carries the error instead
+    (the worker turns it into the document's status, as it would its own read error)."""
+    try:
+        loaded = load(task.path, max_bytes)
+    except OSError as exc:
+        loaded = Loaded(0, float("nan"), "", None, f"{type(exc).__name__}: {exc}")
+    return FileTask(task.path, task.rel, loaded)
+
+
+def batches(tasks: list[FileTask], files: int, shipped: bool, max_bytes: int) -> Iterator[list[FileTask]]:
+    """Consecutive runs of at most `files` tasks, in order. Shipped, each file is read as its batch
+    is taken (the caller takes batches only as workers free up) and a batch also ends once it
+    holds SHIP_BATCH_BYTES."""
+    if not shipped:
+        for i in range(0, len(tasks), files):
+            yield tasks[i : i + files]
+        return
+    batch: list[FileTask] = []
+    size = 0
+    for task in tasks:
+        batch.append(ship(task, max_bytes))
+        size += len(batch[-1].loaded.data or b"")
+        if len(batch) >= files or size >= SHIP_BATCH_BYTES:
+            yield batch
+            batch, size = [], 0
+    if batch:
+        yield batch

@@ -31,7 +31,14 @@ def attribute_filter(agencies: pd.DataFrame, filters: dict[str, Sequence[str]]) 
 
 def agency_options(agencies: pd.DataFrame, rows: pd.DataFrame, sort: str = "value") -> pd.DataFrame:
     """Agencies with their latest value of the metric (NaN = no data), sorted by value or by name."""
-    latest = rows.sort_values("year").groupby("agency_id", observed=True)["value"].last()
+    # Only the three columns it reads are sorted: sorting every column of a national metric's rows
+    # (paths, evidence...) took 0.2 s on each change of metric.
+    latest = (
+        rows[["agency_id", "year", "value"]]
+        .sort_values("year", kind="stable")
+        .groupby("agency_id", observed=True)["value"]
+        .last()
+    )
     out = agencies.assign(latest=agencies["agency_id"].map(latest).astype("float64"))
     out = out.assign(has_data=out["latest"].notna())
     if sort == "value":

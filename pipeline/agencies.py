@@ -1040,49 +1040,65 @@ def propose(documents: pd.DataFrame, table: pd.DataFrame | None = None) -> pd.Da
     if documents is None or not len(documents) or "agency" not in documents:
         return pd.DataFrame(columns=PROPOSAL_COLUMNS)
     kind_col = "agency_kind" if "agency_kind" in documents else "kind"
-    # Plain Python lists, one per column, read once: pandas work per row or per agency (records, group
-    # objects) costs seconds on a national corpus; everything below is linear in the documents.
+    # Per-agency summaries first, from columns read once: on a national corpus a Python object per
+    # document and column (8 million of them) cost ~400 MB at the very end of a build, and pandas
+    # work per row or per group costs seconds. Below, only agencies and names are looped over.
     columns = [
         c
         for c in ("agency_id", "agency", "region", "city", "level", kind_col, "agency_confidence", "path")
         if c in documents
     ]
     docs = documents.loc[documents["agency"].notna() & documents["agency_id"].notna(), columns]
-    # missing values as None, as DataFrame.to_dict("records") gives them (str(None) names a path)
-    col = {c: [None if v is pd.NA else v for v in docs[c].tolist()] for c in columns}
-    agency_names = [str(a) for a in col["agency"]]
-    regions = col.get("region", [None] * len(docs))
-    region_of = dict(zip(agency_names, regions, strict=True))
+    ids = docs["agency_id"].astype(str)
+    names_of = docs[["agency"]].astype(str).assign(agency_id=ids).drop_duplicates()
+    names_by_id: dict[str, list[str]] = defaultdict(list)
+    for agency_id, name in zip(names_of["agency_id"], names_of["agency"], strict=True):
+        names_by_id[agency_id].append(name)
+    first_rows = docs.assign(agency_id=ids).drop_duplicates("agency_id")  # each agency's first document
+    # missing values as None, as DataFrame.to_dict("records") gives them
+    first = {
+        c: dict(zip(first_rows["agency_id"], _plain(first_rows[c]), strict=True))
+        for c in columns
+        if c not in ("agency_id", "agency", "agency_confidence", "path")
+    }
+    n_documents = ids.value_counts().to_dict()
+    unsure: set[str] = set()
+    if "agency_confidence" in docs:
+        confidence = pd.to_numeric(docs["agency_confidence"], errors="coerce").astype("float64")
+        unsure = set(ids[(confidence < CONFIDENT).to_numpy()])
+    # a name's region: that of the last document carrying the name
+    last_region = (
+        docs[["agency", "region"]].drop_duplicates("agency", keep="last") if "region" in docs else None
+    )
+    region_of = (
+        dict(zip(last_region["agency"].astype(str), _plain(last_region["region"]), strict=True))
+        if last_region is not None
+        else {}
+    )
+    all_names = sorted({n for names in names_by_id.values() for n in names})
 
     # Only names of the same province (or none) ending in the same character can be the same body:
     # bucketing keeps this linear on a national corpus instead of names x names.
     by_bucket: dict[tuple[str | None, str], list[str]] = defaultdict(list)
-    for n in sorted(set(agency_names)):
+    for n in all_names:
         by_bucket[(_province_of_path(region_of.get(n)), n[-1:])].append(n)
     analyst_rows = []
     if table is not None and len(table):
         analyst_rows = [(row, _province_of_path(row["region"])) for row in table.to_dict("records")]
 
-    groups: dict[str, list[int]] = defaultdict(list)
-    for i, agency_id in enumerate(col["agency_id"]):
-        groups[agency_id].append(i)
-
-    def value(column: str, i: int) -> object:
-        return col[column][i] if column in col else None
+    def value(column: str, agency_id: str) -> object:
+        return first[column][agency_id] if column in first else None
 
     rows = []
-    for agency_id in sorted(groups):
+    for agency_id in sorted(names_by_id):
         if agency_id in analyst_ids:
             continue
-        group = groups[agency_id]
-        first = group[0]
-        names = sorted({agency_names[i] for i in group})
+        names = sorted(set(names_by_id[agency_id]))
         reasons = []
-        confidences = [value("agency_confidence", i) for i in group]
-        if any(c is not None and not pd.isna(c) and float(c) < CONFIDENT for c in confidences):
+        if agency_id in unsure:
             reasons.append("low confidence")
-        level = value("level", first)
-        city = value("city", first)
+        level = value("level", agency_id)
+        city = value("city", agency_id)
         if not level or pd.isna(level) or level == "unknown":
             reasons.append("level unknown")
         elif level not in ("national", "province") and (pd.isna(city) or not city):
@@ -1093,7 +1109,7 @@ def propose(documents: pd.DataFrame, table: pd.DataFrame | None = None) -> pd.Da
             reasons.append("no agency name found")
         if not reasons:
             continue
-        region = value("region", first)
+        region = value("region", agency_id)
         here = _province_of_path(region)
         pool = {
             n for x in names for n in by_bucket.get((here, x[-1:]), []) + by_bucket.get((None, x[-1:]), [])
@@ -1112,7 +1128,7 @@ def propose(documents: pd.DataFrame, table: pd.DataFrame | None = None) -> pd.Da
                 continue
             if any(same_body(x, row["canonical_name"]) for x in names):
                 maybe.append(f"{row['agency_id']}:{row['canonical_name']}")
-        kind = value(kind_col, first)
+        kind = value(kind_col, agency_id)
         rows.append(
             {
                 "agency_id": agency_id,
@@ -1122,10 +1138,26 @@ def propose(documents: pd.DataFrame, table: pd.DataFrame | None = None) -> pd.Da
                 "kind": kind if isinstance(kind, str) else "",
                 "aliases": "|".join(names[1:]),
                 "successor_of": "",
-                "n_documents": len(group),
+                "n_documents": n_documents[agency_id],
                 "reason": "; ".join(reasons),
                 "candidates": "|".join(maybe),
-                "paths": "|".join(sorted({str(col["path"][i]) for i in group})) if "path" in col else "",
+                "paths": "",
             }
         )
-    return pd.DataFrame(rows, columns=PROPOSAL_COLUMNS)
+    out = pd.DataFrame(rows, columns=PROPOSAL_COLUMNS)
+    if "path" in docs and len(out):  # the files behind each listed agency only
+        listed = ids.isin(set(out["agency_id"])).to_numpy()
+        paths = (
+            pd.DataFrame({"agency_id": ids[listed], "path": docs["path"][listed].astype(str)})
+            .drop_duplicates()
+            .sort_values("path", kind="stable")
+            .groupby("agency_id", sort=False)["path"]
+            .agg("|".join)
+        )
+        out["paths"] = out["agency_id"].map(paths).fillna("")
+    return out
+
+
+def _plain(column: pd.Series) -> list:
+    """A column's values as Python objects, missing ones as None."""
+    return [None if v is pd.NA or (isinstance(v, float) and v != v) else v for v in column.tolist()]

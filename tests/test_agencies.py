@@ -256,6 +256,34 @@ def test_propose_lists_unsure_names_with_candidates_and_skips_analyst_rows():
     assert list(out.columns[: len(A.TABLE_COLUMNS)]) == list(A.TABLE_COLUMNS)
 
 
+def test_propose_summarises_each_agency_over_all_its_documents():
+    """Facts gathered per agency: every name, the lowest confidence, the document count, each file
+    once and sorted; the first document's level and region; compact (categorical) columns alike."""
+    rows = [
+        ("z/2021.txt", "临泉县政务服务中心", "341221-a", "安徽省/阜阳市/临泉县", "county", "阜阳市", 0.95),
+        ("a/2020.txt", "临泉县政务服务管理局", "341221-a", "安徽省/阜阳市/临泉县", "county", "阜阳市", None),
+        ("m/2022.txt", "临泉县政务服务中心", "341221-a", "安徽省/阜阳市/临泉县", "county", "阜阳市", 0.5),
+        ("a/2020.txt", "临泉县政务服务中心", "341221-a", "安徽省/阜阳市/临泉县", "county", "阜阳市", 0.95),
+        ("b/2019.txt", "阜阳市政务服务中心", "341200-b", "安徽省/阜阳市", "city", "阜阳市", 0.95),
+        ("c/2019.txt", None, "341200-c", "安徽省/阜阳市", "city", "阜阳市", 0.1),  # no name: not listed
+    ]
+    docs = pd.DataFrame(
+        rows, columns=["path", "agency", "agency_id", "region", "level", "city", "agency_confidence"]
+    )
+    for frame in (
+        docs,
+        docs.astype({c: "category" for c in ("agency", "agency_id", "region", "level", "city")}),
+    ):
+        out = A.propose(frame, table=NO_TABLE).set_index("agency_id")
+        assert list(out.index) == ["341221-a"]  # 341200-b is sure of itself, 341200-c has no name
+        row = out.loc["341221-a"]
+        assert row["canonical_name"] == "临泉县政务服务中心" and row["aliases"] == "临泉县政务服务管理局"
+        assert row["reason"] == "low confidence; several names for one id"
+        assert row["n_documents"] == 4
+        assert row["paths"] == "a/2020.txt|m/2022.txt|z/2021.txt"
+        assert row["region"] == "安徽省/阜阳市/临泉县" and row["level"] == "county"
+
+
 def _documents(*dirs: Path) -> list[tuple[Path, dict]]:
     out = []
     for d in dirs:

@@ -187,18 +187,32 @@ def process_batch(tasks: list[FileTask]) -> BatchResult:
     return BatchResult([r.doc for r in results], metrics)
 
 
-def discover(input_dir: Path) -> list[FileTask]:
-    """Every regular file under input_dir (hidden files and folders skipped), sorted by path."""
-    tasks = []
-    for root, dirs, files in os.walk(input_dir):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        for name in sorted(files):
-            if name.startswith("."):
-                continue
-            full = Path(root) / name
-            if full.is_file():
-                tasks.append(FileTask(str(full), full.relative_to(input_dir).as_posix()))
-    return tasks
+def discover(input_dir: Path) -> list[str]:
+    """Every regular file under input_dir (hidden files and folders skipped), as paths relative to
+    it, sorted: a folder's files, then its subfolders'. Only strings are kept (a national build
+    lists a million files); os.scandir knows most entries' types without a stat call each."""
+    found: list[str] = []
+
+    def walk(folder: str, prefix: str) -> None:
+        files: list[str] = []
+        folders: list[str] = []
+        try:
+            with os.scandir(folder) as it:  # names only are kept: a DirEntry costs ~0.2 KB
+                for e in it:
+                    if e.name.startswith("."):
+                        continue
+                    if e.is_file():  # links to files count
+                        files.append(e.name)
+                    elif e.is_dir(follow_symlinks=False):  # links to folders are not followed
+                        folders.append(e.name)
+        except OSError:  # an unreadable folder is skipped, as os.walk skips it
+            return
+        found.extend(prefix + name for name in sorted(files))
+        for name in sorted(folders):
+            walk(os.path.join(folder, name), prefix + name + "/")
+
+    walk(str(input_dir), "")
+    return found
 
 
 def _unsupported(task: FileTask) -> FileResult:
@@ -275,13 +289,14 @@ def build_dataset(
     raw_corrections = load_corrections(Path(corrections_path)) if corrections_path is not None else None
     out_dir.mkdir(parents=True, exist_ok=True)
     clean_stale_temps(out_dir)
-    tasks = discover(input_dir)
+    root = os.path.abspath(input_dir)  # workers (on a cluster too) are given absolute paths
+    rels = discover(input_dir)
     previous = load_previous(out_dir) if incremental else None
-    reused, todo, unsupported = _plan(tasks, previous)
+    reused, todo, unsupported = _plan(root, rels, previous)
     del previous  # its kept rows are in `reused`
     stages = _Stages(started)
     stages.mark("plan")
-    spool = Spool(out_dir / f".spool-{os.getpid()}", shard_count(len(tasks)), METRIC_COLUMNS)
+    spool = Spool(out_dir / f".spool-{os.getpid()}", shard_count(len(rels)), METRIC_COLUMNS)
     try:
         # Documents are numbered in arrival order (unsupported, re-used, extracted): the spooled
         # rows carry that number, which is their document's position in `documents` below.
@@ -293,13 +308,13 @@ def build_dataset(
             spool.add_from_parquet(out_dir / "metrics.parquet", numbers)
         first = len(unsupported) + len(reused)
         if ship_files is None:
-            ship_files = _workers_cannot_see(todo, engine, scheduler, progress)
+            ship_files = _workers_cannot_see(root, todo, engine, scheduler, progress)
         doc_chunks += _extract_into(
-            spool, todo, first, workers, engine, scheduler, progress, on_progress, ship_files
+            spool, root, todo, first, workers, engine, scheduler, progress, on_progress, ship_files
         )
         stages.mark("extract")
         counts = {"reused": len(reused), "extracted": len(todo), "files_shipped": bool(ship_files and todo)}
-        del tasks, todo, reused, unsupported  # a national build's file list: not needed any more
+        del rels, todo, reused, unsupported  # a national build's file list: not needed any more
 
         documents = doc_table.concat(doc_chunks)
         del doc_chunks
@@ -339,11 +354,11 @@ def build_dataset(
     return BuildResult(out_dir, summary, written)
 
 
-def _plan(tasks: list[FileTask], previous: pd.DataFrame | None):
+def _plan(root: str, rels: list[str], previous: pd.DataFrame | None):
     """Split the files into re-used (unchanged since the last build: their previous document rows),
-    to extract, and unsupported. The previous rows are read as plain columns once: a national
-    rebuild checks a hundred thousand files, and per-row pandas lookups would cost minutes."""
-    todo: list[FileTask] = []
+    to extract (relative paths), and unsupported. The previous rows are read as plain columns once:
+    a national rebuild checks a hundred thousand files, and per-row pandas lookups would cost minutes."""
+    todo: list[str] = []
     unsupported: list[FileResult] = []
     kept: list[int] = []
     usable = previous is not None and not previous.empty and previous["path"].is_unique
@@ -353,34 +368,35 @@ def _plan(tasks: list[FileTask], previous: pd.DataFrame | None):
         sizes = previous["size"].astype("float64").to_numpy()  # NaN where unknown
         mtimes = previous["mtime"].astype("float64").to_numpy()
         digests = previous["sha256"].astype(object).to_numpy()
-    for task in tasks:
-        if not _is_candidate(task.path):
-            unsupported.append(_unsupported(task))
+    for rel in rels:
+        path = os.path.join(root, rel)
+        if not _is_candidate(path):
+            unsupported.append(_unsupported(FileTask(path, rel)))
             continue
-        i = position.get(task.rel) if usable else None
-        if i is not None and reusable[i] and _unchanged(task, sizes[i], mtimes[i], digests[i]):
+        i = position.get(rel) if usable else None
+        if i is not None and reusable[i] and _unchanged(path, sizes[i], mtimes[i], digests[i]):
             kept.append(i)
             continue
-        todo.append(task)
+        todo.append(rel)
     reused = previous.iloc[kept][list(DOCUMENT_COLUMNS)] if usable else empty_frame(DOCUMENT_COLUMNS)
     return doc_table.compact(reused.reset_index(drop=True)), todo, unsupported
 
 
-def _workers_cannot_see(todo: list[FileTask], engine: str, scheduler: str | None, progress: bool) -> bool:
+def _workers_cannot_see(
+    root: str, todo: list[str], engine: str, scheduler: str | None, progress: bool
+) -> bool:
     """Whether the files must be shipped: only the workers of a cluster given by its address may
     run where the input folder is not (pool and local-cluster workers run on this machine)."""
     if engine != "dask" or not scheduler or not todo:
         return False
-    if engines.workers_see(todo[0].path, scheduler):
+    if engines.workers_see(os.path.join(root, todo[0]), scheduler):
         return False
-    _stage(
-        progress, f"the Dask workers cannot read {Path(todo[0].path).parent}: sending them each file's bytes"
-    )
+    _stage(progress, f"the Dask workers cannot read {root}: sending them each file's bytes")
     return True
 
 
 def _extract_into(
-    spool, todo, first, workers, engine, scheduler, progress, on_progress, ship_files=False
+    spool, root, todo, first, workers, engine, scheduler, progress, on_progress, ship_files=False
 ) -> list[pd.DataFrame]:
     """Run the per-file work; metric rows go to the spool (their documents numbered from `first`
     in input order), document rows come back."""
@@ -404,7 +420,7 @@ def _extract_into(
 
     results = engines.map_unordered(
         process_batch,
-        numbered(batches(todo, size, ship_files, Limits().max_bytes)),
+        numbered(batches(root, todo, size, ship_files, Limits().max_bytes)),
         workers=workers,
         engine=engine,
         scheduler=scheduler,
@@ -662,14 +678,14 @@ def _is_candidate(path: str) -> bool:
     return sniff(head, path)[0] is not None
 
 
-def _unchanged(task: FileTask, size: float, mtime: float, sha256: str | None) -> bool:
-    stat = os.stat(task.path)
+def _unchanged(path: str, size: float, mtime: float, sha256: str | None) -> bool:
+    stat = os.stat(path)
     if size != stat.st_size:  # also when the size is unknown (NaN)
         return False
     if mtime == stat.st_mtime:
         return True
     # Touched but maybe not changed: the bytes decide.
-    return hashlib.sha256(Path(task.path).read_bytes()).hexdigest() == sha256
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest() == sha256
 
 
 class _Stages:

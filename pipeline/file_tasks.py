@@ -59,19 +59,20 @@ def ship(task: FileTask, max_bytes: int) -> FileTask:
     return FileTask(task.path, task.rel, loaded)
 
 
-def batches(tasks: list[FileTask], files: int, shipped: bool, max_bytes: int) -> Iterator[list[FileTask]]:
-    """Consecutive runs of at most `files` tasks, in order. Shipped, each file is read as its batch
-    is taken (the caller takes batches only as workers free up) and a batch also ends once it
-    holds SHIP_BATCH_BYTES."""
-    if not shipped:
-        for i in range(0, len(tasks), files):
-            yield tasks[i : i + files]
-        return
+def batches(
+    root: str, rels: list[str], files: int, shipped: bool, max_bytes: int
+) -> Iterator[list[FileTask]]:
+    """The files at `rels` (relative to `root`) as tasks in consecutive runs of at most `files`, in
+    order; tasks are made as their batch is taken. Shipped, each file is also read then (the caller
+    takes batches only as workers free up) and a batch ends once it holds SHIP_BATCH_BYTES."""
     batch: list[FileTask] = []
     size = 0
-    for task in tasks:
-        batch.append(ship(task, max_bytes))
-        size += len(batch[-1].loaded.data or b"")
+    for rel in rels:
+        task = FileTask(os.path.join(root, rel), rel)
+        if shipped:
+            task = ship(task, max_bytes)
+            size += len(task.loaded.data or b"")
+        batch.append(task)
         if len(batch) >= files or size >= SHIP_BATCH_BYTES:
             yield batch
             batch, size = [], 0

@@ -61,18 +61,44 @@ def test_a_file_gone_before_it_is_shipped_is_an_error_row_like_a_worker_read(tmp
     assert remote["message"] == own["message"] and remote["message"].startswith("FileNotFoundError")
 
 
-def test_shipped_batches_keep_the_order_and_end_at_the_byte_budget(monkeypatch, raw: Path):
-    tasks = [FileTask(str(p), p.name) for p in SEEDS] * 3
+def test_shipped_batches_keep_the_order_and_end_at_the_byte_budget(monkeypatch):
+    rels = [p.name for p in SEEDS] * 3
     size = sum(p.stat().st_size for p in SEEDS)
     monkeypatch.setattr(file_tasks, "SHIP_BATCH_BYTES", size // 2)
-    parts = list(batches(tasks, 64, True, Limits().max_bytes))
+    parts = list(batches(str(RAW_DIR), rels, 64, True, Limits().max_bytes))
     assert len(parts) >= 4
-    assert [t.rel for b in parts for t in b] == [t.rel for t in tasks]
+    assert [t.rel for b in parts for t in b] == rels
+    assert all(t.path == str(RAW_DIR / t.rel) for b in parts for t in b)
     sizes = [[len(t.loaded.data) for t in b] for b in parts]
     # A batch ends with the file that reaches the budget: every one but the last reaches it.
     assert all(sum(s[:-1]) < size // 2 <= sum(s) for s in sizes[:-1])
-    plain = list(batches(tasks, 4, False, Limits().max_bytes))
+    plain = list(batches(str(RAW_DIR), rels, 4, False, Limits().max_bytes))
     assert [len(b) for b in plain] == [4, 4, 4, 3] and all(t.loaded is None for b in plain for t in b)
+
+
+def test_discover_lists_files_as_os_walk_does_with_links_to_files_only(tmp_path: Path):
+    import os
+
+    from pipeline.dataset import discover
+
+    root = tmp_path / "in"
+    for rel in ("b.txt", "a.txt", "sub/z.txt", "sub/deeper/y.pdf", "sub2/x.txt", ".hidden.txt", ".git/c.txt"):
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text("x", encoding="utf-8")
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "o.txt").write_text("x", encoding="utf-8")
+    os.symlink(outside / "o.txt", root / "link.txt")  # a link to a file is a file
+    os.symlink(outside, root / "linked_folder")  # a link to a folder is not walked into
+    expected = []
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in sorted(files):
+            full = Path(folder) / name
+            if not name.startswith(".") and full.is_file():
+                expected.append(full.relative_to(root).as_posix())
+    assert discover(root) == expected
+    assert expected == ["a.txt", "b.txt", "link.txt", "sub/z.txt", "sub/deeper/y.pdf", "sub2/x.txt"]
 
 
 def test_a_build_that_ships_its_files_writes_the_same_dataset(raw: Path, tmp_path: Path):

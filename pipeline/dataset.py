@@ -361,6 +361,7 @@ def _plan(root: str, rels: list[str], previous: pd.DataFrame | None):
     todo: list[str] = []
     unsupported: list[FileResult] = []
     kept: list[int] = []
+    touched: dict[int, float] = {}  # position in `kept` -> the file's new mtime
     usable = previous is not None and not previous.empty and previous["path"].is_unique
     if usable:
         position = {p: i for i, p in enumerate(previous["path"].astype(str))}
@@ -374,12 +375,20 @@ def _plan(root: str, rels: list[str], previous: pd.DataFrame | None):
             unsupported.append(_unsupported(FileTask(path, rel)))
             continue
         i = position.get(rel) if usable else None
-        if i is not None and reusable[i] and _unchanged(path, sizes[i], mtimes[i], digests[i]):
-            kept.append(i)
-            continue
+        if i is not None and reusable[i]:
+            now = _unchanged(path, sizes[i], mtimes[i], digests[i])
+            if now is not None:
+                kept.append(i)
+                if now != mtimes[i]:  # touched, same bytes: the row takes the new time
+                    touched[len(kept) - 1] = now
+                continue
         todo.append(rel)
     reused = previous.iloc[kept][list(DOCUMENT_COLUMNS)] if usable else empty_frame(DOCUMENT_COLUMNS)
-    return doc_table.compact(reused.reset_index(drop=True)), todo, unsupported
+    reused = reused.reset_index(drop=True)
+    if touched:  # as a full build would record it, and the next rebuild need not hash it again
+        rows = list(touched)
+        reused.loc[rows, "mtime"] = pd.Series(list(touched.values()), index=rows, dtype=reused["mtime"].dtype)
+    return doc_table.compact(reused), todo, unsupported
 
 
 def _workers_cannot_see(
@@ -678,14 +687,17 @@ def _is_candidate(path: str) -> bool:
     return sniff(head, path)[0] is not None
 
 
-def _unchanged(path: str, size: float, mtime: float, sha256: str | None) -> bool:
+def _unchanged(path: str, size: float, mtime: float, sha256: str | None) -> float | None:
+    """The file's mtime when its last build's row still holds (same size, and same mtime or same
+    bytes); None when it must be read again."""
     stat = os.stat(path)
     if size != stat.st_size:  # also when the size is unknown (NaN)
-        return False
+        return None
     if mtime == stat.st_mtime:
-        return True
+        return stat.st_mtime
     # Touched but maybe not changed: the bytes decide.
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest() == sha256
+    same = hashlib.sha256(Path(path).read_bytes()).hexdigest() == sha256
+    return stat.st_mtime if same else None
 
 
 class _Stages:

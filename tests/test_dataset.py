@@ -118,11 +118,24 @@ def test_rebuild_reuses_unchanged_files_and_follows_changes_and_deletions(raw: P
     assert gone not in set(third.metrics["doc_id"])
 
 
-def test_touched_file_with_same_bytes_is_not_re_extracted(raw: Path, tmp_path: Path):
+def test_touched_file_with_same_bytes_is_not_re_extracted(raw: Path, tmp_path: Path, monkeypatch):
+    import pipeline.dataset as dataset
+
     out = tmp_path / "ds"
     build(raw, out)
-    os.utime(raw / SEEDS[2].name, (time.time() + 9, time.time() + 9))
-    assert build(raw, out).summary["extracted"] == 0
+    touched = raw / SEEDS[2].name
+    os.utime(touched, (time.time() + 9, time.time() + 9))
+    again = build(raw, out)
+    assert again.summary["extracted"] == 0
+    # Its row takes the new time, as a full build records it; so the next rebuild need not hash it.
+    row = again.documents.set_index("path").loc[touched.name]
+    assert row["mtime"] == touched.stat().st_mtime
+    full = build(raw, tmp_path / "full", incremental=False).documents
+    pd.testing.assert_frame_equal(again.documents, full)
+    hashed: list[str] = []
+    real = dataset.hashlib.sha256
+    monkeypatch.setattr(dataset.hashlib, "sha256", lambda data=b"": hashed.append("x") or real(data))
+    assert build(raw, out).summary["extracted"] == 0 and hashed == []
 
 
 def test_bad_files_get_a_status_and_the_run_goes_on(raw: Path, tmp_path: Path):

@@ -490,7 +490,6 @@ class _Tally:
     metrics: Counter = field(default_factory=Counter)
     resolved: int = 0
     conflicts: int = 0
-    derived: list[pd.DataFrame] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
 
 
@@ -518,8 +517,9 @@ def _shard_outputs(
     doc_ids: pa.Array,
     about: pd.DataFrame,
     tally: _Tally,
-) -> list[pa.Table | pd.DataFrame]:
-    """Resolve one agency shard: its resolved rows (to write); its counts are added to `tally`.
+) -> tuple[list[pa.Table | pd.DataFrame], pd.DataFrame | None]:
+    """Resolve one agency shard: its resolved rows and its derived ones, by agency and year (to
+    write); its counts are added to `tally`.
 
     choose_winners, plausibility flags and derived indicators only ever compare rows of one agency.
     They run on the shard's slim projection (categories, narrow ints); the winners' full rows are
@@ -529,11 +529,12 @@ def _shard_outputs(
     projected = project_table(rows)
     allrows = _with_corrections(with_pointers(projected, part=0), corrections)
     if allrows.empty:
-        return []
+        return [], None
     tally.problems += link_problems(rows.column("doc_id"), doc_ids.take(rows.column(DOC_COLUMN)))
     won = plausibility_flags(choose_winners(allrows))
     tally.problems += resolved_key_problems(won)
-    tally.derived.append(compute_derived(_resolved_for_derived(won, about)))
+    derived = compute_derived(_resolved_for_derived(won, about))
+    derived = derived.sort_values(["agency_id", "year"], kind="stable", ignore_index=True)
     tally.resolved += len(won)
     tally.conflicts += int(won["conflict"].sum())
     won["n_sources"] = won["n_sources"].astype("int32")
@@ -555,7 +556,7 @@ def _shard_outputs(
         )
         tally.problems += frame_problems("resolved", chunk)
         chunks.append(chunk)
-    return chunks
+    return chunks, derived
 
 
 def _write_all(
@@ -581,7 +582,10 @@ def _write_all(
     try:
         metrics_out = StagedTable(out_dir, "metrics", METRIC_COLUMNS)
         resolved_out = StagedTable(out_dir, "resolved", RESOLVED_COLUMNS)
-        staged += [metrics_out, resolved_out]
+        # Derived rows are written shard by shard too: held until the end, they grew with the
+        # corpus (25 MiB per 100k reports, then concatenated and sorted in one more copy).
+        derived_out = StagedTable(out_dir, "derived", RESOLVED_COLUMNS)
+        staged += [metrics_out, resolved_out, derived_out]
         with ThreadPoolExecutor(max_workers=1) as writer:
             for shard, rows in spool.iter_shards():
                 rows = rows.filter(pa.array(live[rows.column(DOC_COLUMN).to_numpy()]))  # copies out
@@ -590,14 +594,16 @@ def _write_all(
                 total.problems += frame_problems("metrics", checked, spans=True)
                 total.metrics.update(checked["metric"].value_counts().to_dict())
                 corr = corrections[corr_shard == shard] if corr_shard is not None else None
-                chunks = _shard_outputs(rows, corr, arrival_ids, about, total)
+                chunks, derived = _shard_outputs(rows, corr, arrival_ids, about, total)
                 written.result()  # one shard at a time: memory stays at a shard, errors surface here
                 for chunk in chunks:
                     if isinstance(chunk, pa.Table):
                         resolved_out.write_table(chunk)
                     else:
                         resolved_out.write(chunk)
-                del rows, checked, chunks, written
+                if derived is not None and len(derived):
+                    derived_out.write(derived)
+                del rows, checked, chunks, derived, written
                 trim()  # a shard's working memory, before the next one
                 bar.update(1)
         stages.mark("shards")
@@ -605,22 +611,12 @@ def _write_all(
             table.close()
         if total.problems:
             raise SchemaError(list(dict.fromkeys(total.problems)))
-        derived = (
-            pd.concat(total.derived, ignore_index=True)
-            if total.derived
-            else compute_derived(pd.DataFrame(columns=list(RESOLVED_COLUMNS)))
-        )
-        derived = derived.sort_values(["agency_id", "year"], kind="stable", ignore_index=True)
         summary = summarise(documents, total.metrics, total.resolved, total.conflicts, warnings)
         summary.update(counts)
-        for name, df, columns in (
-            ("documents", documents, DOCUMENT_COLUMNS),
-            ("derived", derived, RESOLVED_COLUMNS),
-        ):
-            table = StagedTable(out_dir, name, columns)
-            staged.append(table)
-            table.write(df)
-            table.close()
+        table = StagedTable(out_dir, "documents", DOCUMENT_COLUMNS)
+        staged.append(table)
+        table.write(documents)
+        table.close()
         stages.mark("finish")  # summary["stage_seconds"] is this dict: it is in meta.json
         summary["stage_seconds"] = stages.seconds
         summary["seconds"] = stages.total()

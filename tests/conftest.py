@@ -30,6 +30,18 @@ def corpus_dir() -> Path:
     return _need(CORPUS)
 
 
+@pytest.fixture()
+def raw(tmp_path: Path) -> Path:
+    """A fresh input folder holding a copy of the sample reports (data/raw), for a build to read."""
+    import shutil
+
+    folder = tmp_path / "raw"
+    folder.mkdir()
+    for p in sorted(RAW_DIR.glob("*.txt")):
+        shutil.copy(p, folder / p.name)
+    return folder
+
+
 def load_gold(txt: Path) -> dict:
     return json.loads(txt.with_suffix(".json").read_text(encoding="utf-8"))
 

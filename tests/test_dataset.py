@@ -18,15 +18,6 @@ from pipeline.validate import SchemaError, document_ids, link_problems, orphan_p
 SEEDS = sorted(RAW_DIR.glob("*.txt"))
 
 
-@pytest.fixture()
-def raw(tmp_path: Path) -> Path:
-    folder = tmp_path / "raw"
-    folder.mkdir()
-    for p in SEEDS:
-        shutil.copy(p, folder / p.name)
-    return folder
-
-
 def build(raw: Path, out: Path, **kw):
     kw.setdefault("workers", 1)
     kw.setdefault("progress", False)

@@ -4,7 +4,6 @@ as one the worker reads itself, bad files keep their status, batches stay small.
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -20,12 +19,9 @@ SEEDS = sorted(RAW_DIR.glob("*.txt"))
 
 
 @pytest.fixture()
-def raw(tmp_path: Path) -> Path:
+def raw(raw: Path) -> Path:
     """The seeds plus the bad files a real folder holds: empty, binary, over the size cap."""
-    folder = tmp_path / "raw"
-    folder.mkdir()
-    for p in SEEDS:
-        shutil.copy(p, folder / p.name)
+    folder = raw
     (folder / "empty.txt").write_bytes(b"")
     (folder / "image.pdf").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8)
     with open(folder / "huge.txt", "wb") as fh:  # sparse: costs no disk and no time

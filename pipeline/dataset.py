@@ -320,7 +320,11 @@ def build_dataset(
         del doc_chunks
         live = doc_table.mark_duplicates(documents)
         arrival_ids = pa.array(documents["doc_id"].array)  # a spooled value's own document's id
-        documents = documents.sort_values("path", ignore_index=True)  # `live` keeps arrival order
+        by_path = documents.sort_values("path")  # its index: arrival numbers; `live` keeps arrival order
+        path_rank = np.empty(len(by_path), dtype=np.int32)  # arrival number -> place in path order
+        path_rank[by_path.index.to_numpy()] = np.arange(len(by_path), dtype=np.int32)
+        documents = by_path.reset_index(drop=True)
+        del by_path
         trim()  # what extraction freed around the document table
         corrections = None
         if raw_corrections is not None and len(raw_corrections):
@@ -336,6 +340,7 @@ def build_dataset(
             documents,
             live,
             arrival_ids,
+            path_rank,
             corrections,
             warnings,
             counts,
@@ -560,12 +565,26 @@ def _shard_outputs(
 
 
 def _write_all(
-    out_dir, spool, documents, live, arrival_ids, corrections, warnings, counts, input_dir, stages, progress
+    out_dir,
+    spool,
+    documents,
+    live,
+    arrival_ids,
+    path_rank,
+    corrections,
+    warnings,
+    counts,
+    input_dir,
+    stages,
+    progress,
 ) -> dict:
     """Resolve and write shard by shard to temporary files, check everything, then swap the files in
     (meta.json last). Returns the summary. Memory holds one shard's rows at a time.
 
-    `live` and `arrival_ids` are by document number (arrival order), as the spooled rows' DOC_COLUMN.
+    `live`, `arrival_ids` and `path_rank` are by document number (arrival order), as the spooled
+    rows' DOC_COLUMN. A shard's rows are put in their documents' path order (`path_rank`), each
+    document's own rows as extracted: arrival order differs between a full and an incremental build
+    (re-used documents arrive first), the written files do not.
 
     A shard's metric rows are written by a thread while the main thread resolves them (Arrow's
     parquet and CSV writers release the GIL, so the second core is not idle after extraction).
@@ -588,7 +607,10 @@ def _write_all(
         staged += [metrics_out, resolved_out, derived_out]
         with ThreadPoolExecutor(max_workers=1) as writer:
             for shard, rows in spool.iter_shards():
-                rows = rows.filter(pa.array(live[rows.column(DOC_COLUMN).to_numpy()]))  # copies out
+                docs = rows.column(DOC_COLUMN).to_numpy()
+                keep = np.flatnonzero(live[docs])  # duplicates' rows out
+                keep = keep[np.argsort(path_rank[docs[keep]], kind="stable")]
+                rows = rows.take(pa.array(keep))  # copies out
                 written = writer.submit(metrics_out.write_table, rows)
                 checked = _check_frame(rows)
                 total.problems += frame_problems("metrics", checked, spans=True)

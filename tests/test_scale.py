@@ -172,3 +172,36 @@ def test_peak_memory_counts_pages_a_forked_child_shares_once():
     assert len(held) == 256 << 20
     assert mem.peak_rss - mem.peak > 200 << 20, (mem.peak, mem.peak_rss)
     assert mem.peak > 256 << 20
+
+
+def test_an_incremental_rebuild_writes_the_files_a_full_build_writes(corpus, tmp_path: Path, monkeypatch):
+    """Re-used documents arrive before re-extracted ones; the files must not show it."""
+    import shutil
+
+    import pipeline.spool as spool
+
+    monkeypatch.setattr(spool, "SHARD_DOCS", 3)  # several documents in each of many shards
+    reports, _ = corpus
+    folder = tmp_path / "in"
+    shutil.copytree(reports, folder)
+
+    def build(out: Path, incremental: bool) -> None:
+        build_dataset(folder, out, progress=False, corrections_path=None, incremental=incremental, workers=2)
+
+    build(tmp_path / "inc", True)
+    files = sorted(folder.iterdir())
+    later = time.time() + 10
+    files[0].unlink()
+    changed = files[len(files) // 2]
+    changed.write_text(
+        changed.read_text(encoding="utf-8") + "\n本年度共受理政府信息公开申请99件。\n", encoding="utf-8"
+    )
+    os.utime(changed, (later, later))
+    os.utime(files[-1], (later, later))  # touched, same bytes
+    build(tmp_path / "inc", True)
+    build(tmp_path / "full", False)
+    meta = json.loads((tmp_path / "inc" / "meta.json").read_text(encoding="utf-8"))
+    assert meta["summary"]["extracted"] == 1 and meta["summary"]["reused"] == N_DOCS - 2
+    for name in ("documents", "metrics", "resolved", "derived"):
+        inc, full = (tmp_path / d / f"{name}.csv" for d in ("inc", "full"))
+        assert inc.read_bytes() == full.read_bytes(), name

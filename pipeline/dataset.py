@@ -318,13 +318,7 @@ def build_dataset(
 
         documents = doc_table.concat(doc_chunks)
         del doc_chunks
-        live = doc_table.mark_duplicates(documents)
-        arrival_ids = pa.array(documents["doc_id"].array)  # a spooled value's own document's id
-        by_path = documents.sort_values("path")  # its index: arrival numbers; `live` keeps arrival order
-        path_rank = np.empty(len(by_path), dtype=np.int32)  # arrival number -> place in path order
-        path_rank[by_path.index.to_numpy()] = np.arange(len(by_path), dtype=np.int32)
-        documents = by_path.reset_index(drop=True)
-        del by_path
+        documents, arrivals = _Arrivals.sorting(documents)
         trim()  # what extraction freed around the document table
         corrections = None
         if raw_corrections is not None and len(raw_corrections):
@@ -335,18 +329,7 @@ def build_dataset(
             f"in {spool.shards} shard(s)",
         )
         summary = _write_all(
-            out_dir,
-            spool,
-            documents,
-            live,
-            arrival_ids,
-            path_rank,
-            corrections,
-            warnings,
-            counts,
-            input_dir,
-            stages,
-            progress,
+            out_dir, spool, documents, arrivals, corrections, warnings, counts, input_dir, stages, progress
         )
     finally:
         spool.close()
@@ -488,6 +471,35 @@ def _map_categories(column: pd.Series, func: Callable[[str], str]) -> pd.Series:
     return pd.Series(pd.Categorical.from_codes(codes, categories=categories), index=column.index)
 
 
+@dataclass(frozen=True)
+class _Arrivals:
+    """What a spooled row's DOC_COLUMN points at: its document's number in arrival order."""
+
+    live: np.ndarray  # False for a copy of a document read earlier: its rows are not written
+    ids: pa.Array  # each document's doc_id: a value is checked against its own document's
+    path_rank: np.ndarray  # each document's place in path order
+
+    @classmethod
+    def sorting(cls, documents: pd.DataFrame) -> tuple[pd.DataFrame, _Arrivals]:
+        """Duplicates marked, then the documents in path order (as written) and what their
+        arrival numbers point at."""
+        live = doc_table.mark_duplicates(documents)
+        ids = pa.array(documents["doc_id"].array)
+        by_path = documents.sort_values("path")  # its index: the arrival numbers
+        rank = np.empty(len(by_path), dtype=np.int32)
+        rank[by_path.index.to_numpy()] = np.arange(len(by_path), dtype=np.int32)
+        return by_path.reset_index(drop=True), cls(live, ids, rank)
+
+    def written(self, rows: pa.Table) -> pa.Table:
+        """A shard's rows as written: duplicates' out, in their documents' path order, each
+        document's own rows as extracted. Arrival order differs between a full and an incremental
+        build (re-used documents arrive first); the written files do not."""
+        docs = rows.column(DOC_COLUMN).to_numpy()
+        keep = np.flatnonzero(self.live[docs])
+        keep = keep[np.argsort(self.path_rank[docs[keep]], kind="stable")]
+        return rows.take(pa.array(keep))
+
+
 @dataclass
 class _Tally:
     """What the summary needs of the values, counted shard by shard."""
@@ -565,26 +577,12 @@ def _shard_outputs(
 
 
 def _write_all(
-    out_dir,
-    spool,
-    documents,
-    live,
-    arrival_ids,
-    path_rank,
-    corrections,
-    warnings,
-    counts,
-    input_dir,
-    stages,
-    progress,
+    out_dir, spool, documents, arrivals, corrections, warnings, counts, input_dir, stages, progress
 ) -> dict:
     """Resolve and write shard by shard to temporary files, check everything, then swap the files in
     (meta.json last). Returns the summary. Memory holds one shard's rows at a time.
 
-    `live`, `arrival_ids` and `path_rank` are by document number (arrival order), as the spooled
-    rows' DOC_COLUMN. A shard's rows are put in their documents' path order (`path_rank`), each
-    document's own rows as extracted: arrival order differs between a full and an incremental build
-    (re-used documents arrive first), the written files do not.
+    `arrivals` says what the spooled rows' document numbers point at.
 
     A shard's metric rows are written by a thread while the main thread resolves them (Arrow's
     parquet and CSV writers release the GIL, so the second core is not idle after extraction).
@@ -607,16 +605,13 @@ def _write_all(
         staged += [metrics_out, resolved_out, derived_out]
         with ThreadPoolExecutor(max_workers=1) as writer:
             for shard, rows in spool.iter_shards():
-                docs = rows.column(DOC_COLUMN).to_numpy()
-                keep = np.flatnonzero(live[docs])  # duplicates' rows out
-                keep = keep[np.argsort(path_rank[docs[keep]], kind="stable")]
-                rows = rows.take(pa.array(keep))  # copies out
+                rows = arrivals.written(rows)
                 written = writer.submit(metrics_out.write_table, rows)
                 checked = _check_frame(rows)
                 total.problems += frame_problems("metrics", checked, spans=True)
                 total.metrics.update(checked["metric"].value_counts().to_dict())
                 corr = corrections[corr_shard == shard] if corr_shard is not None else None
-                chunks, derived = _shard_outputs(rows, corr, arrival_ids, about, total)
+                chunks, derived = _shard_outputs(rows, corr, arrivals.ids, about, total)
                 written.result()  # one shard at a time: memory stays at a shard, errors surface here
                 for chunk in chunks:
                     if isinstance(chunk, pa.Table):

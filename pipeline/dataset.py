@@ -396,7 +396,7 @@ def _extract_into(
     spool, root, todo, first, workers, engine, scheduler, progress, on_progress, ship_files=False
 ) -> list[pd.DataFrame]:
     """Run the per-file work; metric rows go to the spool (their documents numbered from `first`
-    in input order), document rows come back."""
+    in the order they arrive), document rows come back."""
     from pipeline.readers_base import Limits
 
     bar = _progress(len(todo), progress)
@@ -405,42 +405,30 @@ def _extract_into(
     n_workers = workers or engines.default_workers()
     # Several batches per worker so the last ones finish together; small corpora get small batches.
     size = max(1, min(BATCH_DOCS, len(todo) // (n_workers * 4)))
-    # Batches finish in any order; they are taken in input order (a few wait in `ready`), so the
-    # dataset's rows come out in the same order whatever the engine and the number of workers.
-    # Each batch is numbered as it is handed out, before its result can come back.
-    index_of: dict[str, int] = {}
-
-    def numbered(parts):
-        for i, batch in enumerate(parts):
-            index_of[batch[0].rel] = i
-            yield batch
-
+    # Batches are taken as they finish, in any order: documents are numbered as they arrive, and
+    # everything written is put in path order later (_Arrivals), so the dataset is the same
+    # whatever the engine and the number of workers.
     results = engines.map_unordered(
         process_batch,
-        numbered(batches(root, todo, size, ship_files, Limits().max_bytes)),
+        batches(root, todo, size, ship_files, Limits().max_bytes),
         workers=workers,
         engine=engine,
         scheduler=scheduler,
         chunksize=1,
     )
-    ready: dict[int, BatchResult] = {}
-    taken = done = 0
+    done = 0
     for batch in results:
         done += len(batch.docs)
         bar.update(len(batch.docs))
         if on_progress is not None:
             on_progress(done, len(todo))
-        ready[index_of[batch.docs[0]["path"]]] = batch
-        while taken in ready:
-            batch = ready.pop(taken)
-            taken += 1
-            batch.metrics[DOC_COLUMN] += np.int32(first)
-            first += len(batch.docs)
-            docs_buf.extend(batch.docs)
-            spool.add(batch.metrics)
-            if len(docs_buf) >= CHUNK_DOCS:
-                doc_chunks.append(doc_table.compact(_frame(docs_buf, DOCUMENT_COLUMNS)))
-                docs_buf = []
+        batch.metrics[DOC_COLUMN] += np.int32(first)
+        first += len(batch.docs)
+        docs_buf.extend(batch.docs)
+        spool.add(batch.metrics)
+        if len(docs_buf) >= CHUNK_DOCS:
+            doc_chunks.append(doc_table.compact(_frame(docs_buf, DOCUMENT_COLUMNS)))
+            docs_buf = []
     bar.close()
     doc_chunks.append(doc_table.compact(_frame(docs_buf, DOCUMENT_COLUMNS)))
     return doc_chunks

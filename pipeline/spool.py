@@ -143,6 +143,14 @@ def shard_of(agency_id: str, shards: int) -> int:
     return zlib.crc32(agency_id.encode("utf-8")) % shards if shards > 1 else 0
 
 
+def spooled_schema(columns: dict[str, str]) -> pa.Schema:
+    """The Arrow schema of spooled rows: the contract's columns as pandas converts them, plus
+    DOC_COLUMN."""
+    empty = pd.DataFrame({c: pd.Series(dtype=t) for c, t in columns.items()})
+    empty[DOC_COLUMN] = pd.Series(dtype="int32")
+    return pa.Schema.from_pandas(empty, preserve_index=False)
+
+
 class Spool:
     """Metric rows on disk, one Arrow IPC stream per agency shard, removed by close().
 
@@ -157,9 +165,7 @@ class Spool:
         self.shards = max(1, min(shards, limit - RESERVED_FILES)) if limit is not None else shards
         self.buffer_rows = buffer_rows or BUFFER_ROWS
         folder.mkdir(parents=True, exist_ok=True)
-        empty = pd.DataFrame({c: pd.Series(dtype=t) for c, t in columns.items()})
-        empty[DOC_COLUMN] = pd.Series(dtype="int32")
-        self.schema = pa.Schema.from_pandas(empty, preserve_index=False)
+        self.schema = spooled_schema(columns)
         self._writers: dict[int, tuple[pa.ipc.RecordBatchStreamWriter, pa.NativeFile]] = {}
         self._buffers: dict[int, list[pa.Table]] = {}
         self._buffered = 0

@@ -21,9 +21,10 @@ def rows(tmp_path_factory: pytest.TempPathFactory) -> pd.DataFrame:
     corpus = tmp_path_factory.mktemp("spool") / "corpus"
     generate(24, corpus, seed=5)
     tasks = [FileTask(str(p), p.name) for p in sorted(corpus.iterdir())]
-    batch = process_batch(tasks)
-    assert batch.metrics[DOC_COLUMN].max() == len(tasks) - 1
-    return batch.metrics
+    metrics = process_batch(tasks).metrics.to_pandas()
+    assert metrics[DOC_COLUMN].tolist() == sorted(metrics[DOC_COLUMN]), "rows in their documents' order"
+    assert metrics[DOC_COLUMN].max() == len(tasks) - 1
+    return metrics
 
 
 def _spooled(rows: pd.DataFrame, folder: Path, shards: int, buffer_rows: int) -> list[pd.DataFrame]:

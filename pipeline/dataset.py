@@ -341,6 +341,11 @@ def build_dataset(
         first = len(unsupported) + len(reused)
         if ship_files is None:
             ship_files = _workers_cannot_see(root, todo, engine, scheduler, progress)
+        if engine == "dask" and scheduler and todo:
+            advice = engines.threads_warning(engines.worker_threads(scheduler))
+            if advice:
+                _stage(progress, f"warning: {advice}")
+                warnings.append(advice)
         doc_chunks += _extract_into(
             spool, root, todo, first, workers, engine, scheduler, progress, on_progress, ship_files
         )
@@ -354,7 +359,8 @@ def build_dataset(
         trim()  # what extraction freed around the document table
         corrections = None
         if raw_corrections is not None and len(raw_corrections):
-            corrections, warnings = match_corrections(raw_corrections, documents)
+            corrections, found = match_corrections(raw_corrections, documents)
+            warnings += found
         _stage(
             progress,
             f"resolving and writing the values of {documents['agency_id'].nunique():,} agencies "

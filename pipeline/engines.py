@@ -105,6 +105,31 @@ def workers_see(path: str, scheduler: str) -> bool:
         client.close()
 
 
+def worker_threads(scheduler: str) -> dict[str, int]:
+    """Each worker of the cluster at `scheduler` (its address) and the threads it runs tasks on."""
+    client = connect(scheduler)
+    try:
+        return dict(client.nthreads())
+    finally:
+        client.close()
+
+
+def threads_warning(threads: dict[str, int]) -> str | None:
+    """What to tell the user when workers run tasks on several threads: the extraction core is
+    pure Python, so the threads of one worker process take turns on one interpreter (the GIL)
+    and the cluster does about one core's work per worker process (`dask worker` starts one
+    process with a thread per core by default)."""
+    threaded = {a: n for a, n in threads.items() if n > 1}
+    if not threaded:
+        return None
+    return (
+        f"{len(threaded)} of the {len(threads)} Dask workers run several threads "
+        f"(up to {max(threaded.values())}); the extraction is pure Python, so a worker's threads "
+        "share one interpreter and do about one core's work. For full speed start the workers "
+        "with one thread each and one process per core: dask worker ADDRESS --nworkers N --nthreads 1"
+    )
+
+
 def _batches(items: Iterable[T], size: int) -> Iterator[list[T]]:
     it = iter(items)
     while batch := list(islice(it, size)):
@@ -158,7 +183,7 @@ def _map_dask(
     cluster = None
     if scheduler:
         client = connect(scheduler)
-        n_workers = max(1, len(client.scheduler_info().get("workers", {})))
+        n_workers = max(1, sum(client.nthreads().values()))  # a task per thread can run at once
     else:
         n_workers = workers or default_workers()
         cluster = LocalCluster(n_workers=n_workers, **LOCAL_CLUSTER_OPTIONS)

@@ -79,6 +79,33 @@ def test_dask_workers_that_cannot_see_the_folder_are_sent_the_files(
         pd.testing.assert_frame_equal(dask, pool, check_like=False)
 
 
+def test_workers_with_several_threads_build_the_same_dataset_and_the_user_is_told_how_to_start_them(
+    corpus, dask_scheduler, tmp_path: Path
+):
+    """`dask worker` runs one process with a thread per core by default; the pure-Python core then
+    does one core's work per worker. The build still works, and says so in its warnings."""
+    distributed = pytest.importorskip("dask.distributed")
+    from pipeline.engines import LOCAL_CLUSTER_OPTIONS
+
+    reports, _ = corpus
+    _build(reports, tmp_path / "pool", workers=2, engine="pool")
+    single = json.loads((tmp_path / "pool" / "meta.json").read_text(encoding="utf-8"))["summary"]
+    assert not any("--nthreads 1" in w for w in single["warnings"])
+    _build(reports, tmp_path / "single", engine="dask", scheduler=dask_scheduler)
+    single = json.loads((tmp_path / "single" / "meta.json").read_text(encoding="utf-8"))["summary"]
+    assert not any("--nthreads 1" in w for w in single["warnings"]), "one thread per worker: nothing to say"
+    options = {**LOCAL_CLUSTER_OPTIONS, "threads_per_worker": 3}
+    with distributed.LocalCluster(n_workers=1, **options) as cluster:
+        _build(reports, tmp_path / "threaded", engine="dask", scheduler=cluster.scheduler_address)
+    summary = json.loads((tmp_path / "threaded" / "meta.json").read_text(encoding="utf-8"))["summary"]
+    (advice,) = [w for w in summary["warnings"] if "--nthreads 1" in w]
+    assert "1 of the 1 Dask workers" in advice and "up to 3" in advice
+    for name, keys in (("documents", ["path"]), ("metrics", ["doc_id", "metric", "scope", "start", "value"])):
+        pool, dask = _table(tmp_path / "pool", name, keys), _table(tmp_path / "threaded", name, keys)
+        assert len(pool) > 0
+        pd.testing.assert_frame_equal(dask, pool, check_like=False)
+
+
 def test_many_agency_shards_write_the_same_rows_as_one_and_in_a_stable_order(corpus, tmp_path, monkeypatch):
     import pipeline.spool as spool
 

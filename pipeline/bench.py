@@ -1,7 +1,7 @@
 """`python -m pipeline bench`: build a generated corpus and measure speed, memory and quality.
 
-The floor is measured in the same run with the same engine and workers: read every file and make
-one regex pass over its text. The build is the real build_dataset(); its ratio to the floor says how
+The floor is measured in the same run with the same engine, workers and files per task: read
+every file and make one regex pass over its text. The build is the real build_dataset(); its ratio to the floor says how
 much the extraction costs beyond touching the bytes. Quality compares the built metrics table with
 the generator's truth, matched as `pipeline.evaluate` matches (metric, scope, value).
 """
@@ -292,7 +292,7 @@ def run_bench(
             print(f"[bench {time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
 
     from pipeline import engines, synth
-    from pipeline.dataset import build_dataset
+    from pipeline.dataset import batch_size, build_dataset
 
     tmp = None
     if work_dir is None:
@@ -319,10 +319,17 @@ def run_bench(
         paths = sorted(str(p) for p in corpus.iterdir())
         with PeakMemory() as mem:
             began = time.perf_counter()
+            # Batched as the build batches its files: on Dask each task costs milliseconds to
+            # dispatch, and a floor of smaller tasks would measure the engine, not the files.
             floor_bytes = sum(
                 b
                 for b, _ in engines.map_unordered(
-                    floor_task, paths, workers, engine=engine, scheduler=scheduler
+                    floor_task,
+                    paths,
+                    workers,
+                    engine=engine,
+                    scheduler=scheduler,
+                    chunksize=batch_size(len(paths), workers),
                 )
             )
             floor = Stage(time.perf_counter() - began, mem.peak, mem.peak_rss)

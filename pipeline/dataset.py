@@ -220,6 +220,12 @@ _RECORD_FIELDS = frozenset(MetricRecord.__dataclass_fields__)
 SPOOLED_METRICS = spooled_schema(METRIC_COLUMNS)
 
 
+def batch_size(n_files: int, workers: int | None) -> int:
+    """Files per worker task: BATCH_DOCS, less for a small corpus, so that every worker gets
+    several batches and the last ones finish together."""
+    return max(1, min(BATCH_DOCS, n_files // ((workers or engines.default_workers()) * 4)))
+
+
 def discover(input_dir: Path) -> list[str]:
     """Every regular file under input_dir (hidden files and folders skipped), as paths relative to
     it, sorted: a folder's files, then its subfolders'. Only strings are kept (a national build
@@ -440,9 +446,7 @@ def _extract_into(
     bar = _progress(len(todo), progress)
     doc_chunks: list[pd.DataFrame] = []
     docs_buf: list[dict] = []
-    n_workers = workers or engines.default_workers()
-    # Several batches per worker so the last ones finish together; small corpora get small batches.
-    size = max(1, min(BATCH_DOCS, len(todo) // (n_workers * 4)))
+    size = batch_size(len(todo), workers)
     # Batches are taken as they finish, in any order: documents are numbered as they arrive, and
     # everything written is put in path order later (_Arrivals), so the dataset is the same
     # whatever the engine and the number of workers.

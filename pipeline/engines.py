@@ -189,6 +189,8 @@ def _map_dask(
         cluster = LocalCluster(n_workers=n_workers, **LOCAL_CLUSTER_OPTIONS)
         client = Client(cluster, set_as_default=False)
     try:
+        if cluster is not None:  # our own workers, as throwaway as a pool's (not a shared cluster's)
+            client.run(_worker_init)
         batches = _batches(items, chunksize)
         window = as_completed(loop=client.loop)
         for b in islice(batches, n_workers * IN_FLIGHT_PER_WORKER):

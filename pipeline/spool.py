@@ -44,8 +44,12 @@ CATEGORICAL = ("doc_id", "agency_id", "metric", "scope", "method", "flags")
 # Narrower than the contract's Int64 where the range allows it (years, text offsets): a shard holds
 # hundreds of thousands of these rows. Lossless; the outputs are written from the full rows.
 NARROW = {"year": "Int16", "start": "Int32", "end": "Int32"}
-SHARD_DOCS = 2_500  # files per agency shard: up to ~200 values each, a shard stays a few 100k rows
-# Open files while spooling (one per shard). Up to 2.56M files a shard holds ~2,500 files' values,
+# Files per agency shard: up to ~200 values each, ~60k rows a shard. Resolving a shard, with the
+# one before it still being written, is most of a build's peak: on 20k generated reports, 2,500
+# files a shard peaked at 548-560 MiB, 1,000 at 416-420 MiB, for 0.6 s more in the shards step
+# (~50 ms a shard).
+SHARD_DOCS = 1_000
+# Open files while spooling (one per shard). Up to 1.02M files a shard holds ~1,000 files' values,
 # so resolving one costs the same memory at 100k files as at 1M (256 shards, the cap before,
 # made a 1M build's shards 1.6x larger and its peak ~0.8 GiB higher than a 200k build's).
 MAX_SHARDS = 1024

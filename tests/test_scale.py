@@ -107,12 +107,14 @@ def test_workers_with_several_threads_build_the_same_dataset_and_the_user_is_tol
 
 
 def test_many_agency_shards_write_the_same_rows_as_one_and_in_a_stable_order(corpus, tmp_path, monkeypatch):
+    import pipeline.dataset as dataset
     import pipeline.spool as spool
 
     reports, _ = corpus
     _build(reports, tmp_path / "one", workers=1)
     monkeypatch.setattr(spool, "BUFFER_ROWS", 50)  # many appends to each shard's file
     monkeypatch.setattr(spool, "SHARD_DOCS", 3)  # many agency shards
+    monkeypatch.setattr(dataset, "DERIVED_BATCH_ROWS", 15)  # derived computed over a few shards at a time
     assert spool.shard_count(N_DOCS) > 5
     _build(reports, tmp_path / "sharded", workers=2)
     _build(reports, tmp_path / "again", workers=1)

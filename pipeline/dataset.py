@@ -89,9 +89,10 @@ class BatchResult:
 
 @dataclass
 class BuildResult:
-    """What a build wrote. The summary and the documents (as written) are in memory; the large
-    tables are read from the dataset folder when first asked for, so a national build never holds
-    them all at once."""
+    """What a build wrote: its summary, and its tables read from the dataset folder when first
+    asked for (then kept), so a build never holds them all at once. A national build's documents
+    alone are ~0.35 GiB in pandas: read back eagerly, they were the peak of a 1M build (1.07
+    GiB), for a CLI that never looks at them. Ask before building into the same folder again."""
 
     out_dir: Path
     summary: dict = field(default_factory=dict)
@@ -378,12 +379,10 @@ def build_dataset(
     finally:
         spool.close()
     _write_proposals(documents, out_dir)
-    del documents  # compact (categories); the result holds the table as written, in the contract's types
-    trim()  # the proposals' working memory, before the table is read back
-    # Read now, not when first asked for: a later build into out_dir does not change this result's.
-    written = {"documents": pd.read_parquet(out_dir / "documents.parquet")}
+    del documents
+    trim()  # the proposals' working memory
     _stage(progress, f"done in {time.perf_counter() - started:.1f} s")
-    return BuildResult(out_dir, summary, written)
+    return BuildResult(out_dir, summary)
 
 
 def _plan(root: str, rels: list[str], previous: pd.DataFrame | None):

@@ -340,7 +340,7 @@ def build_dataset(
     try:
         # Documents are numbered in arrival order (unsupported, re-used, extracted): the spooled
         # rows carry that number, which is their document's position in `documents` below.
-        doc_chunks = [_frame([r.doc for r in unsupported], DOCUMENT_COLUMNS)]
+        doc_chunks = [unsupported]
         if len(reused):
             doc_chunks.append(reused)
             first = len(unsupported)
@@ -391,7 +391,8 @@ def _plan(root: str, rels: list[str], previous: pd.DataFrame | None):
     to extract (relative paths), and unsupported. The previous rows are read as plain columns once:
     a national rebuild checks a hundred thousand files, and per-row pandas lookups would cost minutes."""
     todo: list[str] = []
-    unsupported: list[FileResult] = []
+    unsupported: list[pd.DataFrame] = []  # compact frames: a folder may hold a million other files
+    other_rows: list[dict] = []  # the unsupported files' rows not yet in a frame
     kept: list[int] = []
     touched: dict[int, float] = {}  # position in `kept` -> the file's new mtime
     usable = previous is not None and not previous.empty and previous["path"].is_unique
@@ -404,7 +405,10 @@ def _plan(root: str, rels: list[str], previous: pd.DataFrame | None):
     for rel in rels:
         path = os.path.join(root, rel)
         if not _is_candidate(path):
-            unsupported.append(_unsupported(FileTask(path, rel)))
+            other_rows.append(_unsupported(FileTask(path, rel)).doc)
+            if len(other_rows) >= CHUNK_DOCS:
+                unsupported.append(doc_table.compact(_frame(other_rows, DOCUMENT_COLUMNS)))
+                other_rows = []
             continue
         i = position.get(rel) if usable else None
         if i is not None and reusable[i]:
@@ -420,7 +424,8 @@ def _plan(root: str, rels: list[str], previous: pd.DataFrame | None):
     if touched:  # as a full build would record it, and the next rebuild need not hash it again
         rows = list(touched)
         reused.loc[rows, "mtime"] = pd.Series(list(touched.values()), index=rows, dtype=reused["mtime"].dtype)
-    return doc_table.compact(reused), todo, unsupported
+    unsupported.append(doc_table.compact(_frame(other_rows, DOCUMENT_COLUMNS)))
+    return doc_table.compact(reused), todo, doc_table.concat(unsupported)
 
 
 def _workers_cannot_see(

@@ -256,18 +256,19 @@ def discover(input_dir: Path) -> list[str]:
     return found
 
 
-def _unsupported(task: FileTask) -> FileResult:
-    stat = os.stat(task.path)
-    return FileResult(
-        {
-            "path": task.rel,
-            "kind": Path(task.path).suffix.lstrip(".").lower() or "unknown",
-            "status": "unsupported",
-            "message": f"file type {Path(task.path).suffix or '(none)'} is not a supported report format",
-            "mtime": stat.st_mtime,
-            "size": stat.st_size,
-        }
-    )
+def _unsupported_row(path: str, rel: str) -> dict:
+    """The document row of a file that is not a report (only its row: a folder may hold a
+    million such files, and the plan keeps them as compact frames)."""
+    stat = os.stat(path)
+    suffix = Path(path).suffix
+    return {
+        "path": rel,
+        "kind": suffix.lstrip(".").lower() or "unknown",
+        "status": "unsupported",
+        "message": f"file type {suffix or '(none)'} is not a supported report format",
+        "mtime": stat.st_mtime,
+        "size": stat.st_size,
+    }
 
 
 def _frame(rows: list[dict], columns: dict[str, str]) -> pd.DataFrame:
@@ -405,7 +406,7 @@ def _plan(root: str, rels: list[str], previous: pd.DataFrame | None):
     for rel in rels:
         path = os.path.join(root, rel)
         if not _is_candidate(path):
-            other_rows.append(_unsupported(FileTask(path, rel)).doc)
+            other_rows.append(_unsupported_row(path, rel))
             if len(other_rows) >= CHUNK_DOCS:
                 unsupported.append(doc_table.compact(_frame(other_rows, DOCUMENT_COLUMNS)))
                 other_rows = []

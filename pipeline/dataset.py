@@ -829,16 +829,22 @@ def _progress(total: int, enabled: bool, desc: str = "extracting", unit: str = "
     return tqdm(total=total, unit=unit, desc=desc, file=sys.stderr, smoothing=0.1, dynamic_ncols=True)
 
 
+# Failed files named in the summary (meta.json): documents.csv lists every one. A folder may hold
+# a million files that are not reports; listed in full, they made meta.json ~100 MB.
+LISTED_FAILURES = 1_000
+
+
 def summarise(
     documents: pd.DataFrame, metric_counts: Counter, resolved: int, conflicts: int, warnings: list[str]
 ) -> dict:
     status = Counter(documents["status"].astype(str))
-    failed = documents[documents["status"].isin(FAILED)]
+    is_failed = documents["status"].isin(FAILED).to_numpy()
+    failed = documents[["path", "status", "message"]].iloc[np.flatnonzero(is_failed)[:LISTED_FAILURES]]
     found = {k: int(v) for k, v in metric_counts.items() if v}
     return {
         "documents": len(documents),
         "status": dict(sorted(status.items())),
-        "failed": int(len(failed)),
+        "failed": int(is_failed.sum()),
         "failures": [
             f"{p}: {s} - {m}"
             for p, s, m in zip(failed["path"], failed["status"], failed["message"], strict=True)
@@ -860,11 +866,12 @@ def format_summary(summary: dict) -> str:
         + "  ".join(f"{k}={v}" for k, v in summary["status"].items())
         + f"  (re-used {summary.get('reused', 0)}, extracted {summary.get('extracted', 0)})",
     ]
-    if summary["failures"]:
+    if summary["failed"]:
         lines.append(f"failed ({summary['failed']}):")
-        lines += [f"  {f}" for f in summary["failures"][:50]]
-        if len(summary["failures"]) > 50:
-            lines.append(f"  ... and {len(summary['failures']) - 50} more (see documents.csv)")
+        shown = summary["failures"][:50]
+        lines += [f"  {f}" for f in shown]
+        if summary["failed"] > len(shown):
+            lines.append(f"  ... and {summary['failed'] - len(shown)} more (see documents.csv)")
     lines.append(
         f"metrics: {summary['metrics']} values, {summary['resolved_values']} resolved, "
         f"{summary['conflicts']} with disagreeing sources"

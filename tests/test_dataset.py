@@ -295,3 +295,23 @@ def test_resolving_in_agency_shards_gives_the_same_view(raw: Path, tmp_path: Pat
         whole.resolved.sort_values(key).reset_index(drop=True),
         sharded.resolved.sort_values(key).reset_index(drop=True),
     )
+
+
+def test_the_summary_names_only_the_first_failures_and_counts_them_all(
+    raw: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    import json
+
+    import pipeline.dataset as dataset
+
+    for i in range(7):
+        (raw / f"other-{i}.xyz").write_bytes(b"\x00\x01 not a report")
+    monkeypatch.setattr(dataset, "LISTED_FAILURES", 3)
+    result = build(raw, tmp_path / "ds")
+    summary = json.loads((tmp_path / "ds" / "meta.json").read_text(encoding="utf-8"))["summary"]
+    assert summary["failed"] == 7 == int((result.documents["status"] == "unsupported").sum())
+    assert len(summary["failures"]) == 3
+    for i, line in enumerate(summary["failures"]):  # in path order, with their status and cause
+        assert line.startswith(f"other-{i}.xyz: unsupported - file type .xyz")
+    text = dataset.format_summary(summary)
+    assert "failed (7):" in text and "... and 4 more (see documents.csv)" in text

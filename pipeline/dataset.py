@@ -79,11 +79,12 @@ class FileResult:
 
 @dataclass
 class BatchResult:
-    """A worker's answer for a batch of files: document rows, and metric rows already framed (with
-    each row's document as its position in the batch, in DOC_COLUMN), so the main process only
-    gathers: pickled Arrow tables travel as column buffers."""
+    """A worker's answer for a batch of files: its document rows, and its metric rows (with each
+    row's document as its position in the batch, in DOC_COLUMN), both as Arrow tables, so the
+    main process only gathers: pickled Arrow tables travel as column buffers, and no Python
+    object per row is made in the main process (a dict per document left its heap in holes)."""
 
-    docs: list[dict]
+    docs: pa.Table
     metrics: pa.Table
 
 
@@ -197,7 +198,31 @@ def process_file(task: FileTask) -> FileResult:
 def process_batch(tasks: list[FileTask]) -> BatchResult:
     """process_file over a batch, with the typing of its rows done here, in the worker."""
     results = [process_file(t) for t in tasks]
-    return BatchResult([r.doc for r in results], _metric_table(results))
+    return BatchResult(_doc_table(results), _metric_table(results))
+
+
+def _doc_table(results: list[FileResult]) -> pa.Table:
+    """A batch's document rows as Arrow columns typed as the contract says (doc_frame() turns
+    them into the pandas frame _frame() makes of the same rows as dicts)."""
+    columns = []
+    for field_ in DOC_SCHEMA:
+        values = [r.doc.get(field_.name) for r in results]
+        if pa.types.is_timestamp(field_.type):  # pd.NaT is a missing date, not a value
+            values = [None if v is None or pd.isna(v) else v for v in values]
+        columns.append(pa.array(values, type=field_.type))
+    return pa.Table.from_arrays(columns, schema=DOC_SCHEMA)
+
+
+def doc_frame(tables: list[pa.Table]) -> pd.DataFrame:
+    """Batches' document rows (Arrow) as one frame with the contract's dtypes (they are in the
+    schema's pandas metadata)."""
+    return pa.concat_tables(tables).to_pandas() if tables else DOC_SCHEMA.empty_table().to_pandas()
+
+
+# The contract's document columns in Arrow, with the pandas metadata that types them back.
+DOC_SCHEMA = pa.Schema.from_pandas(
+    pd.DataFrame({c: pd.Series(dtype=t) for c, t in DOCUMENT_COLUMNS.items()}), preserve_index=False
+)
 
 
 def _metric_table(results: list[FileResult]) -> pa.Table:
@@ -451,7 +476,8 @@ def _extract_into(
 
     bar = _progress(len(todo), progress)
     doc_chunks: list[pd.DataFrame] = []
-    docs_buf: list[dict] = []
+    docs_buf: list[pa.Table] = []
+    buffered = 0
     size = batch_size(len(todo), workers)
     # Batches are taken as they finish, in any order: documents are numbered as they arrive, and
     # everything written is put in path order later (_Arrivals), so the dataset is the same
@@ -466,21 +492,22 @@ def _extract_into(
     )
     done = 0
     for batch in results:
-        done += len(batch.docs)
-        bar.update(len(batch.docs))
+        done += batch.docs.num_rows
+        bar.update(batch.docs.num_rows)
         if on_progress is not None:
             on_progress(done, len(todo))
         numbered = pc.add(batch.metrics.column(DOC_COLUMN), pa.scalar(first, pa.int32()))
         spool.add(
             batch.metrics.set_column(batch.metrics.schema.get_field_index(DOC_COLUMN), DOC_COLUMN, numbered)
         )
-        first += len(batch.docs)
-        docs_buf.extend(batch.docs)
-        if len(docs_buf) >= CHUNK_DOCS:
-            doc_chunks.append(doc_table.compact(_frame(docs_buf, DOCUMENT_COLUMNS)))
-            docs_buf = []
+        first += batch.docs.num_rows
+        docs_buf.append(batch.docs)
+        buffered += batch.docs.num_rows
+        if buffered >= CHUNK_DOCS:
+            doc_chunks.append(doc_table.compact(doc_frame(docs_buf)))
+            docs_buf, buffered = [], 0
     bar.close()
-    doc_chunks.append(doc_table.compact(_frame(docs_buf, DOCUMENT_COLUMNS)))
+    doc_chunks.append(doc_table.compact(doc_frame(docs_buf)))
     return doc_chunks
 
 

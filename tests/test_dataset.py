@@ -315,3 +315,22 @@ def test_the_summary_names_only_the_first_failures_and_counts_them_all(
         assert line.startswith(f"other-{i}.xyz: unsupported - file type .xyz")
     text = dataset.format_summary(summary)
     assert "failed (7):" in text and "... and 4 more (see documents.csv)" in text
+
+
+def test_workers_hand_back_document_rows_typed_as_the_contract(raw: Path, tmp_path: Path):
+    """The Arrow rows a worker returns become the same frame as the rows' dicts did: same
+    values, same dtypes, bad files included; split over batches or not."""
+    from pipeline.dataset import _doc_table, _frame, doc_frame, process_file
+    from pipeline.file_tasks import FileTask
+
+    (raw / "empty.txt").write_bytes(b"")
+    (raw / "binary.txt").write_bytes(bytes(range(256)) * 8)
+    tasks = [FileTask(str(p), p.name) for p in sorted(raw.iterdir())]
+    tasks.append(FileTask(str(raw / "deleted.txt"), "deleted.txt"))
+    results = [process_file(t) for t in tasks]
+    assert {r.doc["status"] for r in results} >= {"ok", "empty", "unreadable", "error"}
+    expected = _frame([r.doc for r in results], DOCUMENT_COLUMNS)
+    assert expected["published"].notna().any() and expected["published"].isna().any()
+    pd.testing.assert_frame_equal(doc_frame([_doc_table(results)]), expected)
+    pd.testing.assert_frame_equal(doc_frame([_doc_table(results[:2]), _doc_table(results[2:])]), expected)
+    pd.testing.assert_frame_equal(doc_frame([]), _frame([], DOCUMENT_COLUMNS))

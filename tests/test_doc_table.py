@@ -56,3 +56,21 @@ def test_a_copy_of_a_text_is_marked_in_a_compact_table(documents):
     assert not live[-1]
     assert live[: len(documents)].tolist() == (documents["status"] == "ok").tolist()
     assert (docs["status"] == "duplicate").sum() == 1
+
+
+def test_compact_chunks_hold_almost_no_python_objects(documents):
+    """A build holds its document rows as compact chunks until extraction ends: pandas' lookup
+    tables on their categories held a Python str per distinct value (here 3.1 objects per file
+    held, 0.35 without them; at 10,000 files a chunk, 1.3 and 0.09)."""
+    import gc
+    import sys
+
+    plain = [documents.iloc[i : i + 1000].copy() for i in range(0, len(documents), 1000)]
+    gc.collect()
+    before = sys.getallocatedblocks()
+    chunks = [doc_table.compact(c) for c in plain]
+    gc.collect()
+    per_file = (sys.getallocatedblocks() - before) / len(documents)
+    assert per_file < 1.0, per_file
+    joined = doc_table.concat(chunks)
+    pd.testing.assert_frame_equal(_plain(joined), documents)

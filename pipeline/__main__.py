@@ -76,6 +76,14 @@ def cmd_build(args: argparse.Namespace) -> int:
     except (CorrectionsError, AgencyTableError, EngineError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:  # the outputs could not be written: a full disk, a read-only folder
+        print(
+            f"error: the build stopped: {exc}\n"
+            f"The dataset in {args.out} is as it was: its files are replaced only once every new "
+            "one is written. Free some space, or choose another folder with --out.",
+            file=sys.stderr,
+        )
+        return 2
     print(format_summary(result.summary))
     print(f"written to {args.out}/ (documents, metrics, resolved: .parquet and .csv)")
     return result.exit_code

@@ -112,3 +112,29 @@ def test_analyst_files_are_never_written(tmp_path: Path):
     before = {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in (corr, agencies) if p.exists()}
     build_dataset(raw, tmp_path / "ds", workers=1, progress=False, corrections_path=corr)
     assert {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in before} == before
+
+
+def test_a_full_disk_stops_the_build_with_a_message_and_the_old_dataset_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+):
+    import errno
+
+    from pipeline.__main__ import main
+    from pipeline.writing import StagedTable
+
+    raw, out = tmp_path / "raw", tmp_path / "ds"
+    _many_reports(raw, 12)
+    cmd = ["build", str(raw), "--out", str(out), "--workers", "1", "--quiet", "--full"]
+    assert main(cmd) == 0
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+
+    def full_disk(self, table):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(StagedTable, "write_table", full_disk)
+    capsys.readouterr()
+    assert main(cmd) == 2
+    err = capsys.readouterr().err
+    assert "No space left on device" in err and "is as it was" in err
+    assert "Traceback" not in err
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before  # no temp file, no spool left

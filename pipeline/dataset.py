@@ -216,7 +216,7 @@ def _doc_table(results: list[FileResult]) -> pa.Table:
 def doc_frame(tables: list[pa.Table]) -> pd.DataFrame:
     """Batches' document rows (Arrow) as one frame with the contract's dtypes (they are in the
     schema's pandas metadata)."""
-    return pa.concat_tables(tables).to_pandas() if tables else DOC_SCHEMA.empty_table().to_pandas()
+    return pa.concat_tables(tables).to_pandas() if tables else empty_frame(DOCUMENT_COLUMNS)
 
 
 # The contract's document columns in Arrow, with the pandas metadata that types them back.

@@ -198,15 +198,15 @@ def process_file(task: FileTask) -> FileResult:
 def process_batch(tasks: list[FileTask]) -> BatchResult:
     """process_file over a batch, with the typing of its rows done here, in the worker."""
     results = [process_file(t) for t in tasks]
-    return BatchResult(_doc_table(results), _metric_table(results))
+    return BatchResult(_doc_table([r.doc for r in results]), _metric_table(results))
 
 
-def _doc_table(results: list[FileResult]) -> pa.Table:
-    """A batch's document rows as Arrow columns typed as the contract says (doc_frame() turns
-    them into the pandas frame _frame() makes of the same rows as dicts)."""
+def _doc_table(rows: list[dict]) -> pa.Table:
+    """Document rows (dicts) as Arrow columns typed as the contract says (doc_frame() turns
+    them into the pandas frame _frame() makes of the same rows)."""
     columns = []
     for field_ in DOC_SCHEMA:
-        values = [r.doc.get(field_.name) for r in results]
+        values = [row.get(field_.name) for row in rows]
         if pa.types.is_timestamp(field_.type):  # pd.NaT is a missing date, not a value
             values = [None if v is None or pd.isna(v) else v for v in values]
         columns.append(pa.array(values, type=field_.type))
@@ -433,7 +433,7 @@ def _plan(root: str, rels: list[str], previous: pd.DataFrame | None):
         if not _is_candidate(path):
             other_rows.append(_unsupported_row(path, rel))
             if len(other_rows) >= CHUNK_DOCS:
-                unsupported.append(doc_table.compact(_frame(other_rows, DOCUMENT_COLUMNS)))
+                unsupported.append(doc_table.compact(doc_frame([_doc_table(other_rows)])))
                 other_rows = []
             continue
         i = position.get(rel) if usable else None
@@ -450,7 +450,7 @@ def _plan(root: str, rels: list[str], previous: pd.DataFrame | None):
     if touched:  # as a full build would record it, and the next rebuild need not hash it again
         rows = list(touched)
         reused.loc[rows, "mtime"] = pd.Series(list(touched.values()), index=rows, dtype=reused["mtime"].dtype)
-    unsupported.append(doc_table.compact(_frame(other_rows, DOCUMENT_COLUMNS)))
+    unsupported.append(doc_table.compact(doc_frame([_doc_table(other_rows)])))
     return doc_table.compact(reused), todo, doc_table.concat(unsupported)
 
 

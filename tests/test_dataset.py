@@ -331,6 +331,7 @@ def test_workers_hand_back_document_rows_typed_as_the_contract(raw: Path, tmp_pa
     assert {r.doc["status"] for r in results} >= {"ok", "empty", "unreadable", "error"}
     expected = _frame([r.doc for r in results], DOCUMENT_COLUMNS)
     assert expected["published"].notna().any() and expected["published"].isna().any()
-    pd.testing.assert_frame_equal(doc_frame([_doc_table(results)]), expected)
-    pd.testing.assert_frame_equal(doc_frame([_doc_table(results[:2]), _doc_table(results[2:])]), expected)
+    pd.testing.assert_frame_equal(doc_frame([_doc_table([r.doc for r in results])]), expected)
+    docs = [r.doc for r in results]
+    pd.testing.assert_frame_equal(doc_frame([_doc_table(docs[:2]), _doc_table(docs[2:])]), expected)
     pd.testing.assert_frame_equal(doc_frame([]), _frame([], DOCUMENT_COLUMNS))

@@ -1026,6 +1026,17 @@ def _families(name: str) -> frozenset[str]:
 
 
 PROPOSAL_COLUMNS = (*TABLE_COLUMNS, "n_documents", "reason", "candidates", "paths")
+# The document columns propose() reads (a build reads only these back from documents.parquet).
+PROPOSAL_INPUTS = (
+    "agency_id",
+    "agency",
+    "region",
+    "city",
+    "level",
+    "agency_kind",
+    "agency_confidence",
+    "path",
+)
 
 
 def propose(documents: pd.DataFrame, table: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -1043,11 +1054,8 @@ def propose(documents: pd.DataFrame, table: pd.DataFrame | None = None) -> pd.Da
     # Per-agency summaries first, from columns read once: on a national corpus a Python object per
     # document and column (8 million of them) cost ~400 MB at the very end of a build, and pandas
     # work per row or per group costs seconds. Below, only agencies and names are looped over.
-    columns = [
-        c
-        for c in ("agency_id", "agency", "region", "city", "level", kind_col, "agency_confidence", "path")
-        if c in documents
-    ]
+    inputs = [kind_col if c == "agency_kind" else c for c in PROPOSAL_INPUTS]
+    columns = [c for c in inputs if c in documents]
     docs = documents.loc[documents["agency"].notna() & documents["agency_id"].notna(), columns]
     ids = docs["agency_id"].astype(str)
     names_of = docs[["agency"]].astype(str).assign(agency_id=ids).drop_duplicates()

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
 from pipeline import doc_table, engines
 from pipeline.catalog import BY_KEY, CORE_KEYS
@@ -363,6 +364,8 @@ def build_dataset(
     stages = _Stages(started)
     stages.mark("plan")
     spool = Spool(out_dir / f".spool-{os.getpid()}", shard_count(len(rels)), METRIC_COLUMNS)
+    parked: _Parked | None = None
+    extracted: doc_table.DocumentSpool | None = None
     try:
         # Documents are numbered in arrival order (unsupported, re-used, extracted): the spooled
         # rows carry that number, which is their document's position in `documents` below.
@@ -380,36 +383,73 @@ def build_dataset(
             if advice:
                 _stage(progress, f"warning: {advice}")
                 warnings.append(advice)
-        doc_chunks += _extract_into(
-            spool, root, todo, first, workers, engine, scheduler, progress, on_progress, ship_files
+        extracted = doc_table.DocumentSpool(spool.folder / "documents.arrows", DOC_SCHEMA)
+        _extract_into(
+            spool, extracted, root, todo, first, workers, engine, scheduler, progress, on_progress, ship_files
         )
         stages.mark("extract")
         counts = {"reused": len(reused), "extracted": len(todo), "files_shipped": bool(ship_files and todo)}
         del rels, todo, reused, unsupported  # a national build's file list: not needed any more
+        trim()
 
+        doc_chunks += extracted.chunks(CHUNK_DOCS)
         documents = doc_table.concat(doc_chunks)
-        del doc_chunks
         documents, arrivals = _Arrivals.sorting(documents)
-        trim()  # what extraction freed around the document table
         corrections = None
         if raw_corrections is not None and len(raw_corrections):
             corrections, found = match_corrections(raw_corrections, documents)
             warnings += found
+        parked = _Parked.writing(documents, out_dir)
+        del documents  # on disk now, read back for the agency proposals once the values are written
+        trim()  # the document table, and what extraction freed around it
+        stages.mark("documents")
         _stage(
             progress,
-            f"resolving and writing the values of {documents['agency_id'].nunique():,} agencies "
+            f"resolving and writing the values of {parked.summary['agencies']:,} agencies "
             f"in {spool.shards} shard(s)",
         )
         summary = _write_all(
-            out_dir, spool, documents, arrivals, corrections, warnings, counts, input_dir, stages, progress
+            out_dir, spool, parked, arrivals, corrections, warnings, counts, input_dir, stages, progress
         )
     finally:
+        if extracted is not None:
+            extracted.close()
         spool.close()
-    _write_proposals(documents, out_dir)
-    del documents
+        if parked is not None:
+            parked.table.discard()  # nothing to do once committed; on an error, the temporary files
+    _write_proposals(out_dir)
     trim()  # the proposals' working memory
     _stage(progress, f"done in {time.perf_counter() - started:.1f} s")
     return BuildResult(out_dir, summary)
+
+
+@dataclass
+class _Parked:
+    """The document table once written to its temporary files (committed with the other tables),
+    with what the rest of the build needs of it: checks, the summary's counts, agency names."""
+
+    table: StagedTable
+    problems: list[str]
+    summary: dict
+    about: pd.DataFrame  # agency_id -> agency, region: what derived indicators are labelled with
+
+    @classmethod
+    def writing(cls, documents: pd.DataFrame, out_dir: Path) -> _Parked:
+        problems = validate_documents(documents)
+        summary = summarise_documents(documents)
+        named = documents["agency_id"].notna() & ~documents["agency_id"].duplicated()
+        about = (
+            documents.loc[named, ["agency_id", "agency", "region"]].astype("string").set_index("agency_id")
+        )
+        table = StagedTable(out_dir, "documents", DOCUMENT_COLUMNS)
+        try:
+            table.write(documents)
+            table.close()
+        except BaseException:
+            table.close_quietly()
+            table.discard()
+            raise
+        return cls(table, problems, summary, about)
 
 
 def _plan(root: str, rels: list[str], previous: pd.DataFrame | None):
@@ -468,16 +508,13 @@ def _workers_cannot_see(
 
 
 def _extract_into(
-    spool, root, todo, first, workers, engine, scheduler, progress, on_progress, ship_files=False
-) -> list[pd.DataFrame]:
+    spool, documents, root, todo, first, workers, engine, scheduler, progress, on_progress, ship_files=False
+) -> None:
     """Run the per-file work; metric rows go to the spool (their documents numbered from `first`
-    in the order they arrive), document rows come back."""
+    in the order they arrive), document rows to `documents` (a DocumentSpool), in the same order."""
     from pipeline.readers_base import Limits
 
     bar = _progress(len(todo), progress)
-    doc_chunks: list[pd.DataFrame] = []
-    docs_buf: list[pa.Table] = []
-    buffered = 0
     size = batch_size(len(todo), workers)
     # Batches are taken as they finish, in any order: documents are numbered as they arrive, and
     # everything written is put in path order later (_Arrivals), so the dataset is the same
@@ -501,14 +538,8 @@ def _extract_into(
             batch.metrics.set_column(batch.metrics.schema.get_field_index(DOC_COLUMN), DOC_COLUMN, numbered)
         )
         first += batch.docs.num_rows
-        docs_buf.append(batch.docs)
-        buffered += batch.docs.num_rows
-        if buffered >= CHUNK_DOCS:
-            doc_chunks.append(doc_table.compact(doc_frame(docs_buf)))
-            docs_buf, buffered = [], 0
+        documents.add(batch.docs)
     bar.close()
-    doc_chunks.append(doc_table.compact(doc_frame(docs_buf)))
-    return doc_chunks
 
 
 WINNER_EXTRA = ["source", "n_sources", "conflict", "alternatives", "flags"]
@@ -550,10 +581,8 @@ class _Arrivals:
         arrival numbers point at."""
         live = doc_table.mark_duplicates(documents)
         ids = pa.array(documents["doc_id"].array)
-        by_path = documents.sort_values("path")  # its index: the arrival numbers
-        rank = np.empty(len(by_path), dtype=np.int32)
-        rank[by_path.index.to_numpy()] = np.arange(len(by_path), dtype=np.int32)
-        return by_path.reset_index(drop=True), cls(live, ids, rank)
+        by_path, rank = doc_table.sort_by_path(documents)
+        return by_path, cls(live, ids, rank)
 
     def written(self, rows: pa.Table) -> pa.Table:
         """A shard's rows as written: duplicates' out, in their documents' path order, each
@@ -641,21 +670,20 @@ def _shard_outputs(
 
 
 def _write_all(
-    out_dir, spool, documents, arrivals, corrections, warnings, counts, input_dir, stages, progress
+    out_dir, spool, parked, arrivals, corrections, warnings, counts, input_dir, stages, progress
 ) -> dict:
     """Resolve and write shard by shard to temporary files, check everything, then swap the files in
     (meta.json last). Returns the summary. Memory holds two shards' rows at most.
 
-    `arrivals` says what the spooled rows' document numbers point at.
+    `arrivals` says what the spooled rows' document numbers point at; `parked`, the documents
+    (already written, committed here with the rest).
 
     A thread writes a shard's metric rows while the main thread resolves them, and its resolved
     and derived rows while the main thread reads and resolves the next shard (Arrow's parquet and
     CSV writers release the GIL, so the second core is not idle after extraction).
     """
-    total = _Tally(problems=validate_documents(documents))
-    # Built once for all shards, from the columns they read: each is as long as the documents.
-    named = documents["agency_id"].notna() & ~documents["agency_id"].duplicated()
-    about = documents.loc[named, ["agency_id", "agency", "region"]].astype("string").set_index("agency_id")
+    total = _Tally(problems=list(parked.problems))
+    about = parked.about
     if corrections is not None and corrections.empty:
         corrections = None
     corr_shard = spool.shards_of(corrections["agency_id"]) if corrections is not None else None
@@ -699,12 +727,9 @@ def _write_all(
             table.close()
         if total.problems:
             raise SchemaError(list(dict.fromkeys(total.problems)))
-        summary = summarise(documents, total.metrics, total.resolved, total.conflicts, warnings)
+        summary = _summary(parked.summary, total.metrics, total.resolved, total.conflicts, warnings)
         summary.update(counts)
-        table = StagedTable(out_dir, "documents", DOCUMENT_COLUMNS)
-        staged.append(table)
-        table.write(documents)
-        table.close()
+        staged.append(parked.table)
         stages.mark("finish")  # summary["stage_seconds"] is this dict: it is in meta.json
         summary["stage_seconds"] = stages.seconds
         summary["seconds"] = stages.total()
@@ -781,12 +806,18 @@ def _check_agency_table() -> None:
         load_agency_table(DEFAULT_TABLE)
 
 
-def _write_proposals(documents: pd.DataFrame, out_dir: Path) -> None:
-    """Names the agency resolver was unsure of, next to the dataset (the analyst file is untouched)."""
+def _write_proposals(out_dir: Path) -> None:
+    """Names the agency resolver was unsure of, next to the dataset (the analyst file is untouched).
+    Reads the columns it needs from the documents just written, repeating ones as categories."""
     try:
-        from pipeline.agencies import propose
+        from pipeline.agencies import PROPOSAL_INPUTS, propose
     except ImportError:
         return
+    documents = pq.read_table(
+        out_dir / "documents.parquet",
+        columns=list(PROPOSAL_INPUTS),
+        read_dictionary=[c for c in PROPOSAL_INPUTS if c in doc_table.COMPACT_COLUMNS],
+    ).to_pandas()
     proposals = propose(documents)
     if proposals is not None and len(proposals):
         from pipeline.writing import write_csv_atomic
@@ -820,7 +851,7 @@ def _unchanged(path: str, size: float, mtime: float, sha256: str | None) -> floa
 
 
 class _Stages:
-    """Wall seconds of each step of a build (plan, extract, shards, finish), in the order taken:
+    """Wall seconds of each step of a build (plan, extract, documents, shards, finish), in the order taken:
     the summary shows where a long build spends its time."""
 
     def __init__(self, started: float) -> None:
@@ -864,10 +895,14 @@ LISTED_FAILURES = 1_000
 def summarise(
     documents: pd.DataFrame, metric_counts: Counter, resolved: int, conflicts: int, warnings: list[str]
 ) -> dict:
+    return _summary(summarise_documents(documents), metric_counts, resolved, conflicts, warnings)
+
+
+def summarise_documents(documents: pd.DataFrame) -> dict:
+    """The summary's counts of documents (a build takes them before it lets the table go)."""
     status = Counter(documents["status"].astype(str))
     is_failed = documents["status"].isin(FAILED).to_numpy()
     failed = documents[["path", "status", "message"]].iloc[np.flatnonzero(is_failed)[:LISTED_FAILURES]]
-    found = {k: int(v) for k, v in metric_counts.items() if v}
     return {
         "documents": len(documents),
         "status": dict(sorted(status.items())),
@@ -876,11 +911,25 @@ def summarise(
             f"{p}: {s} - {m}"
             for p, s, m in zip(failed["path"], failed["status"], failed["message"], strict=True)
         ],
+        "agencies": int(documents["agency_id"].nunique()),
+        "years": sorted(int(y) for y in documents["year"].dropna().unique()),
+    }
+
+
+def _summary(
+    documents: dict, metric_counts: Counter, resolved: int, conflicts: int, warnings: list[str]
+) -> dict:
+    found = {k: int(v) for k, v in metric_counts.items() if v}
+    values = {
         "metrics": sum(found.values()),
         "metrics_per_key": dict(sorted(found.items(), key=lambda kv: (-kv[1], kv[0]))),
         "core_keys_found": sorted(set(found) & CORE_KEYS),
-        "agencies": int(documents["agency_id"].nunique()),
-        "years": sorted(int(y) for y in documents["year"].dropna().unique()),
+    }
+    first = ("documents", "status", "failed", "failures")  # meta.json's keys in their usual order
+    return {
+        **{k: documents[k] for k in first},
+        **values,
+        **{k: v for k, v in documents.items() if k not in first},
         "resolved_values": int(resolved),
         "conflicts": int(conflicts),
         "warnings": warnings,

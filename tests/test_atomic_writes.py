@@ -114,8 +114,10 @@ def test_analyst_files_are_never_written(tmp_path: Path):
     assert {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in before} == before
 
 
+# documents: written before the values are resolved; resolved: once documents' temp files exist.
+@pytest.mark.parametrize("failing", ["documents", "resolved"])
 def test_a_full_disk_stops_the_build_with_a_message_and_the_old_dataset_whole(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+    failing: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
 ):
     import errno
 
@@ -128,8 +130,12 @@ def test_a_full_disk_stops_the_build_with_a_message_and_the_old_dataset_whole(
     assert main(cmd) == 0
     before = {p.name: p.read_bytes() for p in out.iterdir()}
 
+    write_table = StagedTable.write_table
+
     def full_disk(self, table):
-        raise OSError(errno.ENOSPC, "No space left on device")
+        if self.targets[0].stem == failing:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        write_table(self, table)
 
     monkeypatch.setattr(StagedTable, "write_table", full_disk)
     capsys.readouterr()

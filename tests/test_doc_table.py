@@ -74,3 +74,40 @@ def test_compact_chunks_hold_almost_no_python_objects(documents):
     assert per_file < 1.0, per_file
     joined = doc_table.concat(chunks)
     pd.testing.assert_frame_equal(_plain(joined), documents)
+
+
+def test_sorting_by_path_gives_sort_values_order_and_each_rows_place(documents):
+    shuffled = documents.sample(frac=1.0, random_state=3).reset_index(drop=True)
+    docs = doc_table.compact(shuffled.copy())
+    expected = docs.sort_values("path").reset_index(drop=True)
+    by_path, rank = doc_table.sort_by_path(docs)
+    pd.testing.assert_frame_equal(by_path, expected)
+    assert (by_path["path"].to_numpy()[rank] == shuffled["path"].to_numpy()).all()
+    assert docs.columns.empty  # taken column by column: the unsorted table is not held as well
+
+
+def test_joining_chunks_lets_them_go(documents):
+    chunks = [doc_table.compact(documents.iloc[i : i + 500].copy()) for i in range(0, len(documents), 500)]
+    joined = doc_table.concat(chunks)
+    assert chunks == []
+    pd.testing.assert_frame_equal(_plain(joined), documents)
+
+
+def test_spooled_document_rows_come_back_compact_in_order(documents, tmp_path):
+    import pyarrow as pa
+
+    from pipeline.dataset import DOC_SCHEMA
+
+    batches = [
+        pa.Table.from_pandas(documents.iloc[i : i + 300], schema=DOC_SCHEMA, preserve_index=False)
+        for i in range(0, len(documents), 300)
+    ]
+    spool = doc_table.DocumentSpool(tmp_path / "docs.arrows", DOC_SCHEMA)
+    for batch in batches:
+        spool.add(batch)
+    assert spool.rows == len(documents)
+    chunks = list(spool.chunks(1000))
+    assert [len(c) for c in chunks] == [1200, 800]  # whole batches, at least 1,000 rows a chunk
+    assert all(isinstance(c["status"].dtype, pd.CategoricalDtype) for c in chunks)
+    back = pd.concat([_plain(c) for c in chunks], ignore_index=True)
+    pd.testing.assert_frame_equal(back, documents)

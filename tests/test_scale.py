@@ -187,7 +187,7 @@ def test_bench_prints_speed_memory_ratio_and_quality_as_json(tmp_path: Path, cap
     assert (tmp_path / "b" / "dataset" / "metrics.parquet").exists()
     # The ratio is broken down by step of the build; the steps add up to the build's own time.
     steps = out["build_summary"]["stage_seconds"]
-    assert list(steps) == ["plan", "extract", "shards", "finish"] == list(out["stage_ratios"])
+    assert list(steps) == ["plan", "extract", "documents", "shards", "finish"] == list(out["stage_ratios"])
     assert sum(steps.values()) == pytest.approx(out["build_summary"]["seconds"], abs=0.05)
     floor = out["floor"]["seconds"]
     assert all(out["stage_ratios"][k] == pytest.approx(v / floor, abs=0.01) for k, v in steps.items())
@@ -197,7 +197,10 @@ def test_bench_text_report_names_each_step_as_a_multiple_of_the_floor(tmp_path: 
     assert bench_main(["--docs", "6", "--workers", "1", "--keep", str(tmp_path / "b")]) == 0
     text = capsys.readouterr().out
     assert "build / floor" in text
-    assert re.search(r"of which: plan [\d.]+ s \([\d.]+x\), extract [\d.]+ s \([\d.]+x\), shards", text)
+    assert re.search(
+        r"of which: plan [\d.]+ s \([\d.]+x\), extract [\d.]+ s \([\d.]+x\), documents [\d.]+ s \([\d.]+x\), shards",
+        text,
+    )
 
 
 @pytest.mark.parametrize(

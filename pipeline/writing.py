@@ -141,6 +141,9 @@ class StagedTable:
             self._parquet.close()
             self._csv.close()
             self._csv_file.close()
+            # A closed writer object still holds its buffers (~400 B a row for the documents'
+            # parquet): a build keeps its staged tables until it commits them.
+            self._parquet = self._csv = self._csv_file = None
 
     def close_quietly(self) -> None:
         """On the error path: release the files whatever state they are in."""

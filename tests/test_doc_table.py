@@ -111,3 +111,26 @@ def test_spooled_document_rows_come_back_compact_in_order(documents, tmp_path):
     assert all(isinstance(c["status"].dtype, pd.CategoricalDtype) for c in chunks)
     back = pd.concat([_plain(c) for c in chunks], ignore_index=True)
     pd.testing.assert_frame_equal(back, documents)
+
+
+def test_a_closed_staged_table_holds_no_arrow_memory(documents, tmp_path):
+    """A build keeps the documents' staged table until it commits, after every value is written.
+    A closed pyarrow writer object still held its buffers: ~400 B a document (measured: 11 MiB for
+    30k documents, held all through the shards step)."""
+    import gc
+
+    import pyarrow as pa
+
+    from pipeline.writing import StagedTable
+
+    docs = doc_table.compact(documents.copy())
+    gc.collect()
+    before = pa.total_allocated_bytes()
+    table = StagedTable(tmp_path, "documents", DOCUMENT_COLUMNS)
+    table.write(docs)
+    table.close()
+    gc.collect()
+    held = pa.total_allocated_bytes() - before
+    assert held < 50 * len(docs), held  # bytes per document
+    table.commit()
+    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "documents.parquet"), documents)

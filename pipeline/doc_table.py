@@ -162,7 +162,13 @@ def mark_duplicates(docs: pd.DataFrame) -> np.ndarray:
     rows went, whatever agency shard.
     """
     read = docs["doc_id"].notna() & docs["status"].isin(["ok", "no_metrics"])
-    first_path = docs[read].sort_values("path").drop_duplicates("doc_id").set_index("doc_id")["path"]
+    # Only the two columns: a national table is not copied (twice) to find each text's first path.
+    first_path = (
+        docs.loc[read, ["doc_id", "path"]]
+        .sort_values("path")
+        .drop_duplicates("doc_id")
+        .set_index("doc_id")["path"]
+    )
     dup = read & docs["doc_id"].map(first_path).ne(docs["path"]) & docs["doc_id"].notna()
     if dup.any():
         notes = [

@@ -65,8 +65,8 @@ def validate_documents(documents: pd.DataFrame) -> list[str]:
     problems += _allowed("documents", documents, "doc_type", DOC_TYPES, nullable=True)
     problems += _allowed("documents", documents, "report_format", REPORT_FORMATS, nullable=True)
     problems += _unique("documents", documents, ["path"])
-    ok = documents[documents["status"].isin(["ok", "no_metrics"])]
-    problems += _unique("documents (read)", ok, ["doc_id"])
+    read = documents["status"].isin(["ok", "no_metrics"])
+    problems += _unique("documents (read)", documents.loc[read, ["doc_id"]], ["doc_id"])  # not a copy of all
     if documents["path"].isna().any():
         problems.append("documents.path: missing values")
     return problems

@@ -120,7 +120,7 @@ class BenchResult:
         return self.build.seconds / self.floor.seconds if self.floor.seconds > 0 else float("inf")
 
     def stage_ratios(self) -> dict[str, float]:
-        """Each step of the build (plan, extract, resolve, write) as a multiple of the floor: what
+        """Each step of the build (plan, extract, documents, shards, finish) as a multiple of the floor: what
         the build/floor ratio is made of."""
         stages = self.build_summary.get("stage_seconds") or {}
         if self.floor.seconds <= 0:

@@ -894,12 +894,6 @@ def _progress(total: int, enabled: bool, desc: str = "extracting", unit: str = "
 LISTED_FAILURES = 1_000
 
 
-def summarise(
-    documents: pd.DataFrame, metric_counts: Counter, resolved: int, conflicts: int, warnings: list[str]
-) -> dict:
-    return _summary(summarise_documents(documents), metric_counts, resolved, conflicts, warnings)
-
-
 def summarise_documents(documents: pd.DataFrame) -> dict:
     """The summary's counts of documents (a build takes them before it lets the table go)."""
     status = Counter(documents["status"].astype(str))

@@ -20,6 +20,7 @@ import pyarrow as pa
 from pandas.api.types import union_categoricals
 
 from pipeline.schema import DOCUMENT_COLUMNS
+from pipeline.spool import open_stream
 
 # Few distinct values per column on a national corpus (measured on 100k synthetic reports: from 1
 # to 17,586 distinct per 100,000 rows). doc_id, path and sha256 are unique per file: kept as strings.
@@ -112,9 +113,7 @@ class DocumentSpool:
     def __init__(self, path: Path, schema: pa.Schema) -> None:
         self.path = path
         self.rows = 0
-        self._sink = pa.OSFile(str(path), "wb")
-        options = pa.ipc.IpcWriteOptions(compression="lz4")
-        self._writer = pa.ipc.new_stream(self._sink, schema, options=options)
+        self._writer, self._sink = open_stream(path, schema)
 
     def add(self, table: pa.Table) -> None:
         self._writer.write_table(table)

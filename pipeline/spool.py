@@ -137,6 +137,12 @@ def _allow_open_files(wanted: int) -> int | None:
     return None if soft == resource.RLIM_INFINITY else soft
 
 
+def open_stream(path: Path, schema: pa.Schema) -> tuple[pa.ipc.RecordBatchStreamWriter, pa.NativeFile]:
+    """An Arrow IPC stream file (lz4) to append record batches to, and the file under it."""
+    sink = pa.OSFile(str(path), "wb")
+    return pa.ipc.new_stream(sink, schema, options=pa.ipc.IpcWriteOptions(compression="lz4")), sink
+
+
 def shard_count(n_files: int) -> int:
     """How many agency shards a build of n_files spools into."""
     return min(MAX_SHARDS, max(1, -(-n_files // SHARD_DOCS)))
@@ -221,9 +227,7 @@ class Spool:
         for shard, tables in sorted(self._buffers.items()):
             table = pa.concat_tables(tables).combine_chunks()  # one record batch per append
             if shard not in self._writers:
-                sink = pa.OSFile(str(self.path(shard)), "wb")
-                options = pa.ipc.IpcWriteOptions(compression="lz4")
-                self._writers[shard] = (pa.ipc.new_stream(sink, self.schema, options=options), sink)
+                self._writers[shard] = open_stream(self.path(shard), self.schema)
             self._writers[shard][0].write_table(table)
         self._buffers, self._buffered = {}, 0
 

@@ -102,12 +102,12 @@ def test_spooled_document_rows_come_back_compact_in_order(documents, tmp_path):
         pa.Table.from_pandas(documents.iloc[i : i + 300], schema=DOC_SCHEMA, preserve_index=False)
         for i in range(0, len(documents), 300)
     ]
-    spool = doc_table.DocumentSpool(tmp_path / "docs.arrows", DOC_SCHEMA)
+    spool = doc_table.DocumentSpool(tmp_path / "docs.arrows", DOC_SCHEMA, buffer_rows=600)
     for batch in batches:
         spool.add(batch)
     assert spool.rows == len(documents)
     chunks = list(spool.chunks(1000))
-    assert [len(c) for c in chunks] == [1200, 800]  # whole batches, at least 1,000 rows a chunk
+    assert [len(c) for c in chunks] == [1200, 800]  # appends of 600 rows, at least 1,000 a chunk
     assert all(isinstance(c["status"].dtype, pd.CategoricalDtype) for c in chunks)
     back = pd.concat([_plain(c) for c in chunks], ignore_index=True)
     pd.testing.assert_frame_equal(back, documents)

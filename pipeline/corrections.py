@@ -68,29 +68,41 @@ def validate_corrections(df: pd.DataFrame) -> list[str]:
     return problems
 
 
-def _lookups(corrections: pd.DataFrame, documents: pd.DataFrame) -> tuple[dict, dict[str, str]]:
+class DocumentLookups:
     """doc_id -> its agency/year/region, and agency name -> agency_id, for the ids and names the
     corrections name only: a national build has a million documents and a handful of corrections.
+    Gathered from the documents in path order, in parts or whole.
 
     Copies of one text share its doc_id; the copy that was read answers (the others are duplicates).
     """
-    named = documents["agency_id"].notna() & (documents["status"] != "duplicate")
-    ids = {d for d in corrections["doc_id"] if d}
-    rows = documents.loc[
-        named & documents["doc_id"].isin(ids), ["doc_id", "agency_id", "agency", "year", "region"]
-    ]
-    by_doc = {row.pop("doc_id"): row for row in rows.to_dict("records")}
-    names = {a for a in corrections["agency"] if a}
-    by_name: dict[str, str] = {}
-    sel = named & documents["agency"].isin(names)
-    for aid, name in zip(documents.loc[sel, "agency_id"], documents.loc[sel, "agency"], strict=True):
-        by_name.setdefault(str(name), str(aid))
-    return by_doc, by_name
+
+    def __init__(self, corrections: pd.DataFrame) -> None:
+        self.ids = {d for d in corrections["doc_id"] if d}
+        self.names = {a for a in corrections["agency"] if a}
+        self.by_doc: dict = {}
+        self.by_name: dict[str, str] = {}
+
+    def add(self, documents: pd.DataFrame) -> None:
+        named = documents["agency_id"].notna() & (documents["status"] != "duplicate")
+        rows = documents.loc[
+            named & documents["doc_id"].isin(self.ids), ["doc_id", "agency_id", "agency", "year", "region"]
+        ]
+        self.by_doc.update({row.pop("doc_id"): row for row in rows.to_dict("records")})
+        sel = named & documents["agency"].isin(self.names)
+        for aid, name in zip(documents.loc[sel, "agency_id"], documents.loc[sel, "agency"], strict=True):
+            self.by_name.setdefault(str(name), str(aid))
 
 
-def match_corrections(corrections: pd.DataFrame, documents: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
-    """Attach agency_id and year to each correction; unmatched rows come back as warnings."""
-    by_doc, by_name = _lookups(corrections, documents)
+def match_corrections(
+    corrections: pd.DataFrame, documents: pd.DataFrame | DocumentLookups
+) -> tuple[pd.DataFrame, list[str]]:
+    """Attach agency_id and year to each correction; unmatched rows come back as warnings.
+    `documents`: the document table, or lookups already gathered from it."""
+    if isinstance(documents, pd.DataFrame):
+        lookups = DocumentLookups(corrections)
+        lookups.add(documents)
+        documents = lookups
+    by_doc, by_name = documents.by_doc, documents.by_name
     rows, warnings = [], []
     for i, c in enumerate(corrections.to_dict("records"), start=2):
         doc = by_doc.get(c["doc_id"]) if c["doc_id"] else None

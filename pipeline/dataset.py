@@ -12,7 +12,7 @@ import os
 import sys
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -26,9 +26,11 @@ import pyarrow.parquet as pq
 
 from pipeline import doc_table, engines
 from pipeline.catalog import BY_KEY, CORE_KEYS
-from pipeline.corrections import load_corrections, match_corrections
+from pipeline.corrections import DocumentLookups, load_corrections, match_corrections
 from pipeline.derived import INPUTS as DERIVED_INPUTS
 from pipeline.derived import compute_derived
+from pipeline.doc_order import DocumentKeys, PathBuckets
+from pipeline.doc_summary import AgencyNames, DocumentCounts
 from pipeline.file_tasks import FileTask, batches, load
 from pipeline.heap import trim, use_returning_pool
 from pipeline.plausibility import plausibility_flags
@@ -47,15 +49,14 @@ from pipeline.spool import (
 )
 from pipeline.spool import slim as slim_of
 from pipeline.validate import (
+    DocumentChecks,
     SchemaError,
     frame_problems,
     link_problems,
     resolved_key_problems,
-    validate_documents,
 )
-from pipeline.writing import StagedTable, clean_stale_temps, write_json_atomic
+from pipeline.writing import WRITE_ROWS, StagedTable, clean_stale_temps, write_json_atomic
 
-FAILED = ("empty", "unreadable", "unsupported", "error")
 # Document rows are gathered into frames this many at a time. Each frame lives until the end of
 # extraction with a few hundred small Python objects of its own, which pin the interpreter's memory
 # pools between the batches' short-lived ones: few, larger frames (100 at 1M files) leave fewer holes.
@@ -368,10 +369,10 @@ def build_dataset(
     extracted: doc_table.DocumentSpool | None = None
     try:
         # Documents are numbered in arrival order (unsupported, re-used, extracted): the spooled
-        # rows carry that number, which is their document's position in `documents` below.
-        doc_chunks = [unsupported]
+        # rows carry that number, which is their document's place in `_arrived` below.
+        held = [unsupported]
         if len(reused):
-            doc_chunks.append(reused)
+            held.append(reused)
             first = len(unsupported)
             numbers = {d: first + i for i, d in enumerate(reused["doc_id"]) if isinstance(d, str)}
             spool.add_from_parquet(out_dir / "metrics.parquet", numbers)
@@ -392,18 +393,26 @@ def build_dataset(
         del rels, todo, reused, unsupported  # a national build's file list: not needed any more
         trim()
 
-        doc_chunks += extracted.chunks(CHUNK_DOCS)
-        documents = doc_table.concat(doc_chunks)
-        trim()  # the chunks' C heap (1M files: 696 -> 552 MiB in a replay of this step)
-        documents, arrivals = _Arrivals.sorting(documents)
-        trim()
+        # Only the documents' keys are held whole; their rows go to buckets on disk by path order and
+        # come back a bucket at a time (doc_order). A bucket is WRITE_ROWS documents: the documents'
+        # parquet gets the row groups one write of the whole table gave.
+        keys = DocumentKeys.gather(_arrived(held, extracted))
+        buckets = PathBuckets(spool.folder / "documents-by-path", keys.rank, WRITE_ROWS)
+        for table in _arrived(held, extracted):
+            buckets.add(table)
+        del held
+        extracted.remove()  # its rows are in the buckets now
+        lookups = (
+            DocumentLookups(raw_corrections) if raw_corrections is not None and len(raw_corrections) else None
+        )
+        parked = _Parked.writing(_in_path_order(buckets, keys), keys, out_dir, lookups)
         corrections = None
-        if raw_corrections is not None and len(raw_corrections):
-            corrections, found = match_corrections(raw_corrections, documents)
+        if lookups is not None:
+            corrections, found = match_corrections(raw_corrections, lookups)
             warnings += found
-        parked = _Parked.writing(documents, out_dir)
-        del documents  # on disk now, read back for the agency proposals once the values are written
-        trim()  # the document table, and what extraction freed around it
+        arrivals = _Arrivals(keys.live, keys.ids, keys.rank)
+        del keys, buckets
+        trim()  # what the step freed, before the first shard is resolved
         stages.mark("documents")
         _stage(
             progress,
@@ -436,22 +445,48 @@ class _Parked:
     about: pd.DataFrame  # agency_id -> agency, region: what derived indicators are labelled with
 
     @classmethod
-    def writing(cls, documents: pd.DataFrame, out_dir: Path) -> _Parked:
-        problems = validate_documents(documents)
-        summary = summarise_documents(documents)
-        named = documents["agency_id"].notna() & ~documents["agency_id"].duplicated()
-        about = (
-            documents.loc[named, ["agency_id", "agency", "region"]].astype("string").set_index("agency_id")
-        )
+    def writing(
+        cls,
+        parts: Iterable[pd.DataFrame],
+        keys: DocumentKeys,
+        out_dir: Path,
+        lookups: DocumentLookups | None = None,
+    ) -> _Parked:
+        """Write the documents, given in path order one part at a time, and gather what the build
+        needs of them (and the corrections' `lookups`) as each part goes by."""
+        checks, counts, names = DocumentChecks(), DocumentCounts(), AgencyNames()
         table = StagedTable(out_dir, "documents", DOCUMENT_COLUMNS)
         try:
-            table.write(documents)
+            for part in parts:
+                checks.add(part)
+                counts.add(part)
+                names.add(part)
+                if lookups is not None:
+                    lookups.add(part)
+                table.write(part)
             table.close()
         except BaseException:
             table.close_quietly()
             table.discard()
             raise
-        return cls(table, problems, summary, about)
+        problems = checks.problems(keys.shared_paths(), keys.shared_read_ids())
+        return cls(table, problems, counts.summary(), names.table())
+
+
+def _arrived(held: list[pd.DataFrame], spooled: doc_table.DocumentSpool) -> Iterator[pa.Table]:
+    """Every document row in arrival order (the frames held since the plan, then the spooled rows),
+    as Arrow tables of the contract's types."""
+    for frame in held:
+        yield from doc_table.to_arrow(frame, DOC_SCHEMA, CHUNK_DOCS)
+    yield from spooled.tables()
+
+
+def _in_path_order(buckets: PathBuckets, keys: DocumentKeys) -> Iterator[pd.DataFrame]:
+    """The documents in path order, a bucket at a time, with copies of a text marked."""
+    for table, arrivals in buckets.tables():
+        part = table.to_pandas()
+        keys.mark(part, arrivals)
+        yield part
 
 
 def _plan(root: str, rels: list[str], previous: pd.DataFrame | None):
@@ -576,15 +611,6 @@ class _Arrivals:
     live: np.ndarray  # False for a copy of a document read earlier: its rows are not written
     ids: pa.Array  # each document's doc_id: a value is checked against its own document's
     path_rank: np.ndarray  # each document's place in path order
-
-    @classmethod
-    def sorting(cls, documents: pd.DataFrame) -> tuple[pd.DataFrame, _Arrivals]:
-        """Duplicates marked, then the documents in path order (as written) and what their
-        arrival numbers point at."""
-        live = doc_table.mark_duplicates(documents)
-        ids = pa.array(documents["doc_id"].array)
-        by_path, rank = doc_table.sort_by_path(documents)
-        return by_path, cls(live, ids, rank)
 
     def written(self, rows: pa.Table) -> pa.Table:
         """A shard's rows as written: duplicates' out, in their documents' path order, each
@@ -891,27 +917,6 @@ def _progress(total: int, enabled: bool, desc: str = "extracting", unit: str = "
 
 # Failed files named in the summary (meta.json): documents.csv lists every one. A folder may hold
 # a million files that are not reports; listed in full, they made meta.json ~100 MB.
-LISTED_FAILURES = 1_000
-
-
-def summarise_documents(documents: pd.DataFrame) -> dict:
-    """The summary's counts of documents (a build takes them before it lets the table go)."""
-    status = Counter(documents["status"].astype(str))
-    is_failed = documents["status"].isin(FAILED).to_numpy()
-    failed = documents[["path", "status", "message"]].iloc[np.flatnonzero(is_failed)[:LISTED_FAILURES]]
-    return {
-        "documents": len(documents),
-        "status": dict(sorted(status.items())),
-        "failed": int(is_failed.sum()),
-        "failures": [
-            f"{p}: {s} - {m}"
-            for p, s, m in zip(failed["path"], failed["status"], failed["message"], strict=True)
-        ],
-        "agencies": int(documents["agency_id"].nunique()),
-        "years": sorted(int(y) for y in documents["year"].dropna().unique()),
-    }
-
-
 def _summary(
     documents: dict, metric_counts: Counter, resolved: int, conflicts: int, warnings: list[str]
 ) -> dict:

@@ -1,12 +1,11 @@
-"""The document table while a build runs: one row per file, held compactly, copies of a text marked.
+"""The document rows a build holds while it extracts: compactly, or on disk.
 
-A build holds its document table only between extraction and resolution: the rows wait on disk
-while files are extracted (DocumentSpool), are joined, marked for copies and sorted by path for
-corrections, checks and the summary, then written to their output and let go before the values
-are resolved (the agency proposals read their columns back at the end). Most of its text columns
-repeat (a status, a region, an agency filing ten years of reports), so they are held as
-categories: ~0.25 KB per file instead of ~0.55 KB in Arrow strings. The table written to
-documents.parquet/.csv has the contract's types (StagedTable casts them back chunk by chunk).
+Files that are not extracted (unsupported, or re-used from the last build) are known when the
+build is planned and held as compact frames until extraction ends; the workers' rows wait on disk
+(DocumentSpool). Most of their text columns repeat (a status, a region, an agency filing ten years
+of reports), so they are held as categories: ~0.25 KB per file instead of ~0.55 KB in Arrow
+strings. After extraction both are read back as Arrow tables of the contract's types, in arrival
+order, for doc_order to put in path order.
 """
 
 from __future__ import annotations
@@ -14,7 +13,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pyarrow as pa
 from pandas.api.types import union_categoricals
@@ -53,10 +51,10 @@ def compact(docs: pd.DataFrame) -> pd.DataFrame:
 
 def forget_lookup(index: pd.Index) -> None:
     """Drop the hash table pandas built on `index` (it checks that categories are unique). For
-    Arrow-backed strings that table holds a Python str per value: a build keeps a chunk of 10,000
-    document rows per 10,000 files until extraction ends, and their tables were 1.3 Python objects
-    per file (~80 MiB at 1M files), live until the chunks are joined and then leaving the heap in
-    holes. pandas builds the table again if it is ever needed, so only memory is at stake; `_cache`
+    Arrow-backed strings that table holds a Python str per value: a build holds the rows of the
+    files it does not extract (a folder may hold a million others) as chunks of 10,000 until
+    extraction ends, and the tables were 1.3 Python objects per file, leaving the heap in holes
+    once freed. pandas builds the table again if it is ever needed, so only memory is at stake; `_cache`
     is private, and were it to go, only this saving would."""
     cache = getattr(index, "_cache", None)
     if isinstance(cache, dict):
@@ -87,28 +85,12 @@ def concat(chunks: list[pd.DataFrame]) -> pd.DataFrame:
     return pd.DataFrame(out)
 
 
-def sort_by_path(docs: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
-    """`docs` in path order, and each row's place in that order (by its position in `docs`).
-
-    Column by column, each dropped from `docs` once taken (so `docs` is emptied): sort_values
-    copied the whole national table while the original was still held."""
-    order = np.asarray(docs["path"].array.argsort(), dtype=np.int64)
-    rank = np.empty(len(order), dtype=np.int32)
-    rank[order] = np.arange(len(order), dtype=np.int32)
-    out = {}
-    for col in list(docs.columns):
-        out[col] = docs.pop(col).array.take(order)
-        if isinstance(out[col], pd.Categorical):
-            forget_lookup(out[col].categories)
-    return pd.DataFrame(out), rank
-
-
 class DocumentSpool:
     """The workers' document rows, appended to a file as batches arrive while a build extracts.
 
     Held in memory instead, they were ~0.2 KB per file (200 MiB at 1M files) on top of the
     extraction's own peak, and were then copied while they were joined and sorted. On disk they
-    cost nothing until extraction ends, when chunks() reads them back compact."""
+    cost nothing until extraction ends, when tables() reads them back."""
 
     def __init__(self, path: Path, schema: pa.Schema, buffer_rows: int = 10_000) -> None:
         self.path = path
@@ -140,59 +122,23 @@ class DocumentSpool:
             self._sink.close()
             self._writer = None
 
-    def chunks(self, rows: int) -> Iterator[pd.DataFrame]:
-        """The rows in the order they were added, as compact frames of about `rows` rows each."""
+    def remove(self) -> None:
         self.close()
-        held: list[pa.RecordBatch] = []
-        n = 0
+        self.path.unlink(missing_ok=True)
+
+    def tables(self) -> Iterator[pa.Table]:
+        """The rows in the order they were added, as Arrow tables of about `buffer_rows` rows."""
+        self.close()
         with pa.OSFile(str(self.path), "rb") as source:
             for batch in pa.ipc.open_stream(source):
-                held.append(batch)
-                n += batch.num_rows
-                if n >= rows:
-                    yield compact(pa.Table.from_batches(held).to_pandas())
-                    held, n = [], 0
-            if held:
-                yield compact(pa.Table.from_batches(held).to_pandas())
+                yield pa.Table.from_batches([batch])
 
 
-def assign(docs: pd.DataFrame, mask: pd.Series, col: str, values) -> None:
-    """docs.loc[mask, col] = values, for a category column too (new values become categories)."""
-    column = docs[col]
-    if isinstance(column.dtype, pd.CategoricalDtype):
-        new = pd.Index(pd.Series(np.atleast_1d(values), dtype="string").dropna().unique())
-        missing = new.difference(column.cat.categories)
-        if len(missing):
-            docs[col] = column.cat.add_categories(missing)
-    docs.loc[mask, col] = values
-
-
-def mark_duplicates(docs: pd.DataFrame) -> np.ndarray:
-    """Same normalised text = same doc_id: the first path keeps the rows, the others point to it.
-
-    Marks `docs` in place (a national build's document table is not copied) and returns, by
-    position, whether a document's metric rows are kept: read, with values, and not a copy.
-    Spooled rows carry that position (DOC_COLUMN), so copies of one text drop out wherever their
-    rows went, whatever agency shard.
-    """
-    read = docs["doc_id"].notna() & docs["status"].isin(["ok", "no_metrics"])
-    # Only the two columns: a national table is not copied (twice) to find each text's first path.
-    first_path = (
-        docs.loc[read, ["doc_id", "path"]]
-        .sort_values("path")
-        .drop_duplicates("doc_id")
-        .set_index("doc_id")["path"]
-    )
-    dup = read & docs["doc_id"].map(first_path).ne(docs["path"]) & docs["doc_id"].notna()
-    if dup.any():
-        notes = [
-            f"duplicate of {d} ({first_path[d]}): same text after normalisation"
-            for d in docs.loc[dup, "doc_id"]
-        ]
-        assign(docs, dup, "message", notes)
-        assign(docs, dup, "status", "duplicate")
-        docs.loc[dup, "n_metrics"] = 0
-    return (docs["status"] == "ok").to_numpy()
+def to_arrow(docs: pd.DataFrame, schema: pa.Schema, rows: int) -> Iterator[pa.Table]:
+    """A compact frame's rows as Arrow tables of the contract's types (`schema`), `rows` at a time."""
+    for start in range(0, len(docs), rows):
+        part = docs.iloc[start : start + rows][schema.names]
+        yield pa.Table.from_pandas(part, preserve_index=False).cast(schema)
 
 
 def _empty() -> pd.DataFrame:

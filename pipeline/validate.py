@@ -8,6 +8,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from pipeline.catalog import BY_KEY
+from pipeline.doc_order import READ
 from pipeline.schema import (
     DOC_STATUSES,
     DOC_TYPES,
@@ -45,11 +46,20 @@ def _is_text(dtype) -> bool:
 def _allowed(
     name: str, df: pd.DataFrame, col: str, allowed: tuple[str, ...], nullable: bool = False
 ) -> list[str]:
-    values = df[col]
-    bad = values[~values.isin(allowed) & ~(values.isna() if nullable else False)]
-    if bad.empty:
+    bad = _outside(df[col], allowed, nullable)
+    return _allowed_problem(name, col, allowed, len(bad), set(map(str, bad)))
+
+
+def _outside(values: pd.Series, allowed: tuple[str, ...], nullable: bool) -> pd.Series:
+    return values[~values.isin(allowed) & ~(values.isna() if nullable else False)]
+
+
+def _allowed_problem(
+    name: str, col: str, allowed: tuple[str, ...], count: int, examples: set[str]
+) -> list[str]:
+    if not count:
         return []
-    return [f"{name}.{col}: {len(bad)} value(s) not in {allowed}, e.g. {sorted(set(map(str, bad)))[:3]}"]
+    return [f"{name}.{col}: {count} value(s) not in {allowed}, e.g. {sorted(examples)[:3]}"]
 
 
 def _unique(name: str, df: pd.DataFrame, key: list[str]) -> list[str]:
@@ -58,18 +68,58 @@ def _unique(name: str, df: pd.DataFrame, key: list[str]) -> list[str]:
 
 
 def validate_documents(documents: pd.DataFrame) -> list[str]:
-    problems = _columns("documents", documents, DOCUMENT_COLUMNS)
-    if problems:
+    checks = DocumentChecks()
+    checks.add(documents)
+    if checks.columns:
+        return checks.columns
+    read = documents["status"].isin(READ)
+    return checks.problems(
+        shared_paths=int(documents["path"].duplicated(keep=False).sum()),
+        shared_read_ids=int(documents.loc[read, "doc_id"].duplicated(keep=False).sum()),
+    )
+
+
+class DocumentChecks:
+    """validate_documents over a document table seen in parts (a build sees its documents one
+    bucket at a time): the same problems, counted over the whole. Keys shared between parts are
+    counted by the caller, who holds the keys of the whole."""
+
+    ALLOWED = (
+        ("status", DOC_STATUSES, False),
+        ("doc_type", DOC_TYPES, True),
+        ("report_format", REPORT_FORMATS, True),
+    )
+
+    def __init__(self) -> None:
+        self.columns: list[str] = []  # a part without the contract's columns: nothing else is checked
+        self._bad: dict[str, tuple[int, set[str]]] = {col: (0, set()) for col, _, _ in self.ALLOWED}
+        self._missing_paths = 0
+
+    def add(self, part: pd.DataFrame) -> None:
+        self.columns += [p for p in _columns("documents", part, DOCUMENT_COLUMNS) if p not in self.columns]
+        if self.columns:
+            return
+        for col, allowed, nullable in self.ALLOWED:
+            bad = _outside(part[col], allowed, nullable)
+            count, examples = self._bad[col]
+            self._bad[col] = count + len(bad), set(sorted(examples | set(map(str, bad)))[:3])
+        self._missing_paths += int(part["path"].isna().sum())
+
+    def problems(self, shared_paths: int, shared_read_ids: int) -> list[str]:
+        """`shared_paths`: rows whose path another row has; `shared_read_ids`: read rows (not copies)
+        whose doc_id another read row has."""
+        if self.columns:
+            return list(self.columns)
+        problems = []
+        for col, allowed, _ in self.ALLOWED:
+            problems += _allowed_problem("documents", col, allowed, *self._bad[col])
+        if shared_paths:
+            problems.append(f"documents: {shared_paths} rows share a key {['path']}")
+        if shared_read_ids:
+            problems.append(f"documents (read): {shared_read_ids} rows share a key {['doc_id']}")
+        if self._missing_paths:
+            problems.append("documents.path: missing values")
         return problems
-    problems += _allowed("documents", documents, "status", DOC_STATUSES)
-    problems += _allowed("documents", documents, "doc_type", DOC_TYPES, nullable=True)
-    problems += _allowed("documents", documents, "report_format", REPORT_FORMATS, nullable=True)
-    problems += _unique("documents", documents, ["path"])
-    read = documents["status"].isin(["ok", "no_metrics"])
-    problems += _unique("documents (read)", documents.loc[read, ["doc_id"]], ["doc_id"])  # not a copy of all
-    if documents["path"].isna().any():
-        problems.append("documents.path: missing values")
-    return problems
 
 
 def frame_problems(name: str, df: pd.DataFrame, spans: bool = False) -> list[str]:

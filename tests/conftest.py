@@ -64,3 +64,17 @@ def dask_scheduler():
     cluster = distributed.LocalCluster(n_workers=2, **LOCAL_CLUSTER_OPTIONS)
     yield cluster.scheduler_address
     cluster.close()
+
+
+@pytest.fixture(scope="session")
+def generated_documents(tmp_path_factory: pytest.TempPathFactory):
+    """The documents.parquet of a build of 2,000 generated reports (contract types)."""
+    import pandas as pd
+
+    from pipeline.dataset import build_dataset
+    from pipeline.synth import generate
+
+    root = tmp_path_factory.mktemp("generated_documents")
+    generate(2000, root / "corpus", seed=11, truth_dir=root / "truth")
+    build_dataset(root / "corpus", root / "ds", workers=2, progress=False, corrections_path=None)
+    return pd.read_parquet(root / "ds" / "documents.parquet")

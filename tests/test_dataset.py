@@ -303,10 +303,11 @@ def test_the_summary_names_only_the_first_failures_and_counts_them_all(
     import json
 
     import pipeline.dataset as dataset
+    import pipeline.doc_summary as doc_summary
 
     for i in range(7):
         (raw / f"other-{i}.xyz").write_bytes(b"\x00\x01 not a report")
-    monkeypatch.setattr(dataset, "LISTED_FAILURES", 3)
+    monkeypatch.setattr(doc_summary, "LISTED_FAILURES", 3)
     result = build(raw, tmp_path / "ds")
     summary = json.loads((tmp_path / "ds" / "meta.json").read_text(encoding="utf-8"))["summary"]
     assert summary["failed"] == 7 == int((result.documents["status"] == "unsupported").sum())

@@ -1,4 +1,4 @@
-"""The build's compact document table: same values as the contract's, less memory, copies marked."""
+"""The document rows a build holds while it extracts: same values as the contract's, less memory."""
 
 from __future__ import annotations
 
@@ -6,19 +6,13 @@ import pandas as pd
 import pytest
 
 from pipeline import doc_table
-from pipeline.dataset import build_dataset
 from pipeline.schema import DOCUMENT_COLUMNS
-from pipeline.synth import generate
 from pipeline.validate import validate_documents
 
 
 @pytest.fixture(scope="module")
-def documents(tmp_path_factory: pytest.TempPathFactory) -> pd.DataFrame:
-    """The documents.parquet of a build of 2,000 generated reports (contract types)."""
-    root = tmp_path_factory.mktemp("doc_table")
-    generate(2000, root / "corpus", seed=11, truth_dir=root / "truth")
-    build_dataset(root / "corpus", root / "ds", workers=2, progress=False, corrections_path=None)
-    return pd.read_parquet(root / "ds" / "documents.parquet")
+def documents(generated_documents: pd.DataFrame) -> pd.DataFrame:
+    return generated_documents.copy()
 
 
 def _plain(df: pd.DataFrame) -> pd.DataFrame:
@@ -41,23 +35,6 @@ def test_the_compact_table_takes_well_under_the_memory_of_the_plain_one(document
     assert small < 0.6 * plain, (small, plain)
 
 
-def test_a_copy_of_a_text_is_marked_in_a_compact_table(documents):
-    ok = documents[documents["status"] == "ok"]
-    original = ok.iloc[0]
-    copy = ok.iloc[[0]].assign(path="zzz/copy-of-it.txt")
-    docs = doc_table.compact(pd.concat([documents, copy], ignore_index=True))
-    live = doc_table.mark_duplicates(docs)
-    marked = docs.iloc[-1]
-    assert marked["status"] == "duplicate" and marked["n_metrics"] == 0
-    assert (
-        marked["message"]
-        == f"duplicate of {original['doc_id']} ({original['path']}): same text after normalisation"
-    )
-    assert not live[-1]
-    assert live[: len(documents)].tolist() == (documents["status"] == "ok").tolist()
-    assert (docs["status"] == "duplicate").sum() == 1
-
-
 def test_compact_chunks_hold_almost_no_python_objects(documents):
     """A build holds its document rows as compact chunks until extraction ends: pandas' lookup
     tables on their categories held a Python str per distinct value (here 3.1 objects per file
@@ -76,16 +53,6 @@ def test_compact_chunks_hold_almost_no_python_objects(documents):
     pd.testing.assert_frame_equal(_plain(joined), documents)
 
 
-def test_sorting_by_path_gives_sort_values_order_and_each_rows_place(documents):
-    shuffled = documents.sample(frac=1.0, random_state=3).reset_index(drop=True)
-    docs = doc_table.compact(shuffled.copy())
-    expected = docs.sort_values("path").reset_index(drop=True)
-    by_path, rank = doc_table.sort_by_path(docs)
-    pd.testing.assert_frame_equal(by_path, expected)
-    assert (by_path["path"].to_numpy()[rank] == shuffled["path"].to_numpy()).all()
-    assert docs.columns.empty  # taken column by column: the unsorted table is not held as well
-
-
 def test_joining_chunks_lets_them_go(documents):
     chunks = [doc_table.compact(documents.iloc[i : i + 500].copy()) for i in range(0, len(documents), 500)]
     joined = doc_table.concat(chunks)
@@ -93,7 +60,7 @@ def test_joining_chunks_lets_them_go(documents):
     pd.testing.assert_frame_equal(_plain(joined), documents)
 
 
-def test_spooled_document_rows_come_back_compact_in_order(documents, tmp_path):
+def test_spooled_document_rows_come_back_in_order(documents, tmp_path):
     import pyarrow as pa
 
     from pipeline.dataset import DOC_SCHEMA
@@ -106,11 +73,23 @@ def test_spooled_document_rows_come_back_compact_in_order(documents, tmp_path):
     for batch in batches:
         spool.add(batch)
     assert spool.rows == len(documents)
-    chunks = list(spool.chunks(1000))
-    assert [len(c) for c in chunks] == [1200, 800]  # appends of 600 rows, at least 1,000 a chunk
-    assert all(isinstance(c["status"].dtype, pd.CategoricalDtype) for c in chunks)
-    back = pd.concat([_plain(c) for c in chunks], ignore_index=True)
+    tables = list(spool.tables())
+    assert [t.num_rows for t in tables] == [600, 600, 600, 200]  # appended 600 rows at a time
+    back = pa.concat_tables(tables).to_pandas()
     pd.testing.assert_frame_equal(back, documents)
+    spool.remove()
+    assert not (tmp_path / "docs.arrows").exists()
+
+
+def test_held_compact_rows_come_back_as_the_contracts_arrow_rows(documents):
+    import pyarrow as pa
+
+    from pipeline.dataset import DOC_SCHEMA
+
+    tables = list(doc_table.to_arrow(doc_table.compact(documents.copy()), DOC_SCHEMA, 700))
+    assert [t.num_rows for t in tables] == [700, 700, len(documents) - 1400]
+    assert all(t.schema.equals(DOC_SCHEMA) for t in tables)
+    pd.testing.assert_frame_equal(pa.concat_tables(tables).to_pandas(), documents)
 
 
 def test_a_closed_staged_table_holds_no_arrow_memory(documents, tmp_path):

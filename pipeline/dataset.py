@@ -29,7 +29,7 @@ from pipeline.catalog import BY_KEY, CORE_KEYS
 from pipeline.corrections import DocumentLookups, load_corrections, match_corrections
 from pipeline.derived import INPUTS as DERIVED_INPUTS
 from pipeline.derived import compute_derived
-from pipeline.doc_order import DocumentKeys, PathBuckets
+from pipeline.doc_order import BUCKET_ROWS, DocumentKeys, PathBuckets
 from pipeline.doc_summary import AgencyNames, DocumentCounts
 from pipeline.file_tasks import FileTask, batches, load
 from pipeline.heap import trim, use_returning_pool
@@ -55,7 +55,7 @@ from pipeline.validate import (
     link_problems,
     resolved_key_problems,
 )
-from pipeline.writing import WRITE_ROWS, StagedTable, clean_stale_temps, write_json_atomic
+from pipeline.writing import StagedTable, clean_stale_temps, write_json_atomic
 
 # Document rows are gathered into frames this many at a time. Each frame lives until the end of
 # extraction with a few hundred small Python objects of its own, which pin the interpreter's memory
@@ -394,10 +394,9 @@ def build_dataset(
         trim()
 
         # Only the documents' keys are held whole; their rows go to buckets on disk by path order and
-        # come back a bucket at a time (doc_order). A bucket is WRITE_ROWS documents: the documents'
-        # parquet gets the row groups one write of the whole table gave.
+        # come back a bucket at a time (doc_order).
         keys = DocumentKeys.gather(_arrived(held, extracted))
-        buckets = PathBuckets(spool.folder / "documents-by-path", keys.rank, WRITE_ROWS)
+        buckets = PathBuckets(spool.folder / "documents-by-path", keys.rank, BUCKET_ROWS)
         for table in _arrived(held, extracted):
             buckets.add(table)
         del held
@@ -469,7 +468,7 @@ class _Parked:
             table.close_quietly()
             table.discard()
             raise
-        problems = checks.problems(keys.shared_paths(), keys.shared_read_ids())
+        problems = checks.problems(keys.shared_paths, keys.shared_read_ids)
         return cls(table, problems, counts.summary(), names.table())
 
 

@@ -25,6 +25,9 @@ import pyarrow.compute as pc
 from pipeline.spool import open_stream
 
 READ = ("ok", "no_metrics")  # statuses of a document whose text was read
+# Documents per bucket: a bucket is held as Arrow (~0.5 KB a document), then as the frame and the
+# output rows made from it. 100,000 cost ~220 MiB at once, 25,000 ~80 MiB (300k reports, PSS).
+BUCKET_ROWS = 25_000
 ARRIVAL = "_arrival"  # a bucket row's document number (its place in arrival order)
 
 
@@ -35,9 +38,10 @@ class DocumentKeys:
     paths: pa.Array
     ids: pa.Array  # doc_id, missing where the text was not read
     ok: np.ndarray  # status "ok": read, with values
-    read: np.ndarray  # status "ok" or "no_metrics": the text was read
     rank: np.ndarray  # place in path order
     first: np.ndarray  # -1, or the arrival number of the first path with the same text
+    shared_paths: int  # documents whose path another document has too (a plan lists each file once)
+    shared_read_ids: int  # read documents, copies aside, whose doc_id another of them has
 
     @classmethod
     def gather(cls, tables: Iterable[pa.Table]) -> DocumentKeys:
@@ -53,10 +57,16 @@ class DocumentKeys:
         order = pc.sort_indices(path_array).to_numpy()
         rank = np.empty(len(order), dtype=np.int32)
         rank[order] = np.arange(len(order), dtype=np.int32)
+        shared_paths = _shared_in_order(path_array, order)
+        del order
         read_mask = np.concatenate(read) if read else np.zeros(0, bool)
-        first = _first_paths(id_array, read_mask & id_array.is_valid().to_numpy(zero_copy_only=False), rank)
+        has_id = id_array.is_valid().to_numpy(zero_copy_only=False)
+        first = _first_paths(id_array, read_mask & has_id, rank)
+        # Copies are marked by doc_id, so the read documents left have one id each; only missing
+        # ids can still be shared (pandas counts missing values as equal).
+        no_id = int((read_mask & ~has_id).sum())
         ok_mask = np.concatenate(ok) if ok else np.zeros(0, bool)
-        return cls(path_array, id_array, ok_mask, read_mask, rank, first)
+        return cls(path_array, id_array, ok_mask, rank, first, shared_paths, no_id if no_id > 1 else 0)
 
     def __len__(self) -> int:
         return len(self.rank)
@@ -83,29 +93,22 @@ class DocumentKeys:
         frame.loc[index, "status"] = "duplicate"
         frame.loc[index, "n_metrics"] = 0
 
-    def shared_read_ids(self) -> int:
-        """Read documents, copies aside, whose doc_id another of them has (none, once copies are
-        marked; a missing id counts as shared with another missing one, as pandas counts it)."""
-        ids = self.ids.filter(pa.array(self.read & (self.first < 0)))
-        if len(ids) < 2:
-            return 0
-        counts = pc.value_counts(ids).field("counts").to_numpy()
-        return int(counts[counts > 1].sum())
-
-    def shared_paths(self) -> int:
-        """Documents whose path another document has too (a plan lists each file once)."""
-        by_path = self.paths.take(pa.array(np.argsort(self.rank, kind="stable")))
-        if len(by_path) < 2:
-            return 0
-        same = pc.fill_null(pc.equal(by_path[1:], by_path[:-1]), False).to_numpy(zero_copy_only=False)
-        shared = np.zeros(len(by_path), dtype=bool)
-        shared[1:] |= same
-        shared[:-1] |= same
-        return int(shared.sum())
-
 
 def _joined(chunks: list[pa.Array], type_: pa.DataType) -> pa.Array:
     return pa.chunked_array([c.cast(type_) for c in chunks], type=type_).combine_chunks()
+
+
+def _shared_in_order(values: pa.Array, order: np.ndarray, step: int = 1 << 17) -> int:
+    """How many values equal their neighbour in `order` (a sort of them): a slice of the sorted
+    values at a time, not a sorted copy of them all."""
+    shared = np.zeros(len(order), dtype=bool)
+    for lo in range(1, len(order), step):
+        hi = min(len(order), lo + step)
+        part = values.take(pa.array(order[lo - 1 : hi]))
+        same = pc.fill_null(pc.equal(part[1:], part[:-1]), False).to_numpy(zero_copy_only=False)
+        shared[lo:hi] |= same
+        shared[lo - 1 : hi - 1] |= same
+    return int(shared.sum())
 
 
 def _first_paths(ids: pa.Array, read: np.ndarray, rank: np.ndarray) -> np.ndarray:
@@ -174,9 +177,12 @@ class PathBuckets:
                     parts.append(pa.ipc.open_stream(source).read_all())
                 piece.unlink()
             rows = pa.concat_tables(parts)
+            del parts
             arrivals = rows.column(ARRIVAL).to_numpy()
             order = np.argsort(self.rank[arrivals], kind="stable")
-            yield rows.drop_columns([ARRIVAL]).take(pa.array(order)), arrivals[order]
+            in_order = rows.drop_columns([ARRIVAL]).take(pa.array(order))
+            del rows  # not held beside its sorted copy while the caller works on that
+            yield in_order, arrivals[order]
 
     def remove(self) -> None:
         shutil.rmtree(self.folder, ignore_errors=True)

@@ -64,7 +64,9 @@ class AgencyNames:
     def add(self, part: pd.DataFrame) -> None:
         named = part["agency_id"].notna() & ~part["agency_id"].duplicated()
         rows = part.loc[named, ["agency_id", "agency", "region"]].astype("string")
-        rows = rows[~rows["agency_id"].isin(self._seen)]
+        # A loop over this part's agencies: isin() would hash every agency seen so far, per part.
+        new = [a not in self._seen for a in rows["agency_id"]]
+        rows = rows[new]
         if len(rows):
             self._seen.update(rows["agency_id"])
             self._parts.append(rows)

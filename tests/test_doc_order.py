@@ -86,26 +86,29 @@ def test_the_first_path_of_a_text_keeps_its_values_and_the_others_are_marked(doc
     expected = (arrived["status"] == "ok").to_numpy()
     expected[[len(documents), documents.index[documents["path"] == other["path"]][0]]] = False
     assert (live == expected).all()
-    assert keys.shared_read_ids() == 0 and keys.shared_paths() == 0
+    assert keys.shared_read_ids == 0 and keys.shared_paths == 0
 
 
 def test_checks_over_parts_find_what_the_whole_table_check_finds(documents, tmp_path):
     bad = pd.concat([documents, documents.iloc[[5, 6]]], ignore_index=True)  # two paths twice
     bad.loc[3, "status"] = "odd"
     bad.loc[[7, 8], "report_format"] = "scroll"
+    read = bad.index[bad["status"].isin(["ok", "no_metrics"])]
+    bad.loc[read[10:12], "doc_id"] = pd.NA  # read, yet without an id: not copies of one another
     keys, parts = _in_order(bad, rows=300, size=500, folder=tmp_path / "b")
     whole = validate_documents(pd.concat(parts, ignore_index=True))
     assert whole == [
         f"documents.status: 1 value(s) not in {DOC_STATUSES}, e.g. ['odd']",
         f"documents.report_format: 2 value(s) not in {REPORT_FORMATS}, e.g. ['scroll']",
         "documents: 4 rows share a key ['path']",
+        "documents (read): 2 rows share a key ['doc_id']",
     ]
     checks = DocumentChecks()
     for part in parts:
         checks.add(part)
-    assert keys.shared_paths() == 4
-    assert keys.shared_read_ids() == 0  # the repeated paths' texts are marked as copies
-    assert checks.problems(keys.shared_paths(), keys.shared_read_ids()) == whole
+    assert keys.shared_paths == 4
+    assert keys.shared_read_ids == 2  # the repeated paths' texts are marked as copies; no id is shared
+    assert checks.problems(keys.shared_paths, keys.shared_read_ids) == whole
 
 
 def test_counts_and_names_over_parts_are_those_of_the_whole(documents, tmp_path):
@@ -134,7 +137,17 @@ def test_the_keys_hold_a_few_dozen_bytes_a_document_besides_its_path(documents):
     a file, and was copied while joined and sorted)."""
     keys = DocumentKeys.gather(_tables(documents, 500))
     held = sum(a.nbytes for a in (keys.paths, keys.ids)) + sum(
-        a.nbytes for a in (keys.ok, keys.read, keys.rank, keys.first)
+        a.nbytes for a in (keys.ok, keys.rank, keys.first)
     )
     path_bytes = int(documents["path"].str.len().sum())
     assert (held - path_bytes) / len(documents) < 48, held
+
+
+@pytest.mark.parametrize("step", [1, 2, 3, 1000])
+def test_neighbours_in_sort_order_are_compared_across_slices(step):
+    from pipeline.doc_order import _shared_in_order
+
+    values = pa.array(["b", "a", "c", "a", "d", "d", "e", "a", None, "f", "c"], pa.large_string())
+    order = np.argsort(np.array(values.to_pylist(), dtype=object).astype(str), kind="stable")
+    expected = int(pd.Series(values.to_pylist()).dropna().duplicated(keep=False).sum())
+    assert _shared_in_order(values, order, step=step) == expected == 7

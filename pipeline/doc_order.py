@@ -5,9 +5,10 @@ output lists them by path, and a text saved under several paths is read once: th
 its values, the others are marked as copies. Held whole for that, the document table was the peak
 of a national build: ~0.2 KB a file, copied again while joined and sorted (1M files: ~680 MiB).
 
-So only the keys are held for the whole corpus (DocumentKeys: each path and doc_id, two flags, its
-place in path order: ~50 B a file plus the paths' length), and the rows wait on disk in buckets of
-`size` documents by path order (PathBuckets), read back one bucket at a time, sorted and marked.
+So only the keys are held for the whole corpus (DocumentKeys: each path and doc_id, whether it has
+values, its place in path order, the first path of its text: ~40 B a file plus the path), and the
+rows wait on disk in buckets by path order (PathBuckets), read back one bucket at a time, sorted
+and marked.
 """
 
 from __future__ import annotations
@@ -26,7 +27,8 @@ from pipeline.spool import open_stream
 
 READ = ("ok", "no_metrics")  # statuses of a document whose text was read
 # Documents per bucket: a bucket is held as Arrow (~0.5 KB a document), then as the frame and the
-# output rows made from it. 100,000 cost ~220 MiB at once, 25,000 ~80 MiB (300k reports, PSS).
+# output rows made from it. In a replay of the step on 300k reports' documents (PSS): 100,000 a
+# bucket cost ~190 MiB at once, 25,000 ~45 MiB; the documents' parquet gets row groups of this size.
 BUCKET_ROWS = 25_000
 ARRIVAL = "_arrival"  # a bucket row's document number (its place in arrival order)
 

@@ -12,7 +12,8 @@ import hashlib
 import io
 import re
 import unicodedata
-from collections import defaultdict
+from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from pathlib import Path
@@ -1039,6 +1040,55 @@ PROPOSAL_INPUTS = (
 )
 
 
+class ProposalInputs:
+    """What propose() reads of the documents, gathered a part at a time in their order: per agency
+    its names, its first document's facts, its number of documents and whether any was resolved
+    with low confidence; per name the region of the last document carrying it. A build feeds it
+    documents.parquet batch by batch: read back whole, its columns were ~190 B per file at the very
+    end of a build (1M files: 525 MiB in that step, the whole build's peak being 603).
+
+    Only agencies and names are looped over in Python: a Python object per document and column (8
+    million of them) cost ~400 MB, and pandas work per row or per group costs seconds."""
+
+    def __init__(self) -> None:
+        self.kind_col: str | None = None
+        self.names_by_id: dict[str, set[str]] = defaultdict(set)
+        self.first: dict[str, dict[str, object]] = {}  # column -> agency_id -> its first document's value
+        self.n_documents: Counter[str] = Counter()
+        self.unsure: set[str] = set()
+        self.region_of: dict[str, object] = {}
+
+    def add(self, documents: pd.DataFrame | None) -> None:
+        if documents is None or not len(documents) or "agency" not in documents:
+            return
+        if self.kind_col is None:
+            self.kind_col = "agency_kind" if "agency_kind" in documents else "kind"
+        inputs = [self.kind_col if c == "agency_kind" else c for c in PROPOSAL_INPUTS]
+        columns = [c for c in inputs if c in documents]
+        docs = documents.loc[documents["agency"].notna() & documents["agency_id"].notna(), columns]
+        ids = docs["agency_id"].astype(str)
+        names_of = docs[["agency"]].astype(str).assign(agency_id=ids).drop_duplicates()
+        for agency_id, name in zip(names_of["agency_id"], names_of["agency"], strict=True):
+            self.names_by_id[agency_id].add(name)
+        first_rows = docs.assign(agency_id=ids).drop_duplicates("agency_id")  # each agency's first here
+        first_rows = first_rows[[a not in self.n_documents for a in first_rows["agency_id"]]]
+        for c in columns:
+            if c not in ("agency_id", "agency", "agency_confidence", "path"):
+                # missing values as None, as DataFrame.to_dict("records") gives them
+                self.first.setdefault(c, {}).update(
+                    zip(first_rows["agency_id"], _plain(first_rows[c]), strict=True)
+                )
+        self.n_documents.update(ids.value_counts().to_dict())
+        if "agency_confidence" in docs:
+            confidence = pd.to_numeric(docs["agency_confidence"], errors="coerce").astype("float64")
+            self.unsure.update(ids[(confidence < CONFIDENT).to_numpy()])
+        if "region" in docs:  # a name's region: that of the last document carrying the name
+            last_region = docs[["agency", "region"]].drop_duplicates("agency", keep="last")
+            self.region_of.update(
+                zip(last_region["agency"].astype(str), _plain(last_region["region"]), strict=True)
+            )
+
+
 def propose(documents: pd.DataFrame, table: pd.DataFrame | None = None) -> pd.DataFrame:
     """Agencies the resolver was not sure of, as rows an analyst can copy into data/agencies.csv.
 
@@ -1046,43 +1096,35 @@ def propose(documents: pd.DataFrame, table: pd.DataFrame | None = None) -> pd.Da
     region lacks a city, its level is unknown, or one id carries several names; `candidates` lists the
     analyst rows and other names in the dataset that may be the same body.
     """
+    inputs = ProposalInputs()
+    inputs.add(documents)
+    out = proposals(inputs, table)
+    if len(out) and "path" in documents:  # the files behind each listed agency only
+        out["paths"] = out["agency_id"].map(listed_paths(set(out["agency_id"]), [documents])).fillna("")
+    return out
+
+
+def listed_paths(listed: set[str], parts: Iterable[pd.DataFrame]) -> pd.Series:
+    """agency_id -> the paths of its documents (named ones), each once, sorted, joined by "|"; for
+    the `listed` agencies only, from documents given a part at a time."""
+    found: dict[str, set[str]] = defaultdict(set)
+    for docs in parts:
+        named = (docs["agency"].notna() & docs["agency_id"].notna()).to_numpy()
+        ids = docs["agency_id"][named].astype(str)
+        mine = ids.isin(listed).to_numpy()
+        for agency_id, path in zip(ids[mine], docs["path"][named][mine].astype(str), strict=True):
+            found[agency_id].add(path)
+    return pd.Series({a: "|".join(sorted(paths)) for a, paths in found.items()}, dtype=object)
+
+
+def proposals(inputs: ProposalInputs, table: pd.DataFrame | None = None) -> pd.DataFrame:
+    """propose()'s rows, from inputs gathered over the documents ("paths" left empty)."""
     table = _default_table() if table is None else table
     analyst_ids = set(table["agency_id"]) if table is not None and len(table) else set()
-    if documents is None or not len(documents) or "agency" not in documents:
+    if inputs.kind_col is None:
         return pd.DataFrame(columns=PROPOSAL_COLUMNS)
-    kind_col = "agency_kind" if "agency_kind" in documents else "kind"
-    # Per-agency summaries first, from columns read once: on a national corpus a Python object per
-    # document and column (8 million of them) cost ~400 MB at the very end of a build, and pandas
-    # work per row or per group costs seconds. Below, only agencies and names are looped over.
-    inputs = [kind_col if c == "agency_kind" else c for c in PROPOSAL_INPUTS]
-    columns = [c for c in inputs if c in documents]
-    docs = documents.loc[documents["agency"].notna() & documents["agency_id"].notna(), columns]
-    ids = docs["agency_id"].astype(str)
-    names_of = docs[["agency"]].astype(str).assign(agency_id=ids).drop_duplicates()
-    names_by_id: dict[str, list[str]] = defaultdict(list)
-    for agency_id, name in zip(names_of["agency_id"], names_of["agency"], strict=True):
-        names_by_id[agency_id].append(name)
-    first_rows = docs.assign(agency_id=ids).drop_duplicates("agency_id")  # each agency's first document
-    # missing values as None, as DataFrame.to_dict("records") gives them
-    first = {
-        c: dict(zip(first_rows["agency_id"], _plain(first_rows[c]), strict=True))
-        for c in columns
-        if c not in ("agency_id", "agency", "agency_confidence", "path")
-    }
-    n_documents = ids.value_counts().to_dict()
-    unsure: set[str] = set()
-    if "agency_confidence" in docs:
-        confidence = pd.to_numeric(docs["agency_confidence"], errors="coerce").astype("float64")
-        unsure = set(ids[(confidence < CONFIDENT).to_numpy()])
-    # a name's region: that of the last document carrying the name
-    last_region = (
-        docs[["agency", "region"]].drop_duplicates("agency", keep="last") if "region" in docs else None
-    )
-    region_of = (
-        dict(zip(last_region["agency"].astype(str), _plain(last_region["region"]), strict=True))
-        if last_region is not None
-        else {}
-    )
+    kind_col, names_by_id, first = inputs.kind_col, inputs.names_by_id, inputs.first
+    n_documents, unsure, region_of = inputs.n_documents, inputs.unsure, inputs.region_of
     all_names = sorted({n for names in names_by_id.values() for n in names})
 
     # Only names of the same province (or none) ending in the same character can be the same body:
@@ -1152,18 +1194,7 @@ def propose(documents: pd.DataFrame, table: pd.DataFrame | None = None) -> pd.Da
                 "paths": "",
             }
         )
-    out = pd.DataFrame(rows, columns=PROPOSAL_COLUMNS)
-    if "path" in docs and len(out):  # the files behind each listed agency only
-        listed = ids.isin(set(out["agency_id"])).to_numpy()
-        paths = (
-            pd.DataFrame({"agency_id": ids[listed], "path": docs["path"][listed].astype(str)})
-            .drop_duplicates()
-            .sort_values("path", kind="stable")
-            .groupby("agency_id", sort=False)["path"]
-            .agg("|".join)
-        )
-        out["paths"] = out["agency_id"].map(paths).fillna("")
-    return out
+    return pd.DataFrame(rows, columns=PROPOSAL_COLUMNS)
 
 
 def _plain(column: pd.Series) -> list:

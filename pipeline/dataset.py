@@ -835,21 +835,32 @@ def _check_agency_table() -> None:
 
 def _write_proposals(out_dir: Path) -> None:
     """Names the agency resolver was unsure of, next to the dataset (the analyst file is untouched).
-    Reads the columns it needs from the documents just written, repeating ones as categories."""
+    Reads the columns it needs from the documents just written, a batch at a time: what it keeps
+    is per agency and per name; then the paths of the agencies it lists."""
     try:
-        from pipeline.agencies import PROPOSAL_INPUTS, propose
+        from pipeline.agencies import PROPOSAL_INPUTS, ProposalInputs, listed_paths, proposals
     except ImportError:
         return
-    documents = pq.read_table(
-        out_dir / "documents.parquet",
-        columns=list(PROPOSAL_INPUTS),
-        read_dictionary=[c for c in PROPOSAL_INPUTS if c in doc_table.COMPACT_COLUMNS],
-    ).to_pandas()
-    proposals = propose(documents)
-    if proposals is not None and len(proposals):
+    inputs = ProposalInputs()
+    for part in _document_parts(out_dir / "documents.parquet", list(PROPOSAL_INPUTS)):
+        inputs.add(part)
+    out = proposals(inputs)
+    del inputs
+    if out is not None and len(out):
+        parts = _document_parts(out_dir / "documents.parquet", ["agency_id", "agency", "path"])
+        out["paths"] = out["agency_id"].map(listed_paths(set(out["agency_id"]), parts)).fillna("")
         from pipeline.writing import write_csv_atomic
 
-        write_csv_atomic(proposals, out_dir / "agencies.proposed.csv")
+        write_csv_atomic(out, out_dir / "agencies.proposed.csv")
+
+
+def _document_parts(path: Path, columns: list[str]) -> Iterator[pd.DataFrame]:
+    """Columns of a written documents table, CHUNK_DOCS rows at a time, repeating ones as categories."""
+    compact = [c for c in columns if c in doc_table.COMPACT_COLUMNS]
+    for batch in pq.ParquetFile(path, read_dictionary=compact).iter_batches(
+        batch_size=CHUNK_DOCS, columns=columns
+    ):
+        yield batch.to_pandas()
 
 
 def _is_candidate(path: str) -> bool:

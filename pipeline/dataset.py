@@ -397,8 +397,7 @@ def build_dataset(
         # come back a bucket at a time (doc_order).
         keys = DocumentKeys.gather(_arrived(held, extracted))
         buckets = PathBuckets(spool.folder / "documents-by-path", keys.rank, BUCKET_ROWS)
-        for table in _arrived(held, extracted):
-            buckets.add(table)
+        buckets.add_all(_arrived(held, extracted))
         del held
         extracted.remove()  # its rows are in the buckets now
         lookups = (

@@ -149,6 +149,11 @@ class PathBuckets:
         self._pieces = 0
         folder.mkdir(parents=True, exist_ok=True)
 
+    def add_all(self, tables: Iterable[pa.Table]) -> None:
+        """add() each table (a loop in here: its variable lets the last table go when it returns)."""
+        for table in tables:
+            self.add(table)
+
     def add(self, table: pa.Table) -> None:
         arrivals = np.arange(self.arrived, self.arrived + table.num_rows, dtype=np.int32)
         self.arrived += table.num_rows

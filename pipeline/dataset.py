@@ -29,7 +29,7 @@ from pipeline.catalog import BY_KEY, CORE_KEYS
 from pipeline.corrections import DocumentLookups, load_corrections, match_corrections
 from pipeline.derived import INPUTS as DERIVED_INPUTS
 from pipeline.derived import compute_derived
-from pipeline.doc_order import BUCKET_ROWS, DocumentKeys, PathBuckets
+from pipeline.doc_order import BUCKET_ROWS, READ, DocumentKeys, PathBuckets
 from pipeline.doc_summary import AgencyNames, DocumentCounts
 from pipeline.file_tasks import FileTask, batches, load
 from pipeline.heap import trim, use_returning_pool
@@ -499,7 +499,7 @@ def _plan(root: str, rels: list[str], previous: pd.DataFrame | None):
     usable = previous is not None and not previous.empty and previous["path"].is_unique
     if usable:
         position = {p: i for i, p in enumerate(previous["path"].astype(str))}
-        reusable = previous["status"].isin(["ok", "no_metrics"]).to_numpy()
+        reusable = previous["status"].isin(READ).to_numpy()
         sizes = previous["size"].astype("float64").to_numpy()  # NaN where unknown
         mtimes = previous["mtime"].astype("float64").to_numpy()
         digests = previous["sha256"].astype(object).to_numpy()

@@ -29,7 +29,7 @@ from pipeline.catalog import BY_KEY, CORE_KEYS
 from pipeline.corrections import DocumentLookups, load_corrections, match_corrections
 from pipeline.derived import INPUTS as DERIVED_INPUTS
 from pipeline.derived import compute_derived
-from pipeline.doc_order import BUCKET_ROWS, READ, DocumentKeys, PathBuckets
+from pipeline.doc_order import BUCKET_ROWS, DocumentKeys, PathBuckets
 from pipeline.doc_summary import AgencyNames, DocumentCounts
 from pipeline.file_tasks import FileTask, batches, load
 from pipeline.heap import trim, use_returning_pool
@@ -37,7 +37,7 @@ from pipeline.plausibility import plausibility_flags
 from pipeline.readers_sniff import extension_kind, sniff
 from pipeline.record import MetricRecord
 from pipeline.resolve import choose_winners, source_of
-from pipeline.schema import DOCUMENT_COLUMNS, METRIC_COLUMNS, RESOLVED_COLUMNS, SCHEMA_VERSION
+from pipeline.schema import DOCUMENT_COLUMNS, METRIC_COLUMNS, READ, RESOLVED_COLUMNS, SCHEMA_VERSION
 from pipeline.spool import (
     DOC_COLUMN,
     Spool,
@@ -845,7 +845,7 @@ def _write_proposals(out_dir: Path) -> None:
         inputs.add(part)
     out = proposals(inputs)
     del inputs
-    if out is not None and len(out):
+    if len(out):
         parts = _document_parts(out_dir / "documents.parquet", ["agency_id", "agency", "path"])
         out["paths"] = out["agency_id"].map(listed_paths(set(out["agency_id"]), parts)).fillna("")
         from pipeline.writing import write_csv_atomic
@@ -924,8 +924,6 @@ def _progress(total: int, enabled: bool, desc: str = "extracting", unit: str = "
     return tqdm(total=total, unit=unit, desc=desc, file=sys.stderr, smoothing=0.1, dynamic_ncols=True)
 
 
-# Failed files named in the summary (meta.json): documents.csv lists every one. A folder may hold
-# a million files that are not reports; listed in full, they made meta.json ~100 MB.
 def _summary(
     documents: dict, metric_counts: Counter, resolved: int, conflicts: int, warnings: list[str]
 ) -> dict:

@@ -23,9 +23,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from pipeline.schema import READ
 from pipeline.spool import open_stream
 
-READ = ("ok", "no_metrics")  # statuses of a document whose text was read
 # Documents per bucket: a bucket is held as Arrow (~0.5 KB a document), then as the frame and the
 # output rows made from it. In a replay of the step on 300k reports' documents (PSS): 100,000 a
 # bucket cost ~190 MiB at once, 25,000 ~45 MiB; the documents' parquet gets row groups of this size.

@@ -12,7 +12,9 @@ import numpy as np
 import pandas as pd
 
 FAILED = ("empty", "unreadable", "unsupported", "error")  # statuses of a file that could not be read
-LISTED_FAILURES = 1_000  # failed files named in meta.json (documents.csv lists them all)
+# Failed files named in the summary (meta.json): documents.csv lists every one. A folder may hold
+# a million files that are not reports; listed in full, they made meta.json ~100 MB.
+LISTED_FAILURES = 1_000
 
 
 class DocumentCounts:

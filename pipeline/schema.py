@@ -5,6 +5,7 @@ from __future__ import annotations
 SCHEMA_VERSION = 1  # bump when columns change; the dashboard refuses older datasets with a message
 
 DOC_STATUSES = ("ok", "empty", "unreadable", "unsupported", "duplicate", "no_metrics", "error")
+READ = ("ok", "no_metrics")  # statuses of a document whose text was read
 DOC_TYPES = ("disclosure_annual_report", "work_summary", "other")
 REPORT_FORMATS = ("narrative", "table2019")
 SCOPES = ("annual", "cumulative")

@@ -8,12 +8,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from pipeline.catalog import BY_KEY
-from pipeline.doc_order import READ
 from pipeline.schema import (
     DOC_STATUSES,
     DOC_TYPES,
     DOCUMENT_COLUMNS,
     METRIC_COLUMNS,
+    READ,
     REPORT_FORMATS,
     RESOLVED_COLUMNS,
     SCOPES,

@@ -13,7 +13,6 @@ and marked.
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -69,9 +68,6 @@ class DocumentKeys:
         no_id = int((read_mask & ~has_id).sum())
         ok_mask = np.concatenate(ok) if ok else np.zeros(0, bool)
         return cls(path_array, id_array, ok_mask, rank, first, shared_paths, no_id if no_id > 1 else 0)
-
-    def __len__(self) -> int:
-        return len(self.rank)
 
     @property
     def live(self) -> np.ndarray:
@@ -138,6 +134,7 @@ class PathBuckets:
 
     Each added table's rows go to their buckets as small files of their own (bucket, then piece
     number): a bucket is not a file held open, so a national build does not run out of file handles.
+    They sit in the spool's folder, which the build removes when it ends.
     """
 
     def __init__(self, folder: Path, rank: np.ndarray, size: int) -> None:
@@ -190,6 +187,3 @@ class PathBuckets:
             in_order = rows.drop_columns([ARRIVAL]).take(pa.array(order))
             del rows  # not held beside its sorted copy while the caller works on that
             yield in_order, arrivals[order]
-
-    def remove(self) -> None:
-        shutil.rmtree(self.folder, ignore_errors=True)

@@ -45,6 +45,9 @@ def guard_formulas_arrow(table: pa.Table) -> pa.Table:
     return table
 
 
+_NO_HEADER = pa_csv.WriteOptions(include_header=False)
+
+
 def _tmp_path(target: Path) -> Path:
     fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     os.close(fd)
@@ -115,7 +118,7 @@ class StagedTable:
         self._parquet = pq.ParquetWriter(self.tmps[0], self.schema)
         self._csv_file = open(self.tmps[1], "wb")  # noqa: SIM115 - closed in close()
         self._csv_file.write(codecs.BOM_UTF8)
-        self._csv = pa_csv.CSVWriter(self._csv_file, self.schema)
+        pa_csv.write_csv(self.schema.empty_table(), self._csv_file)  # the header line
         self.rows = 0
         self._open = True
 
@@ -132,18 +135,20 @@ class StagedTable:
             return
         table = table.select(self.schema.names).cast(self.schema)
         self._parquet.write_table(table)
-        self._csv.write_table(guard_formulas_arrow(table))
+        # A writer per call, not one CSVWriter for the table: a CSVWriter keeps the last rows it
+        # wrote alive until its next write (~90% of their bytes: the string columns), so a build
+        # held a shard's metric rows and its resolved rows again while it resolved the next shard.
+        pa_csv.write_csv(guard_formulas_arrow(table), self._csv_file, write_options=_NO_HEADER)
         self.rows += table.num_rows
 
     def close(self) -> None:
         if self._open:
             self._open = False
             self._parquet.close()
-            self._csv.close()
             self._csv_file.close()
             # A closed writer object still holds its buffers (~400 B a row for the documents'
             # parquet): a build keeps its staged tables until it commits them.
-            self._parquet = self._csv = self._csv_file = None
+            self._parquet = self._csv_file = None
 
     def close_quietly(self) -> None:
         """On the error path: release the files whatever state they are in."""

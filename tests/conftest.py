@@ -67,14 +67,20 @@ def dask_scheduler():
 
 
 @pytest.fixture(scope="session")
-def generated_documents(tmp_path_factory: pytest.TempPathFactory):
-    """The documents.parquet of a build of 2,000 generated reports (contract types)."""
-    import pandas as pd
-
+def generated_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A build of 2,000 generated reports: the folder holding corpus/ (the reports) and ds/ (the dataset)."""
     from pipeline.dataset import build_dataset
     from pipeline.synth import generate
 
-    root = tmp_path_factory.mktemp("generated_documents")
+    root = tmp_path_factory.mktemp("generated_build")
     generate(2000, root / "corpus", seed=11, truth_dir=root / "truth")
     build_dataset(root / "corpus", root / "ds", workers=2, progress=False, corrections_path=None)
-    return pd.read_parquet(root / "ds" / "documents.parquet")
+    return root
+
+
+@pytest.fixture(scope="session")
+def generated_documents(generated_build: Path):
+    """The documents.parquet of `generated_build` (contract types)."""
+    import pandas as pd
+
+    return pd.read_parquet(generated_build / "ds" / "documents.parquet")

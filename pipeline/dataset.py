@@ -735,10 +735,15 @@ def _write_all(
                 corr = corrections[corr_shard == shard] if corr_shard is not None else None
                 chunks, inputs = _shard_outputs(rows, corr, arrivals.ids, about, total)
                 derived = derived_batches.add(inputs)
-                # Written while the next shard is read and resolved.
-                for chunk in chunks:
-                    write = resolved_out.write_table if isinstance(chunk, pa.Table) else resolved_out.write
-                    pending.append(writer.submit(write, chunk))
+                # Written while the next shard is read and resolved. A comprehension, not a for
+                # loop: a loop variable kept the last chunk (a shard's resolved rows) alive
+                # through the next shard.
+                pending += [
+                    writer.submit(
+                        resolved_out.write_table if isinstance(c, pa.Table) else resolved_out.write, c
+                    )
+                    for c in chunks
+                ]
                 if derived is not None and len(derived):
                     pending.append(writer.submit(derived_out.write, derived))
                 del rows, checked, chunks, inputs, derived

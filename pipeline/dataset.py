@@ -31,7 +31,7 @@ from pipeline.derived import INPUTS as DERIVED_INPUTS
 from pipeline.derived import compute_derived
 from pipeline.doc_order import BUCKET_ROWS, DocumentKeys, PathBuckets
 from pipeline.doc_summary import AgencyNames, DocumentCounts
-from pipeline.file_tasks import FileTask, batches, load
+from pipeline.file_tasks import FileTask, batches, load, stored_path
 from pipeline.heap import trim, use_returning_pool
 from pipeline.plausibility import plausibility_flags
 from pipeline.readers_sniff import extension_kind, sniff
@@ -128,6 +128,9 @@ class BuildResult:
         return 1 if self.summary.get("failed", 0) else 0
 
 
+NAME_NOT_UTF8 = "file name is not valid UTF-8: its path is recorded with \\x escapes"
+
+
 def process_file(task: FileTask) -> FileResult:
     """Read, extract and resolve one file; never raises (a failure is a status with its cause)."""
     from pipeline.agencies import resolve as resolve_agency
@@ -137,9 +140,9 @@ def process_file(task: FileTask) -> FileResult:
     from pipeline.resolve import resolve_records
     from pipeline.text import doc_id
 
-    doc: dict = {"path": task.rel, "status": "error", "message": "", "kind": "unknown"}
+    doc: dict = {"path": stored_path(task.rel), "status": "error", "message": "", "kind": "unknown"}
     try:
-        name = Path(task.path).name
+        name = stored_path(Path(task.path).name)  # what readers and meta see; the file is opened by task.path
         got = task.loaded or load(task.path, Limits().max_bytes)  # shipped, or read here
         if got.error:
             doc["message"] = got.error
@@ -171,6 +174,8 @@ def process_file(task: FileTask) -> FileResult:
             n_chars=len(result.text),
         )
         notes = [n for n in read.notes + meta.notes if n]
+        if doc["path"] != task.rel:
+            notes.append(NAME_NOT_UTF8)
         records = [r for r in result.records if r.metric in BY_KEY]
         # One value per (metric, scope) per document; the rest of the disagreement is in flags.
         kept = resolve_records(records)
@@ -289,7 +294,7 @@ def _unsupported_row(path: str, rel: str) -> dict:
     stat = os.stat(path)
     suffix = Path(path).suffix
     return {
-        "path": rel,
+        "path": stored_path(rel),
         "kind": suffix.lstrip(".").lower() or "unknown",
         "status": "unsupported",
         "message": f"file type {suffix or '(none)'} is not a supported report format",
@@ -511,7 +516,7 @@ def _plan(root: str, rels: list[str], previous: pd.DataFrame | None):
                 unsupported.append(doc_table.compact(doc_frame([_doc_table(other_rows)])))
                 other_rows = []
             continue
-        i = position.get(rel) if usable else None
+        i = position.get(stored_path(rel)) if usable else None
         if i is not None and reusable[i]:
             now = _unchanged(path, sizes[i], mtimes[i], digests[i])
             if now is not None:

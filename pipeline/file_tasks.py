@@ -39,6 +39,17 @@ class FileTask:
     loaded: Loaded | None = None  # set when shipped: the worker reads nothing from disk
 
 
+def stored_path(rel: str) -> str:
+    """A relative path as documents.path records it. A file name that is not valid UTF-8 comes
+    from the file system with its bad bytes as lone surrogates, which no parquet or CSV file can
+    hold: they are written as \\x escapes (the file itself is still read by its real name)."""
+    try:
+        rel.encode("utf-8")
+        return rel
+    except UnicodeEncodeError:
+        return os.fsencode(rel).decode("utf-8", "backslashreplace")
+
+
 def load(path: str, max_bytes: int) -> Loaded:
     """Stat, digest and (up to the cap) read one file. Raises OSError."""
     stat = os.stat(path)

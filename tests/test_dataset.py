@@ -154,6 +154,32 @@ def test_bad_files_get_a_status_and_the_run_goes_on(raw: Path, tmp_path: Path):
     assert result.documents["status"].isin(["ok", "no_metrics"]).sum() == len(SEEDS)
 
 
+def test_a_file_name_that_is_not_utf8_is_read_and_recorded_with_escapes(raw: Path, tmp_path: Path):
+    """Linux hands such names over with lone surrogates, which no parquet or CSV file can hold: one
+    such file stopped the whole build (UnicodeEncodeError)."""
+    text = (raw / SEEDS[1].name).read_text(encoding="utf-8-sig")
+    os.remove(raw / SEEDS[1].name)
+    folder = os.fsencode(raw)
+    with open(
+        os.path.join(folder, b"\xb1\xa8\xb8\xe6.txt"), "w", encoding="utf-8"
+    ) as fh:  # GBK bytes of 报告
+        fh.write(text)
+    with open(os.path.join(folder, b"\xff.xyz"), "wb") as fh:
+        fh.write(b"not a report")
+    result = build(raw, tmp_path / "ds")
+    docs = result.documents.set_index("path")
+    assert docs.loc["\\xb1\\xa8\\xb8\\xe6.txt", "status"] == "ok"
+    assert "not valid UTF-8" in docs.loc["\\xb1\\xa8\\xb8\\xe6.txt", "message"]
+    assert docs.loc["\\xff.xyz", "status"] == "unsupported"
+    assert docs["status"].isin(["ok", "no_metrics"]).sum() == len(SEEDS)
+    csv = pd.read_csv(tmp_path / "ds" / "documents.csv", encoding="utf-8-sig")
+    assert set(csv["path"]) == set(docs.index)
+    # An unchanged file is re-used by the next build, found by the path recorded for it.
+    again = build(raw, tmp_path / "ds")
+    assert again.summary["reused"] == len(SEEDS) and again.summary["extracted"] == 0
+    pd.testing.assert_frame_equal(again.metrics, result.metrics)
+
+
 def test_cli_build_exit_codes(raw: Path, tmp_path: Path):
     from pipeline.__main__ import main
 

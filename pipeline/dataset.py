@@ -31,7 +31,7 @@ from pipeline.derived import INPUTS as DERIVED_INPUTS
 from pipeline.derived import compute_derived
 from pipeline.doc_order import BUCKET_ROWS, DocumentKeys, PathBuckets
 from pipeline.doc_summary import AgencyNames, DocumentCounts
-from pipeline.file_tasks import FileTask, batches, load, stored_path
+from pipeline.file_tasks import FileTask, PathList, batches, load, stored_path
 from pipeline.heap import trim, use_returning_pool
 from pipeline.plausibility import plausibility_flags
 from pipeline.readers_sniff import extension_kind, sniff
@@ -364,12 +364,13 @@ def build_dataset(
     clean_stale_temps(out_dir)
     root = os.path.abspath(input_dir)  # workers (on a cluster too) are given absolute paths
     rels = discover(input_dir)
+    n_files = len(rels)
     previous = load_previous(out_dir) if incremental else None
     reused, todo, unsupported = _plan(root, rels, previous)
-    del previous  # its kept rows are in `reused`
+    del previous, rels  # the kept rows are in `reused`; the files to read, in `todo`
     stages = _Stages(started)
     stages.mark("plan")
-    spool = Spool(out_dir / f".spool-{os.getpid()}", shard_count(len(rels)), METRIC_COLUMNS)
+    spool = Spool(out_dir / f".spool-{os.getpid()}", shard_count(n_files), METRIC_COLUMNS)
     parked: _Parked | None = None
     extracted: doc_table.DocumentSpool | None = None
     try:
@@ -395,7 +396,7 @@ def build_dataset(
         )
         stages.mark("extract")
         counts = {"reused": len(reused), "extracted": len(todo), "files_shipped": bool(ship_files and todo)}
-        del rels, todo, reused, unsupported  # a national build's file list: not needed any more
+        del todo, reused, unsupported
         trim()
 
         # Only the documents' keys are held whole; their rows go to buckets on disk by path order and
@@ -494,7 +495,7 @@ def _in_path_order(buckets: PathBuckets, keys: DocumentKeys) -> Iterator[pd.Data
 
 def _plan(root: str, rels: list[str], previous: pd.DataFrame | None):
     """Split the files into re-used (unchanged since the last build: their previous document rows),
-    to extract (relative paths), and unsupported. The previous rows are read as plain columns once:
+    to extract (relative paths, as a PathList), and unsupported. The previous rows are read as plain columns once:
     a national rebuild checks a hundred thousand files, and per-row pandas lookups would cost minutes."""
     todo: list[str] = []
     unsupported: list[pd.DataFrame] = []  # compact frames: a folder may hold a million other files
@@ -531,11 +532,11 @@ def _plan(root: str, rels: list[str], previous: pd.DataFrame | None):
         rows = list(touched)
         reused.loc[rows, "mtime"] = pd.Series(list(touched.values()), index=rows, dtype=reused["mtime"].dtype)
     unsupported.append(doc_table.compact(doc_frame([_doc_table(other_rows)])))
-    return doc_table.compact(reused), todo, doc_table.concat(unsupported)
+    return doc_table.compact(reused), PathList(todo), doc_table.concat(unsupported)
 
 
 def _workers_cannot_see(
-    root: str, todo: list[str], engine: str, scheduler: str | None, progress: bool
+    root: str, todo: PathList, engine: str, scheduler: str | None, progress: bool
 ) -> bool:
     """Whether the files must be shipped: only the workers of a cluster given by its address may
     run where the input folder is not (pool and local-cluster workers run on this machine)."""

@@ -54,7 +54,7 @@ def stored_path(rel: str) -> str:
 
 class PathList:
     """Relative paths held as one Arrow binary array (their file-system bytes): a national build
-    lists a million files, and a Python list of str costs ~75 B a path more. Iterating gives the
+    lists a million files, and a Python list of str cost ~60 B a path more. Iterating gives the
     paths back as str, the same as they went in."""
 
     _SLICE = 10_000

@@ -616,14 +616,13 @@ class _Arrivals:
     ids: pa.Array  # each document's doc_id: a value is checked against its own document's
     path_rank: np.ndarray  # each document's place in path order
 
-    def written(self, rows: pa.Table) -> pa.Table:
-        """A shard's rows as written: duplicates' out, in their documents' path order, each
-        document's own rows as extracted. Arrival order differs between a full and an incremental
-        build (re-used documents arrive first); the written files do not."""
-        docs = rows.column(DOC_COLUMN).to_numpy()
+    def written(self, docs: np.ndarray) -> np.ndarray:
+        """Which of a shard's rows are written, and in what order, from each row's document number
+        (`docs`): duplicates' out, in their documents' path order, each document's own rows as
+        extracted. Arrival order differs between a full and an incremental build (re-used
+        documents arrive first); the written files do not."""
         keep = np.flatnonzero(self.live[docs])
-        keep = keep[np.argsort(self.path_rank[docs[keep]], kind="stable")]
-        return rows.take(pa.array(keep))
+        return keep[np.argsort(self.path_rank[docs[keep]], kind="stable")]
 
 
 @dataclass
@@ -731,8 +730,7 @@ def _write_all(
         staged += [metrics_out, resolved_out, derived_out]
         with ThreadPoolExecutor(max_workers=1) as writer:  # one thread: rows keep their order
             pending: list[Future] = []  # the previous shard's writes
-            for shard, rows in spool.iter_shards():
-                rows = arrivals.written(rows)
+            for shard, rows in spool.iter_shards(arrivals.written):  # the rows as written
                 _wait(pending)  # memory holds two shards at most; a write's error surfaces here
                 pending = [writer.submit(metrics_out.write_table, rows)]
                 checked = _check_frame(rows)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import contextlib
 import shutil
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -253,17 +253,35 @@ class Spool:
             sink.close()
         self._writers = {}
 
-    def read_shard(self, shard: int) -> pa.Table:
-        """Every row spooled to `shard`, in arrival order (an empty table when it got none)."""
+    def read_shard(self, shard: int, rows_of: Callable[[np.ndarray], np.ndarray] | None = None) -> pa.Table:
+        """The rows spooled to `shard` as one-chunk columns (fast kernels): all of them in arrival
+        order, or those `rows_of(DOC_COLUMN's values)` picks, in the order it gives them.
+
+        Gathered a column at a time, each column let go of once gathered: memory holds the shard's
+        rows once plus a column, where gathering the whole table held them twice (the shards of
+        the largest agencies are a build's peak)."""
         self.close_writers()
         if not self.path(shard).exists():
-            return self.schema.empty_table()
-        with pa.OSFile(str(self.path(shard)), "rb") as source:
-            return pa.ipc.open_stream(source).read_all().combine_chunks()  # one chunk: fast kernels
+            spooled = self.schema.empty_table()
+        else:
+            with pa.OSFile(str(self.path(shard)), "rb") as source:
+                spooled = pa.ipc.open_stream(source).read_all()
+        picked = None if rows_of is None else pa.array(rows_of(spooled.column(DOC_COLUMN).to_numpy()))
+        schema, columns = spooled.schema, []
+        while spooled.num_columns:
+            column = spooled.column(0)
+            if picked is not None:
+                column = column.take(picked)
+            columns.append(column.chunk(0) if column.num_chunks == 1 else column.combine_chunks())
+            spooled = spooled.remove_column(0)  # the only reference to its chunks: freed here
+            del column
+        return pa.Table.from_arrays(columns, schema=schema)
 
-    def iter_shards(self) -> Iterator[tuple[int, pa.Table]]:
+    def iter_shards(
+        self, rows_of: Callable[[np.ndarray], np.ndarray] | None = None
+    ) -> Iterator[tuple[int, pa.Table]]:
         for shard in range(self.shards):
-            yield shard, self.read_shard(shard)
+            yield shard, self.read_shard(shard, rows_of)
 
     def close(self) -> None:
         for writer, sink in self._writers.values():

@@ -57,6 +57,31 @@ def test_one_shard_keeps_the_input_order(rows: pd.DataFrame, tmp_path: Path):
     pd.testing.assert_frame_equal(only, rows.reset_index(drop=True), check_dtype=False)
 
 
+def test_a_shard_read_with_a_pick_gives_those_rows_in_that_order(rows: pd.DataFrame, tmp_path: Path):
+    """read_shard(shard, rows_of) gathers column by column what a take of the whole table gives:
+    here, the rows of odd-numbered documents, last document first."""
+    import numpy as np
+    import pyarrow as pa
+
+    def odd_last_first(docs: np.ndarray) -> np.ndarray:
+        keep = np.flatnonzero(docs % 2 == 1)
+        return keep[np.argsort(-docs[keep], kind="stable")]
+
+    spool = Spool(tmp_path / "s", 3, METRIC_COLUMNS, buffer_rows=11)
+    try:
+        for start in range(0, len(rows), 37):
+            spool.add(rows.iloc[start : start + 37])
+        for shard in range(spool.shards):
+            whole = spool.read_shard(shard)
+            picked = spool.read_shard(shard, odd_last_first)
+            expected = whole.take(pa.array(odd_last_first(whole.column(DOC_COLUMN).to_numpy())))
+            assert picked.equals(expected) and picked.schema == whole.schema
+            assert all(c.num_chunks == 1 for c in picked.columns)  # one chunk: fast kernels
+            assert picked.num_rows and all(d % 2 == 1 for d in picked.column(DOC_COLUMN).to_pylist())
+    finally:
+        spool.close()
+
+
 def test_the_arrow_projection_holds_the_same_values_as_the_pandas_one(rows: pd.DataFrame):
     import pyarrow as pa
 

@@ -13,7 +13,7 @@ import io
 import re
 import unicodedata
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from pathlib import Path
@@ -1096,11 +1096,23 @@ def propose(documents: pd.DataFrame, table: pd.DataFrame | None = None) -> pd.Da
     region lacks a city, its level is unknown, or one id carries several names; `candidates` lists the
     analyst rows and other names in the dataset that may be the same body.
     """
+    return propose_in_parts(lambda columns: [documents] if documents is not None else [], table)
+
+
+def propose_in_parts(
+    parts_of: Callable[[list[str]], Iterable[pd.DataFrame]], table: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """propose() over documents given a part at a time: `parts_of(columns)` gives them (a build
+    reads documents.parquet in batches), once for what propose() keeps per agency and per name,
+    then once more for the paths of the agencies it lists."""
     inputs = ProposalInputs()
-    inputs.add(documents)
+    for part in parts_of(list(PROPOSAL_INPUTS)):
+        inputs.add(part)
     out = proposals(inputs, table)
-    if len(out) and "path" in documents:  # the files behind each listed agency only
-        out["paths"] = out["agency_id"].map(listed_paths(set(out["agency_id"]), [documents])).fillna("")
+    del inputs
+    if len(out):  # the files behind each listed agency only
+        paths = listed_paths(set(out["agency_id"]), parts_of(["agency_id", "agency", "path"]))
+        out["paths"] = out["agency_id"].map(paths).fillna("")
     return out
 
 
@@ -1109,6 +1121,8 @@ def listed_paths(listed: set[str], parts: Iterable[pd.DataFrame]) -> pd.Series:
     the `listed` agencies only, from documents given a part at a time."""
     found: dict[str, set[str]] = defaultdict(set)
     for docs in parts:
+        if "path" not in docs:
+            continue
         named = (docs["agency"].notna() & docs["agency_id"].notna()).to_numpy()
         ids = docs["agency_id"][named].astype(str)
         mine = ids.isin(listed).to_numpy()

@@ -846,17 +846,11 @@ def _write_proposals(out_dir: Path) -> None:
     Reads the columns it needs from the documents just written, a batch at a time: what it keeps
     is per agency and per name; then the paths of the agencies it lists."""
     try:
-        from pipeline.agencies import PROPOSAL_INPUTS, ProposalInputs, listed_paths, proposals
+        from pipeline.agencies import propose_in_parts
     except ImportError:
         return
-    inputs = ProposalInputs()
-    for part in _document_parts(out_dir / "documents.parquet", list(PROPOSAL_INPUTS)):
-        inputs.add(part)
-    out = proposals(inputs)
-    del inputs
+    out = propose_in_parts(lambda columns: _document_parts(out_dir / "documents.parquet", columns))
     if len(out):
-        parts = _document_parts(out_dir / "documents.parquet", ["agency_id", "agency", "path"])
-        out["paths"] = out["agency_id"].map(listed_paths(set(out["agency_id"]), parts)).fillna("")
         from pipeline.writing import write_csv_atomic
 
         write_csv_atomic(out, out_dir / "agencies.proposed.csv")

@@ -36,13 +36,13 @@ from pipeline.heap import trim, use_returning_pool
 from pipeline.plausibility import plausibility_flags
 from pipeline.readers_sniff import extension_kind, sniff
 from pipeline.record import MetricRecord
-from pipeline.resolve import choose_winners, source_of
+from pipeline.resolve import choose_winners_in_batches, source_of
 from pipeline.schema import DOCUMENT_COLUMNS, METRIC_COLUMNS, READ, RESOLVED_COLUMNS, SCHEMA_VERSION
+from pipeline.shard_rows import ShardRows
 from pipeline.spool import (
     DOC_COLUMN,
     Spool,
     concat_slim,
-    project_table,
     shard_count,
     spooled_schema,
     with_pointers,
@@ -654,9 +654,8 @@ def _check_frame(table: pa.Table) -> pd.DataFrame:
 
 
 def _shard_outputs(
-    rows: pa.Table,
+    rows: ShardRows,
     corrections: pd.DataFrame | None,
-    doc_ids: pa.Array,
     about: pd.DataFrame,
     tally: _Tally,
 ) -> tuple[list[pa.Table | pd.DataFrame], pd.DataFrame | None]:
@@ -664,16 +663,15 @@ def _shard_outputs(
     indicators (for _DerivedBatches); its counts are added to `tally`.
 
     choose_winners, plausibility flags and derived indicators only ever compare rows of one agency.
-    They run on the shard's slim projection (categories, narrow ints); the winners' full rows are
-    then taken from `rows` (part 0, Arrow) or from the corrections (part -1, pandas). `doc_ids`:
-    each document's id by its number (the rows' DOC_COLUMN).
+    They run on the shard's slim projection (categories, narrow ints), a run of agency-years at a
+    time; the winners' full rows are then taken from `rows` (part 0, Arrow) or from the
+    corrections (part -1, pandas).
     """
-    projected = project_table(rows)
-    allrows = _with_corrections(with_pointers(projected, part=0), corrections)
+    allrows = _with_corrections(with_pointers(rows.projected(), part=0), corrections)
     if allrows.empty:
         return [], None
-    tally.problems += link_problems(rows.column("doc_id"), doc_ids.take(rows.column(DOC_COLUMN)))
-    won = plausibility_flags(choose_winners(allrows))
+    won = plausibility_flags(choose_winners_in_batches(allrows, rows.piece_rows))
+    del allrows
     tally.problems += resolved_key_problems(won)
     derived_inputs = _resolved_for_derived(won, about)
     tally.resolved += len(won)
@@ -682,8 +680,12 @@ def _shard_outputs(
     chunks: list[pa.Table | pd.DataFrame] = []
     mine = won[won["_part"].to_numpy() == 0]
     if len(mine):
-        extra = pa.Table.from_pandas(mine[WINNER_EXTRA].reset_index(drop=True), preserve_index=False)
-        chunk = rows.take(pa.array(mine["_row"].to_numpy())).drop_columns(["flags", DOC_COLUMN])
+        # One chunk a column: winners chosen in runs come as Arrow-backed strings in a chunk per
+        # run, and the parquet writer's dictionary pages follow the chunks (same values, other bytes).
+        extra = pa.Table.from_pandas(
+            mine[WINNER_EXTRA].reset_index(drop=True), preserve_index=False
+        ).combine_chunks()
+        chunk = rows.take(mine["_row"].to_numpy()).drop_columns(["flags", DOC_COLUMN])
         for name in WINNER_EXTRA:
             chunk = chunk.append_column(name, extra.column(name))
         chunk = chunk.append_column("note", pa.array([""] * len(mine), pa.large_string()))
@@ -730,14 +732,20 @@ def _write_all(
         staged += [metrics_out, resolved_out, derived_out]
         with ThreadPoolExecutor(max_workers=1) as writer:  # one thread: rows keep their order
             pending: list[Future] = []  # the previous shard's writes
-            for shard, rows in spool.iter_shards(arrivals.written):  # the rows as written
-                _wait(pending)  # memory holds two shards at most; a write's error surfaces here
-                pending = [writer.submit(metrics_out.write_table, rows)]
-                checked = _check_frame(rows)
-                total.problems += frame_problems("metrics", checked, spans=True)
-                total.metrics.update(checked["metric"].value_counts().to_dict())
+            for shard in range(spool.shards):
+                rows = ShardRows(spool, shard, arrivals.written)  # the rows as written
+                for piece in rows.pieces():  # the whole shard, but for an agency's thousands of reports
+                    _wait(pending)  # memory holds two shards at most; a write's error surfaces here
+                    pending = [writer.submit(metrics_out.write_table, piece)]
+                    checked = _check_frame(piece)
+                    total.problems += frame_problems("metrics", checked, spans=True)
+                    total.problems += link_problems(
+                        piece.column("doc_id"), arrivals.ids.take(piece.column(DOC_COLUMN))
+                    )
+                    total.metrics.update(checked["metric"].value_counts().to_dict())
+                    del piece, checked
                 corr = corrections[corr_shard == shard] if corr_shard is not None else None
-                chunks, inputs = _shard_outputs(rows, corr, arrivals.ids, about, total)
+                chunks, inputs = _shard_outputs(rows, corr, about, total)
                 derived = derived_batches.add(inputs)
                 # Written while the next shard is read and resolved. A comprehension, not a for
                 # loop: a loop variable kept the last chunk (a shard's resolved rows) alive
@@ -750,7 +758,7 @@ def _write_all(
                 ]
                 if derived is not None and len(derived):
                     pending.append(writer.submit(derived_out.write, derived))
-                del rows, checked, chunks, inputs, derived
+                del rows, chunks, inputs, derived
                 trim()  # a shard's working memory, before the next one
                 bar.update(1)
             derived = derived_batches.take()

@@ -76,15 +76,21 @@ def project_table(table: pa.Table) -> pd.DataFrame:
     """project() of metric rows held as an Arrow table: the strings are dictionary-encoded in Arrow
     and arrive in pandas as categories, with no Python string per row. Same values as project();
     the categories are in order of first appearance rather than sorted."""
-    columns = {}
-    for col in SLIM_COLUMNS:
-        arr = table.column(col)
-        if col in CATEGORICAL:
-            arr = pc.dictionary_encode(pc.fill_null(arr.cast(pa.large_string()), "<NA>").combine_chunks())
-        elif col in NARROW:
-            arr = arr.cast({"Int16": pa.int16(), "Int32": pa.int32()}[NARROW[col]])
-        columns[col] = arr
-    return pa.table(columns).to_pandas(types_mapper=_NULLABLE_INTS.get)
+    return projected_frame({col: project_column(col, table.column(col)) for col in SLIM_COLUMNS})
+
+
+def project_column(col: str, arr: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
+    """One SLIM_COLUMNS column as the projection holds it: strings dictionary-encoded, narrow ints."""
+    if col in CATEGORICAL:
+        return pc.dictionary_encode(pc.fill_null(arr.cast(pa.large_string()), "<NA>").combine_chunks())
+    if col in NARROW:
+        return arr.cast({"Int16": pa.int16(), "Int32": pa.int32()}[NARROW[col]])
+    return arr
+
+
+def projected_frame(columns: dict[str, pa.Array | pa.ChunkedArray]) -> pd.DataFrame:
+    """The projection in pandas from its columns (project_column's), in SLIM_COLUMNS order."""
+    return pa.table({col: columns[col] for col in SLIM_COLUMNS}).to_pandas(types_mapper=_NULLABLE_INTS.get)
 
 
 def with_pointers(projected: pd.DataFrame, part: int) -> pd.DataFrame:
@@ -253,35 +259,95 @@ class Spool:
             sink.close()
         self._writers = {}
 
-    def read_shard(self, shard: int, rows_of: Callable[[np.ndarray], np.ndarray] | None = None) -> pa.Table:
+    @contextlib.contextmanager
+    def _reader(self, shard: int, columns: list[str] | None = None) -> Iterator[pa.RecordBatchReader]:
+        """The shard's record batches (arrival order), decoding only `columns` when given."""
+        self.close_writers()
+        if not self.path(shard).exists():
+            yield pa.RecordBatchReader.from_batches(self._schema_of(columns), [])
+            return
+        included = None if columns is None else sorted(self.schema.get_field_index(c) for c in columns)
+        with pa.OSFile(str(self.path(shard)), "rb") as source:
+            yield pa.ipc.open_stream(source, options=pa.ipc.IpcReadOptions(included_fields=included))
+
+    def _schema_of(self, columns: list[str] | None) -> pa.Schema:
+        if columns is None:
+            return self.schema
+        return pa.schema([f for f in self.schema if f.name in columns])
+
+    def doc_numbers(self, shard: int) -> np.ndarray:
+        """Each of the shard's rows' document number (DOC_COLUMN), in arrival order; only that
+        column is decoded."""
+        with self._reader(shard, [DOC_COLUMN]) as reader:
+            table = reader.read_all()
+        return table.column(DOC_COLUMN).to_numpy() if table.num_rows else np.empty(0, np.int32)
+
+    def read_shard(
+        self,
+        shard: int,
+        rows_of: Callable[[np.ndarray], np.ndarray] | np.ndarray | None = None,
+        columns: list[str] | None = None,
+    ) -> pa.Table:
         """The rows spooled to `shard` as one-chunk columns (fast kernels): all of them in arrival
-        order, or those `rows_of(DOC_COLUMN's values)` picks, in the order it gives them.
+        order, or those `rows_of(DOC_COLUMN's values)` picks, in the order it gives them (or those
+        at the arrival positions `rows_of` holds, when it is an array). With `columns`, only those
+        are decoded, and returned in that order.
 
         Gathered a column at a time, each column let go of once gathered: memory holds the shard's
         rows once plus a column, where gathering the whole table held them twice (the shards of
         the largest agencies are a build's peak)."""
-        self.close_writers()
-        if not self.path(shard).exists():
-            spooled = self.schema.empty_table()
+        wanted = None if columns is None else list(columns)
+        unknown = [] if wanted is None else [c for c in wanted if c not in self.schema.names]
+        if unknown:
+            raise KeyError(f"not spooled columns: {unknown}")
+        needs_docs = callable(rows_of)
+        decoded = wanted if wanted is None or not needs_docs else list({*wanted, DOC_COLUMN})
+        with self._reader(shard, decoded) as reader:
+            spooled = reader.read_all()
+        if rows_of is None:
+            picked = None
         else:
-            with pa.OSFile(str(self.path(shard)), "rb") as source:
-                spooled = pa.ipc.open_stream(source).read_all()
-        picked = None if rows_of is None else pa.array(rows_of(spooled.column(DOC_COLUMN).to_numpy()))
-        schema, columns = spooled.schema, []
+            picked = pa.array(rows_of(spooled.column(DOC_COLUMN).to_numpy()) if needs_docs else rows_of)
+        if wanted is not None:
+            spooled = spooled.select(wanted)
+        schema, columns_out = spooled.schema, []
         while spooled.num_columns:
             column = spooled.column(0)
             if picked is not None:
                 column = column.take(picked)
-            columns.append(column.chunk(0) if column.num_chunks == 1 else column.combine_chunks())
+            columns_out.append(column.chunk(0) if column.num_chunks == 1 else column.combine_chunks())
             spooled = spooled.remove_column(0)  # the only reference to its chunks: freed here
             del column
-        return pa.Table.from_arrays(columns, schema=schema)
+        return pa.Table.from_arrays(columns_out, schema=schema)
 
-    def iter_shards(
-        self, rows_of: Callable[[np.ndarray], np.ndarray] | None = None
-    ) -> Iterator[tuple[int, pa.Table]]:
-        for shard in range(self.shards):
-            yield shard, self.read_shard(shard, rows_of)
+    def gather(self, shard: int, picks: np.ndarray) -> pa.Table:
+        """The shard's rows at arrival positions `picks`, in that order, as one-chunk columns.
+
+        Read one record batch at a time: memory holds the rows picked plus one batch, never the
+        shard, so the shard of an agency with thousands of reports can be taken in pieces."""
+        picks = np.asarray(picks, dtype=np.int64)
+        by_position = np.argsort(picks, kind="stable")
+        ascending = picks[by_position]
+        parts, offset = [], 0
+        with self._reader(shard) as reader:
+            for batch in reader:
+                lo, hi = np.searchsorted(ascending, [offset, offset + batch.num_rows])
+                if hi > lo:
+                    parts.append(batch.take(pa.array(ascending[lo:hi] - offset)))
+                offset += batch.num_rows
+        if len(ascending) and (ascending[0] < 0 or ascending[-1] >= offset):
+            raise IndexError(
+                f"shard {shard} has {offset} rows; asked for rows {ascending[0]}..{ascending[-1]}"
+            )
+        table = pa.Table.from_batches(parts, schema=self.schema)
+        del parts
+        back = np.empty_like(by_position)
+        back[by_position] = np.arange(len(by_position))  # from ascending positions back to the order asked
+        back_arr, columns_out = pa.array(back), []
+        while table.num_columns:
+            columns_out.append(table.column(0).take(back_arr).combine_chunks())
+            table = table.remove_column(0)
+        return pa.Table.from_arrays(columns_out, schema=self.schema)
 
     def close(self) -> None:
         for writer, sink in self._writers.values():

@@ -54,9 +54,9 @@ def test_resolving_a_shard_holds_only_that_shards_rows(generated_build: Path, tm
     wait = dataset._wait
     seen: list[dict] = []
 
-    def reading(self, shard, rows_of=None):
+    def reading(self, shard, rows_of=None, columns=None):
         before = pa.total_allocated_bytes()
-        rows = read_shard(self, shard, rows_of)
+        rows = read_shard(self, shard, rows_of, columns)
         seen.append({"before": before, "rows": rows.nbytes})
         return rows
 

@@ -32,7 +32,7 @@ def _spooled(rows: pd.DataFrame, folder: Path, shards: int, buffer_rows: int) ->
     try:
         for start in range(0, len(rows), 37):  # batches of odd sizes, as workers deliver them
             spool.add(rows.iloc[start : start + 37])
-        return [table.to_pandas() for _, table in spool.iter_shards()]
+        return [spool.read_shard(shard).to_pandas() for shard in range(spool.shards)]
     finally:
         spool.close()
         assert not folder.exists(), "close() removes the spool"
@@ -78,6 +78,50 @@ def test_a_shard_read_with_a_pick_gives_those_rows_in_that_order(rows: pd.DataFr
             assert picked.equals(expected) and picked.schema == whole.schema
             assert all(c.num_chunks == 1 for c in picked.columns)  # one chunk: fast kernels
             assert picked.num_rows and all(d % 2 == 1 for d in picked.column(DOC_COLUMN).to_pylist())
+    finally:
+        spool.close()
+
+
+def test_a_shard_gathered_a_batch_at_a_time_gives_the_rows_asked_in_the_order_asked(
+    rows: pd.DataFrame, tmp_path: Path
+):
+    """gather(shard, picks) reads record batch after record batch (a shard too large to hold) and
+    gives what a take of the whole shard gives: repeated, reversed and scattered positions alike.
+    A slim read decodes only the columns asked; doc_numbers only the document numbers."""
+    import numpy as np
+    import pyarrow as pa
+
+    from pipeline.spool import SLIM_COLUMNS
+
+    spool = Spool(tmp_path / "s", 2, METRIC_COLUMNS, buffer_rows=11)  # many small record batches
+    try:
+        for start in range(0, len(rows), 37):
+            spool.add(rows.iloc[start : start + 37])
+        rng = np.random.default_rng(3)
+        for shard in range(spool.shards):
+            whole = spool.read_shard(shard)
+            assert whole.num_rows > 50
+            picks = np.r_[rng.permutation(whole.num_rows)[:40], [0, 0, whole.num_rows - 1]]
+            got = spool.gather(shard, picks)
+            assert got.equals(whole.take(pa.array(picks))) and got.schema == whole.schema
+            assert all(c.num_chunks == 1 for c in got.columns)
+            assert spool.gather(shard, picks[::-1]).equals(whole.take(pa.array(picks[::-1])))
+            assert spool.gather(shard, np.empty(0, np.int64)).num_rows == 0
+            with pytest.raises(IndexError):
+                spool.gather(shard, [whole.num_rows])
+            assert spool.doc_numbers(shard).tolist() == whole.column(DOC_COLUMN).to_pylist()
+
+            def odd(docs):
+                return np.flatnonzero(docs % 2 == 1)[::-1]
+
+            slim = spool.read_shard(shard, odd, columns=list(SLIM_COLUMNS))
+            expected = whole.take(pa.array(odd(whole.column(DOC_COLUMN).to_numpy())))
+            assert slim.column_names == list(SLIM_COLUMNS)
+            assert slim.equals(expected.select(list(SLIM_COLUMNS)))
+        empty = Spool(tmp_path / "e", 3, METRIC_COLUMNS)  # a shard no row went to: no file
+        assert empty.doc_numbers(1).size == 0 and empty.gather(1, []).num_rows == 0
+        assert empty.read_shard(1, columns=["metric"]).column_names == ["metric"]
+        empty.close()
     finally:
         spool.close()
 

@@ -1,0 +1,76 @@
+"""One agency shard's spooled metric rows, in the order they are written, as the build uses them.
+
+Most shards hold ~1,000 files' rows (~60k) and are read once and held while they are written and
+resolved. An agency is never split between shards, so one that publishes thousands of reports
+makes its shard several times larger, and holding it whole made memory grow with the corpus
+(100k generated reports peaked at ~360 MiB, 1M at ~500, on the shards of its largest agencies).
+Past `piece_rows` a shard is not held: its rows are written a piece at a time, resolution reads
+only the slim columns, and the winners' full rows are gathered from the spool file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from pipeline.spool import SLIM_COLUMNS, Spool, project_column, project_table, projected_frame
+
+# Rows held at once from one shard: above the ~60k of a shard of 1,000 ordinary files, so only the
+# shards of agencies with thousands of reports are read in pieces.
+PIECE_ROWS = 100_000
+
+
+class ShardRows:
+    """The rows of `shard` that are written, in written order: `rows_of(document numbers)` gives
+    their arrival positions in that order (see dataset._Arrivals.written)."""
+
+    def __init__(
+        self,
+        spool: Spool,
+        shard: int,
+        rows_of: Callable[[np.ndarray], np.ndarray],
+        piece_rows: int | None = None,
+    ) -> None:
+        self._spool, self.shard = spool, shard
+        self.piece_rows = piece_rows or PIECE_ROWS
+        self._order = rows_of(spool.doc_numbers(shard))  # arrival position of each written row
+        self._held = spool.read_shard(shard, self._order) if len(self._order) <= self.piece_rows else None
+
+    def __len__(self) -> int:
+        return len(self._order)
+
+    @property
+    def held(self) -> bool:
+        """Read once and held (False: read from the spool file for each use, in pieces)."""
+        return self._held is not None
+
+    def pieces(self) -> Iterator[pa.Table]:
+        """Every row, in written order, at most piece_rows at a time (the held table when held)."""
+        if self._held is not None:
+            yield self._held
+            return
+        for lo in range(0, len(self._order), self.piece_rows):
+            yield self._spool.gather(self.shard, self._order[lo : lo + self.piece_rows])
+
+    def projected(self) -> pd.DataFrame:
+        """What resolution reads: every row's slim projection (spool.project_table), in written order.
+
+        Not held: read a column at a time, each dictionary-encoded before the next is decoded (the
+        slim columns' strings are ~40% of a row's bytes)."""
+        if self._held is not None:
+            return project_table(self._held)
+        columns = {}
+        for col in SLIM_COLUMNS:
+            column = self._spool.read_shard(self.shard, self._order, columns=[col]).column(0)
+            columns[col] = project_column(col, column)
+            del column
+        return projected_frame(columns)
+
+    def take(self, positions: np.ndarray) -> pa.Table:
+        """The full rows at `positions` (places in written order), in that order."""
+        if self._held is not None:
+            return self._held.take(pa.array(positions))
+        return self._spool.gather(self.shard, self._order[positions])

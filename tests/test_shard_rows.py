@@ -68,7 +68,7 @@ def test_a_shard_in_pieces_writes_the_files_a_held_shard_writes(generated_build:
     assert pq.ParquetFile(tmp_path / "ds" / "metrics.parquet").metadata.num_row_groups > base_groups
 
 
-def _arrow_held_while_resolving(corpus: Path, out: Path, monkeypatch) -> int:
+def _arrow_held_while_resolving(corpus: Path, out: Path, monkeypatch, corrections: Path | None = None) -> int:
     """The most Arrow memory a build holds, above what it held when resolving began, sampled
     after each piece is read and once the writes before it are done."""
     seen: list[int] = []
@@ -99,7 +99,7 @@ def _arrow_held_while_resolving(corpus: Path, out: Path, monkeypatch) -> int:
     monkeypatch.setattr(dataset, "_wait", waiting)
     monkeypatch.setattr(spool.Spool, "gather", gathering)
     monkeypatch.setattr(spool.Spool, "read_shard", reading)
-    dataset.build_dataset(corpus, out, workers=2, progress=False, corrections_path=None)
+    dataset.build_dataset(corpus, out, workers=2, progress=False, corrections_path=corrections)
     return max(seen) - base[0]
 
 
@@ -119,21 +119,32 @@ def one_agency(tmp_path_factory: pytest.TempPathFactory) -> Path:
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(synth, "pick_agency", lambda _rng: agency)
         synth.generate(1_500, corpus, seed=3, truth_dir=corpus.parent / "truth")
+    # An analyst's corrections of that agency: a value the reports give, and one they do not.
+    (corpus.parent / "corrections.csv").write_text(
+        "agency,year,metric,value,note\n"
+        f"{agency.name},2015,disclosure_requests,12345,checked by hand\n"
+        f"{agency.name},2016,regulations_repealed,3,from the gazette\n",
+        encoding="utf-8",
+    )
     return corpus
 
 
 def test_an_agency_with_thousands_of_reports_is_resolved_in_pieces(one_agency: Path, tmp_path, monkeypatch):
     """Held whole, its shard costs its rows' bytes and more; in pieces of 10,000 rows, under a third
-    of them, for the same files (metrics.parquet: the same rows, in more row groups)."""
+    of them, for the same files (metrics.parquet: the same rows, in more row groups), analyst
+    corrections included."""
+    corrections = one_agency.parent / "corrections.csv"
     monkeypatch.setattr(shard_rows, "PIECE_ROWS", 10**9)
-    whole = _arrow_held_while_resolving(one_agency, tmp_path / "held", monkeypatch)
+    whole = _arrow_held_while_resolving(one_agency, tmp_path / "held", monkeypatch, corrections)
     rows = pq.read_table(tmp_path / "held" / "metrics.parquet")
     shard_bytes = rows.take(pa.array(np.arange(rows.num_rows))).nbytes
     resolved = pq.read_metadata(tmp_path / "held" / "resolved.parquet").num_rows
     assert rows.num_rows > 50_000 and resolved < rows.num_rows / 10
+    corrected = pd.read_parquet(tmp_path / "held" / "resolved.parquet").query("source == 'correction'")
+    assert sorted(corrected["value"]) == [3.0, 12345.0]
     del rows
     monkeypatch.setattr(shard_rows, "PIECE_ROWS", 10_000)
-    pieces = _arrow_held_while_resolving(one_agency, tmp_path / "pieces", monkeypatch)
+    pieces = _arrow_held_while_resolving(one_agency, tmp_path / "pieces", monkeypatch, corrections)
     assert whole > 0.9 * shard_bytes, (whole, shard_bytes)
     assert pieces < shard_bytes / 3, (pieces, shard_bytes)
     held, piecewise = _files(tmp_path / "held"), _files(tmp_path / "pieces")

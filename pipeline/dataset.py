@@ -734,8 +734,8 @@ def _write_all(
             pending: list[Future] = []  # the previous shard's writes
             for shard in range(spool.shards):
                 rows = ShardRows(spool, shard, arrivals.written)  # the rows as written
-                for piece in rows.pieces():  # the whole shard, but for an agency's thousands of reports
-                    _wait(pending)  # memory holds two shards at most; a write's error surfaces here
+                for piece in rows.pieces():  # one: the whole shard, unless it is too large to hold
+                    _wait(pending)  # memory holds two shards (pieces) at most; a write's error surfaces here
                     pending = [writer.submit(metrics_out.write_table, piece)]
                     checked = _check_frame(piece)
                     total.problems += frame_problems("metrics", checked, spans=True)

@@ -36,16 +36,14 @@ class ShardRows:
     ) -> None:
         self._spool, self.shard = spool, shard
         self.piece_rows = piece_rows or PIECE_ROWS
-        self._order = rows_of(spool.doc_numbers(shard))  # arrival position of each written row
-        self._held = spool.read_shard(shard, self._order) if len(self._order) <= self.piece_rows else None
-
-    def __len__(self) -> int:
-        return len(self._order)
-
-    @property
-    def held(self) -> bool:
-        """Read once and held (False: read from the spool file for each use, in pieces)."""
-        return self._held is not None
+        self._held: pa.Table | None = None
+        self._order = np.empty(0, np.int64)  # not held: the arrival position of each written row,
+        self._batch_rows: np.ndarray | None = None  # and each record batch's row count
+        if spool.rows_in(shard) <= self.piece_rows:  # most shards: read once, in one pass
+            self._held = spool.read_shard(shard, rows_of)
+        else:
+            docs, self._batch_rows = spool.doc_numbers(shard)
+            self._order = rows_of(docs)
 
     def pieces(self) -> Iterator[pa.Table]:
         """Every row, in written order, at most piece_rows at a time (the held table when held)."""
@@ -53,7 +51,7 @@ class ShardRows:
             yield self._held
             return
         for lo in range(0, len(self._order), self.piece_rows):
-            yield self._spool.gather(self.shard, self._order[lo : lo + self.piece_rows])
+            yield self._spool.gather(self.shard, self._order[lo : lo + self.piece_rows], self._batch_rows)
 
     def projected(self) -> pd.DataFrame:
         """What resolution reads: every row's slim projection (spool.project_table), in written order.
@@ -73,4 +71,4 @@ class ShardRows:
         """The full rows at `positions` (places in written order), in that order."""
         if self._held is not None:
             return self._held.take(pa.array(positions))
-        return self._spool.gather(self.shard, self._order[positions])
+        return self._spool.gather(self.shard, self._order[positions], self._batch_rows)

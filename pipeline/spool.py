@@ -185,6 +185,7 @@ class Spool:
         self._writers: dict[int, tuple[pa.ipc.RecordBatchStreamWriter, pa.NativeFile]] = {}
         self._buffers: dict[int, list[pa.Table]] = {}
         self._buffered = 0
+        self._spooled = np.zeros(self.shards, dtype=np.int64)  # rows appended to each shard's file
 
     def path(self, shard: int) -> Path:
         return self.folder / f"shard-{shard:04d}.arrows"
@@ -235,6 +236,7 @@ class Spool:
             if shard not in self._writers:
                 self._writers[shard] = open_stream(self.path(shard), self.schema)
             self._writers[shard][0].write_table(table)
+            self._spooled[shard] += table.num_rows
         self._buffers, self._buffered = {}, 0
 
     def add_from_parquet(self, path: Path, doc_numbers: dict[str, int], batch_rows: int = 200_000) -> None:
@@ -259,6 +261,11 @@ class Spool:
             sink.close()
         self._writers = {}
 
+    def rows_in(self, shard: int) -> int:
+        """How many rows were spooled to `shard` (copies' rows included), known without reading it."""
+        self.flush()
+        return int(self._spooled[shard])
+
     @contextlib.contextmanager
     def _reader(self, shard: int, columns: list[str] | None = None) -> Iterator[pa.RecordBatchReader]:
         """The shard's record batches (arrival order), decoding only `columns` when given."""
@@ -275,12 +282,15 @@ class Spool:
             return self.schema
         return pa.schema([f for f in self.schema if f.name in columns])
 
-    def doc_numbers(self, shard: int) -> np.ndarray:
-        """Each of the shard's rows' document number (DOC_COLUMN), in arrival order; only that
-        column is decoded."""
+    def doc_numbers(self, shard: int) -> tuple[np.ndarray, np.ndarray]:
+        """Each of the shard's rows' document number (DOC_COLUMN), in arrival order, and each of
+        its record batches' row count (for gather); only that column is decoded."""
+        docs, sizes = [], []
         with self._reader(shard, [DOC_COLUMN]) as reader:
-            table = reader.read_all()
-        return table.column(DOC_COLUMN).to_numpy() if table.num_rows else np.empty(0, np.int32)
+            for batch in reader:
+                docs.append(batch.column(0).to_numpy())
+                sizes.append(batch.num_rows)
+        return (np.concatenate(docs) if docs else np.empty(0, np.int32)), np.array(sizes, dtype=np.int64)
 
     def read_shard(
         self,
@@ -320,21 +330,25 @@ class Spool:
             del column
         return pa.Table.from_arrays(columns_out, schema=schema)
 
-    def gather(self, shard: int, picks: np.ndarray) -> pa.Table:
+    def gather(self, shard: int, picks: np.ndarray, batch_rows: np.ndarray | None = None) -> pa.Table:
         """The shard's rows at arrival positions `picks`, in that order, as one-chunk columns.
 
         Read one record batch at a time: memory holds the rows picked plus one batch, never the
-        shard, so the shard of an agency with thousands of reports can be taken in pieces."""
+        shard, so the shard of an agency with thousands of reports can be taken in pieces. Given
+        each batch's row count (doc_numbers), only the batches holding a pick are decoded: a
+        piece of rows in path order comes from a stretch of the file, as files arrive in about
+        that order."""
         picks = np.asarray(picks, dtype=np.int64)
         by_position = np.argsort(picks, kind="stable")
         ascending = picks[by_position]
         parts, offset = [], 0
-        with self._reader(shard) as reader:
-            for batch in reader:
-                lo, hi = np.searchsorted(ascending, [offset, offset + batch.num_rows])
-                if hi > lo:
-                    parts.append(batch.take(pa.array(ascending[lo:hi] - offset)))
-                offset += batch.num_rows
+        for start, batch in self._batches(shard, ascending, batch_rows):
+            lo, hi = np.searchsorted(ascending, [start, start + batch.num_rows])
+            if hi > lo:
+                parts.append(batch.take(pa.array(ascending[lo:hi] - start)))
+            offset = start + batch.num_rows
+        if batch_rows is not None:
+            offset = int(batch_rows.sum())
         if len(ascending) and (ascending[0] < 0 or ascending[-1] >= offset):
             raise IndexError(
                 f"shard {shard} has {offset} rows; asked for rows {ascending[0]}..{ascending[-1]}"
@@ -348,6 +362,32 @@ class Spool:
             columns_out.append(table.column(0).take(back_arr).combine_chunks())
             table = table.remove_column(0)
         return pa.Table.from_arrays(columns_out, schema=self.schema)
+
+    def _batches(
+        self, shard: int, ascending: np.ndarray, batch_rows: np.ndarray | None
+    ) -> Iterator[tuple[int, pa.RecordBatch]]:
+        """(first row, batch) of the shard's record batches: every one, or, given their row counts,
+        those holding one of the `ascending` positions (the others are read, not decompressed)."""
+        if batch_rows is None:
+            start = 0
+            with self._reader(shard) as reader:
+                for batch in reader:
+                    yield start, batch
+                    start += batch.num_rows
+            return
+        starts = np.r_[0, np.cumsum(batch_rows)]
+        wanted = np.zeros(len(batch_rows), dtype=bool)
+        inside = ascending[(ascending >= 0) & (ascending < starts[-1])]
+        wanted[np.searchsorted(starts, inside, side="right") - 1] = True
+        if not wanted.any():
+            return
+        self.close_writers()
+        with pa.OSFile(str(self.path(shard)), "rb") as source:
+            messages = pa.ipc.MessageReader.open_stream(source)
+            schema = pa.ipc.read_schema(messages.read_next_message())
+            for i, message in enumerate(messages):
+                if wanted[i]:
+                    yield int(starts[i]), pa.ipc.read_record_batch(message, schema)
 
     def close(self) -> None:
         for writer, sink in self._writers.values():

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from pipeline.spool import SLIM_COLUMNS, Spool, project_column, project_table, projected_frame
+from pipeline.spool import CATEGORICAL, SLIM_COLUMNS, Spool, project_column, project_table, projected_frame
 
 # Rows held at once from one shard: above the ~60k of a shard of 1,000 ordinary files, so only the
 # shards of agencies with thousands of reports are read in pieces.
@@ -38,13 +38,11 @@ class ShardRows:
         self._spool, self.shard = spool, shard
         self.piece_rows = piece_rows or PIECE_ROWS
         self._held: pa.Table | None = None
-        self._order = np.empty(0, np.int64)  # not held: the arrival position of each written row,
-        self._batch_rows: np.ndarray | None = None  # and each record batch's row count
+        self._order = np.empty(0, np.int64)  # not held: the arrival position of each written row
         if spool.rows_in(shard) <= self.piece_rows:  # most shards: read once, in one pass
             self._held = spool.read_shard(shard, rows_of)
         else:
-            docs, self._batch_rows = spool.doc_numbers(shard)
-            self._order = rows_of(docs)
+            self._order = rows_of(spool.doc_numbers(shard))
 
     def pieces(self) -> Iterator[pa.Table]:
         """Every row, in written order, at most piece_rows at a time (the held table when held)."""
@@ -52,24 +50,26 @@ class ShardRows:
             yield self._held
             return
         for lo in range(0, len(self._order), self.piece_rows):
-            yield self._spool.gather(self.shard, self._order[lo : lo + self.piece_rows], self._batch_rows)
+            yield self._spool.gather(self.shard, self._order[lo : lo + self.piece_rows])
 
     def projected(self) -> pd.DataFrame:
         """What resolution reads: every row's slim projection (spool.project_table), in written order.
 
-        Not held: read a column at a time, each dictionary-encoded before the next is decoded (the
-        slim columns' strings are ~40% of a row's bytes)."""
+        Not held: each string column read on its own and dictionary-encoded before the next is
+        decoded (the slim columns' strings are ~40% of a row's bytes); the numbers in one read."""
         if self._held is not None:
             return project_table(self._held)
+        numbers = [c for c in SLIM_COLUMNS if c not in CATEGORICAL]
         columns = {}
-        for col in SLIM_COLUMNS:
-            column = self._spool.read_shard(self.shard, self._order, columns=[col]).column(0)
-            columns[col] = project_column(col, column)
-            del column
+        for group in [[c] for c in CATEGORICAL] + [numbers]:
+            read = self._spool.read_shard(self.shard, self._order, columns=group)
+            for col in group:
+                columns[col] = project_column(col, read.column(col))
+            del read
         return projected_frame(columns)
 
     def take(self, positions: np.ndarray) -> pa.Table:
         """The full rows at `positions` (places in written order), in that order."""
         if self._held is not None:
             return self._held.take(pa.array(positions))
-        return self._spool.gather(self.shard, self._order[positions], self._batch_rows)
+        return self._spool.gather(self.shard, self._order[positions])

@@ -282,15 +282,12 @@ class Spool:
             return self.schema
         return pa.schema([f for f in self.schema if f.name in columns])
 
-    def doc_numbers(self, shard: int) -> tuple[np.ndarray, np.ndarray]:
-        """Each of the shard's rows' document number (DOC_COLUMN), in arrival order, and each of
-        its record batches' row count (for gather); only that column is decoded."""
-        docs, sizes = [], []
+    def doc_numbers(self, shard: int) -> np.ndarray:
+        """Each of the shard's rows' document number (DOC_COLUMN), in arrival order; only that
+        column is decoded."""
         with self._reader(shard, [DOC_COLUMN]) as reader:
-            for batch in reader:
-                docs.append(batch.column(0).to_numpy())
-                sizes.append(batch.num_rows)
-        return (np.concatenate(docs) if docs else np.empty(0, np.int32)), np.array(sizes, dtype=np.int64)
+            table = reader.read_all()
+        return table.column(DOC_COLUMN).to_numpy() if table.num_rows else np.empty(0, np.int32)
 
     def read_shard(
         self,
@@ -330,25 +327,21 @@ class Spool:
             del column
         return pa.Table.from_arrays(columns_out, schema=schema)
 
-    def gather(self, shard: int, picks: np.ndarray, batch_rows: np.ndarray | None = None) -> pa.Table:
+    def gather(self, shard: int, picks: np.ndarray) -> pa.Table:
         """The shard's rows at arrival positions `picks`, in that order, as one-chunk columns.
 
         Read one record batch at a time: memory holds the rows picked plus one batch, never the
-        shard, so the shard of an agency with thousands of reports can be taken in pieces. Given
-        each batch's row count (doc_numbers), only the batches holding a pick are decoded: a
-        piece of rows in path order comes from a stretch of the file, as files arrive in about
-        that order."""
+        shard, so the shard of an agency with thousands of reports can be taken in pieces."""
         picks = np.asarray(picks, dtype=np.int64)
         by_position = np.argsort(picks, kind="stable")
         ascending = picks[by_position]
         parts, offset = [], 0
-        for start, batch in self._batches(shard, ascending, batch_rows):
-            lo, hi = np.searchsorted(ascending, [start, start + batch.num_rows])
-            if hi > lo:
-                parts.append(batch.take(pa.array(ascending[lo:hi] - start)))
-            offset = start + batch.num_rows
-        if batch_rows is not None:
-            offset = int(batch_rows.sum())
+        with self._reader(shard) as reader:
+            for batch in reader:
+                lo, hi = np.searchsorted(ascending, [offset, offset + batch.num_rows])
+                if hi > lo:
+                    parts.append(batch.take(pa.array(ascending[lo:hi] - offset)))
+                offset += batch.num_rows
         if len(ascending) and (ascending[0] < 0 or ascending[-1] >= offset):
             raise IndexError(
                 f"shard {shard} has {offset} rows; asked for rows {ascending[0]}..{ascending[-1]}"
@@ -362,32 +355,6 @@ class Spool:
             columns_out.append(table.column(0).take(back_arr).combine_chunks())
             table = table.remove_column(0)
         return pa.Table.from_arrays(columns_out, schema=self.schema)
-
-    def _batches(
-        self, shard: int, ascending: np.ndarray, batch_rows: np.ndarray | None
-    ) -> Iterator[tuple[int, pa.RecordBatch]]:
-        """(first row, batch) of the shard's record batches: every one, or, given their row counts,
-        those holding one of the `ascending` positions (the others are read, not decompressed)."""
-        if batch_rows is None:
-            start = 0
-            with self._reader(shard) as reader:
-                for batch in reader:
-                    yield start, batch
-                    start += batch.num_rows
-            return
-        starts = np.r_[0, np.cumsum(batch_rows)]
-        wanted = np.zeros(len(batch_rows), dtype=bool)
-        inside = ascending[(ascending >= 0) & (ascending < starts[-1])]
-        wanted[np.searchsorted(starts, inside, side="right") - 1] = True
-        if not wanted.any():
-            return
-        self.close_writers()
-        with pa.OSFile(str(self.path(shard)), "rb") as source:
-            messages = pa.ipc.MessageReader.open_stream(source)
-            schema = pa.ipc.read_schema(messages.read_next_message())
-            for i, message in enumerate(messages):
-                if wanted[i]:
-                    yield int(starts[i]), pa.ipc.read_record_batch(message, schema)
 
     def close(self) -> None:
         for writer, sink in self._writers.values():

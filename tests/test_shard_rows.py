@@ -48,9 +48,9 @@ def test_a_shard_in_pieces_writes_the_files_a_held_shard_writes(generated_build:
     gathered: list[int] = []
     gather = spool.Spool.gather
 
-    def counting(self, shard, picks, batch_rows=None):
+    def counting(self, shard, picks):
         gathered.append(len(picks))
-        return gather(self, shard, picks, batch_rows)
+        return gather(self, shard, picks)
 
     monkeypatch.setattr(spool.Spool, "gather", counting)
     dataset.build_dataset(
@@ -85,8 +85,8 @@ def _arrow_held_while_resolving(corpus: Path, out: Path, monkeypatch, correction
         wait(futures)
         seen.append(pa.total_allocated_bytes())
 
-    def gathering(self, shard, picks, batch_rows=None):
-        table = gather(self, shard, picks, batch_rows)
+    def gathering(self, shard, picks):
+        table = gather(self, shard, picks)
         seen.append(pa.total_allocated_bytes())
         return table
 

@@ -87,8 +87,7 @@ def test_a_shard_gathered_a_batch_at_a_time_gives_the_rows_asked_in_the_order_as
 ):
     """gather(shard, picks) reads record batch after record batch (a shard too large to hold) and
     gives what a take of the whole shard gives: repeated, reversed and scattered positions alike.
-    Given the batches' sizes, it decodes only the batches holding a pick, for the same rows. A
-    slim read decodes only the columns asked; doc_numbers only the document numbers."""
+    A slim read decodes only the columns asked; doc_numbers only the document numbers."""
     import numpy as np
     import pyarrow as pa
 
@@ -103,19 +102,15 @@ def test_a_shard_gathered_a_batch_at_a_time_gives_the_rows_asked_in_the_order_as
             whole = spool.read_shard(shard)
             assert whole.num_rows > 50
             picks = np.r_[rng.permutation(whole.num_rows)[:40], [0, 0, whole.num_rows - 1]]
-            docs, batch_rows = spool.doc_numbers(shard)
-            assert docs.tolist() == whole.column(DOC_COLUMN).to_pylist()
-            assert len(batch_rows) > 3 and batch_rows.sum() == whole.num_rows
-            stretch = np.arange(batch_rows[0] + 1, batch_rows[0] + batch_rows[1] + 2)  # 3 batches
-            for sizes in (None, batch_rows):  # every batch decoded, or only those holding a pick
-                got = spool.gather(shard, picks, sizes)
-                assert got.equals(whole.take(pa.array(picks))) and got.schema == whole.schema
-                assert all(c.num_chunks == 1 for c in got.columns)
-                assert spool.gather(shard, picks[::-1], sizes).equals(whole.take(pa.array(picks[::-1])))
-                assert spool.gather(shard, stretch, sizes).equals(whole.take(pa.array(stretch)))
-                assert spool.gather(shard, np.empty(0, np.int64), sizes).num_rows == 0
-                with pytest.raises(IndexError):
-                    spool.gather(shard, [whole.num_rows], sizes)
+            got = spool.gather(shard, picks)
+            assert got.equals(whole.take(pa.array(picks))) and got.schema == whole.schema
+            assert all(c.num_chunks == 1 for c in got.columns)
+            assert spool.gather(shard, picks[::-1]).equals(whole.take(pa.array(picks[::-1])))
+            assert spool.gather(shard, np.empty(0, np.int64)).num_rows == 0
+            with pytest.raises(IndexError):
+                spool.gather(shard, [whole.num_rows])
+            assert spool.doc_numbers(shard).tolist() == whole.column(DOC_COLUMN).to_pylist()
+            assert spool.rows_in(shard) == whole.num_rows  # counted as appended, without a read
 
             def odd(docs):
                 return np.flatnonzero(docs % 2 == 1)[::-1]
@@ -125,9 +120,7 @@ def test_a_shard_gathered_a_batch_at_a_time_gives_the_rows_asked_in_the_order_as
             assert slim.column_names == list(SLIM_COLUMNS)
             assert slim.equals(expected.select(list(SLIM_COLUMNS)))
         empty = Spool(tmp_path / "e", 3, METRIC_COLUMNS)  # a shard no row went to: no file
-        docs, batch_rows = empty.doc_numbers(1)
-        assert docs.size == 0 and batch_rows.size == 0
-        assert empty.gather(1, []).num_rows == 0 and empty.gather(1, [], batch_rows).num_rows == 0
+        assert empty.doc_numbers(1).size == 0 and empty.gather(1, []).num_rows == 0
         assert empty.read_shard(1, columns=["metric"]).column_names == ["metric"]
         empty.close()
     finally:

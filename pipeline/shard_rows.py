@@ -5,7 +5,7 @@ resolved. An agency is never split between shards, so one that publishes thousan
 makes its shard several times larger, and holding it whole made memory grow with the corpus
 (100k generated reports peaked at ~360 MiB, 1M at ~500, on the shards of its largest agencies).
 A shard that was spooled more than `piece_rows` rows is not held: its rows are written a piece at
-a time, resolution reads only the slim columns (a column at a time) and chooses winners a run of
+a time, resolution reads only the slim columns (each string column on its own) and chooses winners a run of
 agency-years at a time, and only the winners' full rows are gathered back from the spool file.
 """
 

@@ -167,6 +167,24 @@ def spooled_schema(columns: dict[str, str]) -> pa.Schema:
     return pa.Schema.from_pandas(empty, preserve_index=False)
 
 
+def _take_columns(holder: list[pa.Table], picked: pa.Array | None) -> pa.Table:
+    """The rows at `picked` (all of them when None) of the table in `holder`, as one-chunk columns
+    (fast kernels), taken a column at a time, each source column let go of once taken: memory
+    holds the rows once plus a column, where taking the whole table held them twice (the shards of
+    the largest agencies were a build's peak). The table comes in a one-item list that is emptied
+    here, so that no caller's name keeps its columns alive."""
+    table = holder.pop()
+    schema, columns = table.schema, []
+    while table.num_columns:
+        column = table.column(0)
+        if picked is not None:
+            column = column.take(picked)
+        columns.append(column.chunk(0) if column.num_chunks == 1 else column.combine_chunks())
+        table = table.remove_column(0)  # the only reference to its chunks: freed here
+        del column
+    return pa.Table.from_arrays(columns, schema=schema)
+
+
 class Spool:
     """Metric rows on disk, one Arrow IPC stream per agency shard, removed by close().
 
@@ -298,11 +316,7 @@ class Spool:
         """The rows spooled to `shard` as one-chunk columns (fast kernels): all of them in arrival
         order, or those `rows_of(DOC_COLUMN's values)` picks, in the order it gives them (or those
         at the arrival positions `rows_of` holds, when it is an array). With `columns`, only those
-        are decoded, and returned in that order.
-
-        Gathered a column at a time, each column let go of once gathered: memory holds the shard's
-        rows once plus a column, where gathering the whole table held them twice (the shards of
-        the largest agencies are a build's peak)."""
+        are decoded, and returned in that order. Gathered a column at a time (_take_columns)."""
         wanted = None if columns is None else list(columns)
         unknown = [] if wanted is None else [c for c in wanted if c not in self.schema.names]
         if unknown:
@@ -315,17 +329,9 @@ class Spool:
             picked = None
         else:
             picked = pa.array(rows_of(spooled.column(DOC_COLUMN).to_numpy()) if needs_docs else rows_of)
-        if wanted is not None:
-            spooled = spooled.select(wanted)
-        schema, columns_out = spooled.schema, []
-        while spooled.num_columns:
-            column = spooled.column(0)
-            if picked is not None:
-                column = column.take(picked)
-            columns_out.append(column.chunk(0) if column.num_chunks == 1 else column.combine_chunks())
-            spooled = spooled.remove_column(0)  # the only reference to its chunks: freed here
-            del column
-        return pa.Table.from_arrays(columns_out, schema=schema)
+        holder = [spooled if wanted is None else spooled.select(wanted)]
+        del spooled
+        return _take_columns(holder, picked)
 
     def gather(self, shard: int, picks: np.ndarray) -> pa.Table:
         """The shard's rows at arrival positions `picks`, in that order, as one-chunk columns.
@@ -346,15 +352,11 @@ class Spool:
             raise IndexError(
                 f"shard {shard} has {offset} rows; asked for rows {ascending[0]}..{ascending[-1]}"
             )
-        table = pa.Table.from_batches(parts, schema=self.schema)
+        holder = [pa.Table.from_batches(parts, schema=self.schema)]
         del parts
         back = np.empty_like(by_position)
         back[by_position] = np.arange(len(by_position))  # from ascending positions back to the order asked
-        back_arr, columns_out = pa.array(back), []
-        while table.num_columns:
-            columns_out.append(table.column(0).take(back_arr).combine_chunks())
-            table = table.remove_column(0)
-        return pa.Table.from_arrays(columns_out, schema=self.schema)
+        return _take_columns(holder, pa.array(back))
 
     def close(self) -> None:
         for writer, sink in self._writers.values():

@@ -22,6 +22,7 @@ import pandas as pd
 
 from pipeline import agency_rules as R
 from pipeline import divisions as D
+from pipeline.analyst_files import AnalystFileError, read_analyst_text
 from pipeline.record import DocumentMeta
 from pipeline.text import to_simplified
 
@@ -669,9 +670,15 @@ def load_agency_table(path: Path) -> pd.DataFrame:
     """Read and check the analyst's agency table; raises AgencyTableError naming every bad row.
 
     Columns: agency_id, canonical_name, region, level, kind, aliases ('|'-separated), successor_of
-    (the agency_id this body succeeded: a row's id or an id the pipeline computed).
+    (the agency_id this body succeeded: a row's id or an id the pipeline computed). UTF-8, UTF-16 or
+    GBK as Excel saves it (pipeline.analyst_files).
     """
-    raw = Path(path).read_bytes().decode("utf-8-sig")
+    try:
+        raw, _ = read_analyst_text(Path(path))
+    except AnalystFileError as exc:
+        raise AgencyTableError(str(exc)) from None
+    if not raw.strip():  # an emptied file: no analyst rows, as when there is no file
+        return pd.DataFrame(columns=[*TABLE_COLUMNS, "line"])
     reader = csv.DictReader(io.StringIO(raw))
     header = tuple(h.strip() for h in reader.fieldnames or ())
     if header != TABLE_COLUMNS:

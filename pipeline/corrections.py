@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import io
 import math
 from pathlib import Path
 
 import pandas as pd
 
+from pipeline.analyst_files import AnalystFileError, read_analyst_text
 from pipeline.catalog import BY_KEY
 from pipeline.schema import SCOPES
 
@@ -19,11 +21,21 @@ class CorrectionsError(ValueError):
 
 
 def load_corrections(path: Path) -> pd.DataFrame:
-    """Read and validate the analyst file; a missing file means no corrections."""
+    """Read and validate the analyst file; a missing or empty file means no corrections. UTF-8,
+    UTF-16 or GBK as Excel saves it (pipeline.analyst_files)."""
     path = Path(path)
     if not path.exists():
-        return pd.DataFrame({c: pd.Series(dtype="string") for c in COLUMNS})
-    df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig", comment=None)
+        return _no_corrections()
+    try:
+        text, _ = read_analyst_text(path)
+    except AnalystFileError as exc:
+        raise CorrectionsError(str(exc)) from None
+    if not text.strip():  # an emptied file: no corrections, as when there is no file
+        return _no_corrections()
+    try:
+        df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, comment=None)
+    except pd.errors.ParserError as exc:  # an unclosed quote, a row with too many fields
+        raise CorrectionsError(f"{path}: not a readable CSV file: {exc}") from None
     df.columns = [c.strip() for c in df.columns]
     problems = validate_corrections(df)
     if problems:
@@ -34,6 +46,10 @@ def load_corrections(path: Path) -> pd.DataFrame:
     df = df[list(COLUMNS)].copy()
     df["scope"] = df["scope"].where(df["scope"] != "", "annual")
     return df
+
+
+def _no_corrections() -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype="string") for c in COLUMNS})
 
 
 def validate_corrections(df: pd.DataFrame) -> list[str]:

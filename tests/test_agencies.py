@@ -341,3 +341,29 @@ def test_agency_and_region_accuracy_on_seeds_and_corpus(seeds_dir, corpus_dir):
     assert agreed / named >= 0.95
     assert region_named >= 25
     assert region_right == region_named
+
+
+@pytest.mark.parametrize("encoding", ["gbk", "utf-16", "utf-8-sig"])
+def test_the_analyst_table_saved_by_excel_reads_as_the_utf8_one(tmp_path, encoding):
+    """Excel on a Chinese Windows saves CSV as GBK (and "Unicode text" as UTF-16): same rows."""
+    shipped = A.REPO / "data" / "agencies.csv"
+    resaved = tmp_path / "agencies.csv"
+    resaved.write_bytes(shipped.read_text(encoding="utf-8").encode(encoding))
+    expected = A.load_agency_table(shipped)
+    assert len(expected) >= 2
+    pd.testing.assert_frame_equal(A.load_agency_table(resaved), expected)
+
+
+def test_a_binary_or_unreadable_analyst_table_is_refused_with_a_message(tmp_path):
+    import zipfile
+
+    xlsx = tmp_path / "agencies.csv"  # a workbook saved under the CSV's name
+    with zipfile.ZipFile(xlsx, "w") as z:
+        z.writestr("[Content_Types].xml", "<Types/>" * 50)
+    with pytest.raises(A.AgencyTableError, match="CSV UTF-8"):
+        A.load_agency_table(xlsx)
+    with pytest.raises(A.AgencyTableError, match="folder"):
+        A.load_agency_table(tmp_path)
+    empty = tmp_path / "empty.csv"
+    empty.write_bytes(b"")
+    assert A.load_agency_table(empty).empty

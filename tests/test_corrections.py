@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from conftest import RAW_DIR
 
@@ -153,3 +154,59 @@ def test_corrections_apply_when_a_report_is_filed_twice(tmp_path: Path):
     assert fixed["value"].to_dict() == {"requests_granted": 5, "requests_denied": 2}
     assert set(fixed["agency_id"]) == {doc["agency_id"]}
     assert result.summary["warnings"] == []
+
+
+def _a_correction(built) -> str:
+    _, tmp, _ = built
+    doc_id = pd.read_parquet(tmp / "ds" / "documents.parquet")["doc_id"].iloc[0]
+    return (
+        "doc_id,agency_id,agency,year,metric,value,scope,note\n"
+        f"{doc_id},,,,lawsuits,7,annual,经核对原件更正\n"
+    )
+
+
+@pytest.mark.parametrize("encoding", ["gbk", "utf-16", "utf-8-sig"])
+def test_a_corrections_file_saved_by_excel_applies_as_the_utf8_one(built, encoding):
+    """Excel on a Chinese Windows saves CSV as GBK (and "Unicode text" as UTF-16): the same
+    correction is read and applied, its Chinese note intact."""
+    raw, tmp, _ = built
+    text = _a_correction(built)
+    utf8, resaved = tmp / "utf8.csv", tmp / "resaved.csv"
+    utf8.write_text(text, encoding="utf-8")
+    resaved.write_bytes(text.encode(encoding))
+    pd.testing.assert_frame_equal(load_corrections(resaved), load_corrections(utf8))
+    build_dataset(raw, tmp / "ds", workers=1, progress=False, corrections_path=resaved)
+    resolved = pd.read_parquet(tmp / "ds" / "resolved.parquet")
+    row = resolved[(resolved["metric"] == "lawsuits") & (resolved["source"] == "correction")]
+    assert row["value"].tolist() == [7.0]
+    assert row["note"].tolist() == ["经核对原件更正"]
+
+
+def test_an_empty_corrections_file_means_no_corrections(tmp_path: Path):
+    empty = tmp_path / "corrections.csv"
+    empty.write_bytes(b"")
+    assert load_corrections(empty).empty
+    empty.write_bytes(b"\xef\xbb\xbf\r\n")  # what an editor leaves after deleting every line
+    assert load_corrections(empty).empty
+
+
+def test_unreadable_corrections_files_stop_the_cli_with_exit_2_and_a_message(built, capsys):
+    """A workbook saved under the CSV's name, an unclosed quote, a folder: exit 2, the reason on
+    stderr, no traceback, and the dataset of the previous build left as it was."""
+    import zipfile
+
+    from pipeline.__main__ import main
+
+    raw, tmp, _ = built
+    before = (tmp / "ds" / "metrics.parquet").read_bytes()
+    xlsx = tmp / "workbook.csv"
+    with zipfile.ZipFile(xlsx, "w") as z:
+        z.writestr("xl/workbook.xml", "<workbook/>" * 50)
+    quote = tmp / "quote.csv"
+    quote.write_text('metric,value,note\nlawsuits,1,"unclosed\n', encoding="utf-8")
+    for path, reason in ((xlsx, "CSV UTF-8"), (quote, "not a readable CSV"), (tmp, "is a folder")):
+        code = main(["build", str(raw), "--out", str(tmp / "ds"), "--corrections", str(path), "--quiet"])
+        err = capsys.readouterr().err
+        assert code == 2, err
+        assert reason in err and "Traceback" not in err
+    assert (tmp / "ds" / "metrics.parquet").read_bytes() == before

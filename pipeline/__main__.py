@@ -29,6 +29,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     b.add_argument("--corrections", default="data/corrections.csv", help="analyst corrections file")
     b.add_argument("--full", action="store_true", help="re-extract every file (ignore the previous build)")
+    b.add_argument(
+        "--no-csv",
+        action="store_true",
+        help="write the tables as .parquet only, and remove the .csv twins of an earlier build "
+        "(a 1M-report build's CSV twins are ~22 GB)",
+    )
     b.add_argument("--quiet", action="store_true", help="no progress bar")
 
     s = sub.add_parser("show", help="print what one report yields, with evidence")
@@ -72,6 +78,7 @@ def cmd_build(args: argparse.Namespace) -> int:
             corrections_path=args.corrections,
             incremental=not args.full,
             ship_files=True if args.ship_files else None,
+            csv=not args.no_csv,
         )
     except (CorrectionsError, AgencyTableError, EngineError) as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -85,7 +92,8 @@ def cmd_build(args: argparse.Namespace) -> int:
         )
         return 2
     print(format_summary(result.summary))
-    print(f"written to {args.out}/ (documents, metrics, resolved: .parquet and .csv)")
+    formats = ".parquet" if args.no_csv else ".parquet and .csv"
+    print(f"written to {args.out}/ (documents, metrics, resolved, derived: {formats})")
     return result.exit_code
 
 

@@ -108,17 +108,23 @@ class StagedTable:
     """One output table written chunk by chunk to temporary parquet + CSV files beside its targets.
 
     Nothing is visible until commit(); a build killed before then leaves the old files untouched.
+    With `csv=False` only the parquet file is written, and commit() removes the CSV twin a previous
+    build left: a CSV that no longer matches its parquet would be read as the current data.
     """
 
-    def __init__(self, out_dir: Path, name: str, columns: dict[str, str]):
-        self.targets = (out_dir / f"{name}.parquet", out_dir / f"{name}.csv")
+    def __init__(self, out_dir: Path, name: str, columns: dict[str, str], csv: bool = True):
+        parquet, twin = out_dir / f"{name}.parquet", out_dir / f"{name}.csv"
+        self.targets = (parquet, twin) if csv else (parquet,)
+        self.stale = () if csv else (twin,)
         self.tmps = tuple(_tmp_path(t) for t in self.targets)
         self.columns = columns
         self.schema = pa.Schema.from_pandas(_typed(pd.DataFrame(), columns), preserve_index=False)
         self._parquet = pq.ParquetWriter(self.tmps[0], self.schema)
-        self._csv_file = open(self.tmps[1], "wb")  # noqa: SIM115 - closed in close()
-        self._csv_file.write(codecs.BOM_UTF8)
-        pa_csv.write_csv(self.schema.empty_table(), self._csv_file)  # the header line
+        self._csv_file = None
+        if csv:
+            self._csv_file = open(self.tmps[1], "wb")  # noqa: SIM115 - closed in close()
+            self._csv_file.write(codecs.BOM_UTF8)
+            pa_csv.write_csv(self.schema.empty_table(), self._csv_file)  # the header line
         self.rows = 0
         self._open = True
 
@@ -135,17 +141,19 @@ class StagedTable:
             return
         table = table.select(self.schema.names).cast(self.schema)
         self._parquet.write_table(table)
-        # A writer per call, not one CSVWriter for the table: a CSVWriter keeps the last rows it
-        # wrote alive until its next write (~90% of their bytes: the string columns), so a build
-        # held a shard's metric rows and its resolved rows again while it resolved the next shard.
-        pa_csv.write_csv(guard_formulas_arrow(table), self._csv_file, write_options=_NO_HEADER)
+        if self._csv_file is not None:
+            # A writer per call, not one CSVWriter for the table: a CSVWriter keeps the last rows it
+            # wrote alive until its next write (~90% of their bytes: the string columns), so a build
+            # held a shard's metric rows and its resolved rows again while it resolved the next shard.
+            pa_csv.write_csv(guard_formulas_arrow(table), self._csv_file, write_options=_NO_HEADER)
         self.rows += table.num_rows
 
     def close(self) -> None:
         if self._open:
             self._open = False
             self._parquet.close()
-            self._csv_file.close()
+            if self._csv_file is not None:
+                self._csv_file.close()
             # A closed writer object still holds its buffers (~400 B a row for the documents'
             # parquet): a build keeps its staged tables until it commits them.
             self._parquet = self._csv_file = None
@@ -158,6 +166,8 @@ class StagedTable:
     def commit(self) -> None:
         for tmp, target in zip(self.tmps, self.targets, strict=True):
             _commit(tmp, target)
+        for twin in self.stale:
+            twin.unlink(missing_ok=True)
 
     def discard(self) -> None:
         for tmp in self.tmps:

@@ -144,3 +144,57 @@ def test_a_full_disk_stops_the_build_with_a_message_and_the_old_dataset_whole(
     assert "No space left on device" in err and "is as it was" in err
     assert "Traceback" not in err
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before  # no temp file, no spool left
+
+
+TABLES = ("documents", "metrics", "resolved", "derived")
+
+
+def test_no_csv_writes_the_same_parquet_and_removes_the_stale_twins(tmp_path: Path, capsys):
+    """--no-csv: the same .parquet bytes as a build with CSV twins; the twins an earlier build left
+    are removed (they would no longer match); a later build with twins writes them as before."""
+    from pipeline.__main__ import main
+
+    raw, out = tmp_path / "raw", tmp_path / "ds"
+    _many_reports(raw, 6)
+    cmd = ["build", str(raw), "--out", str(out), "--workers", "1", "--quiet"]
+    assert main([*cmd, "--full"]) == 0
+    with_csv = {p.name: p.read_bytes() for p in out.iterdir()}
+    assert {f"{t}.csv" for t in TABLES} <= set(with_csv)
+
+    assert main([*cmd, "--full", "--no-csv"]) == 0
+    assert "derived: .parquet)" in capsys.readouterr().out
+    names = {p.name for p in out.iterdir()}
+    assert not any(n.endswith(".csv") and n != "agencies.proposed.csv" for n in names), names
+    for t in TABLES:
+        assert (out / f"{t}.parquet").read_bytes() == with_csv[f"{t}.parquet"], t
+    meta = json.loads((out / "meta.json").read_text(encoding="utf-8"))
+    assert meta["formats"] == ["parquet"]
+
+    seed = sorted(RAW_DIR.glob("*.txt"))[-1]
+    (raw / "extra.txt").write_text(seed.read_text(encoding="utf-8-sig") + "\n附注 另一份\n", encoding="utf-8")
+    assert main(cmd) == 0  # incremental, twins again: one file more, the others re-used
+    assert json.loads((out / "meta.json").read_text(encoding="utf-8"))["formats"] == ["parquet", "csv"]
+    for t in TABLES:
+        from_csv = pd.read_csv(out / f"{t}.csv", encoding="utf-8-sig")
+        assert len(from_csv) == len(pd.read_parquet(out / f"{t}.parquet")), t
+
+
+def test_a_failed_no_csv_build_keeps_the_old_twins(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """The twins are removed only when the new parquet files are committed."""
+    import errno
+
+    from pipeline.__main__ import main
+    from pipeline.writing import StagedTable
+
+    raw, out = tmp_path / "raw", tmp_path / "ds"
+    _many_reports(raw, 4)
+    cmd = ["build", str(raw), "--out", str(out), "--workers", "1", "--quiet", "--full"]
+    assert main(cmd) == 0
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+
+    def full_disk(self, table):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(StagedTable, "write_table", full_disk)
+    assert main([*cmd, "--no-csv"]) == 2
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before

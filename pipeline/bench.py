@@ -114,6 +114,7 @@ class BenchResult:
     quality: dict = field(default_factory=dict)
     build_summary: dict = field(default_factory=dict)
     max_child_rss_bytes: int = 0  # RUSAGE_CHILDREN: the largest single child, a cross-check
+    csv: bool = True  # whether the build wrote the CSV twins (build --no-csv)
 
     @property
     def ratio(self) -> float:
@@ -168,7 +169,12 @@ class BenchResult:
             f"{self.workers} workers, {os.cpu_count()} cores",
             line("generate", self.generate),
             line("floor", self.floor, "  (read + one regex pass)"),
-            line("build", self.build, "  (build_dataset: extract, resolve, validate, write)"),
+            line(
+                "build",
+                self.build,
+                "  (build_dataset: extract, resolve, validate, write"
+                + (" parquet + CSV)" if self.csv else " parquet only: --no-csv)"),
+            ),
             f"  build / floor = {self.ratio:.1f}x  (target <= {TARGET_RATIO:g}x: {ok[t['within_10x_of_floor']]})",
             "  of which: "
             + ", ".join(
@@ -284,6 +290,7 @@ def run_bench(
     work_dir: Path | None = None,
     seed: int = 0,
     progress: bool = False,
+    csv: bool = True,
 ) -> BenchResult:
     """Generate, measure the floor, build, score; with `progress`, each stage is logged to stderr."""
 
@@ -348,6 +355,7 @@ def run_bench(
                 progress=progress,
                 corrections_path=None,
                 incremental=False,
+                csv=csv,
             )
             build = Stage(time.perf_counter() - began, mem.peak, mem.peak_rss)
         say(f"build {build.seconds:.1f} s, peak {build.peak_bytes / 2**30:.2f} GiB; scoring")
@@ -363,6 +371,7 @@ def run_bench(
             quality=quality,
             build_summary=dict(built.summary),
             max_child_rss_bytes=resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024,
+            csv=csv,
         )
     finally:
         if cluster is not None:
@@ -428,6 +437,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--keep", type=Path, default=None, help="work in DIR and keep corpus, truth and dataset")
     p.add_argument("--json", action="store_true", help="print the figures as JSON")
+    p.add_argument("--no-csv", action="store_true", help="build without the CSV twins (build --no-csv)")
     p.add_argument(
         "--progress", action="store_true", help="log stages and the build's progress bar to stderr"
     )
@@ -458,7 +468,14 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         args.keep.mkdir(parents=True, exist_ok=True)
     result = run_bench(
-        args.docs, args.workers, args.engine, args.scheduler, args.keep, args.seed, args.progress
+        args.docs,
+        args.workers,
+        args.engine,
+        args.scheduler,
+        args.keep,
+        args.seed,
+        args.progress,
+        not args.no_csv,
     )
     print(json.dumps(result.to_dict(), indent=2, default=str) if args.json else result.format_text())
     if args.profile:

@@ -185,6 +185,7 @@ def test_bench_prints_speed_memory_ratio_and_quality_as_json(tmp_path: Path, cap
     assert out["quality"]["documents"] == 12
     assert set(out["targets"]) == {"100k_under_5_min", "peak_under_2_GB", "within_10x_of_floor"}
     assert (tmp_path / "b" / "dataset" / "metrics.parquet").exists()
+    assert out["csv"] is True and (tmp_path / "b" / "dataset" / "metrics.csv").exists()
     # The ratio is broken down by step of the build; the steps add up to the build's own time.
     steps = out["build_summary"]["stage_seconds"]
     assert list(steps) == ["plan", "extract", "documents", "shards", "finish"] == list(out["stage_ratios"])
@@ -194,9 +195,10 @@ def test_bench_prints_speed_memory_ratio_and_quality_as_json(tmp_path: Path, cap
 
 
 def test_bench_text_report_names_each_step_as_a_multiple_of_the_floor(tmp_path: Path, capsys):
-    assert bench_main(["--docs", "6", "--workers", "1", "--keep", str(tmp_path / "b")]) == 0
+    assert bench_main(["--docs", "6", "--workers", "1", "--keep", str(tmp_path / "b"), "--no-csv"]) == 0
     text = capsys.readouterr().out
-    assert "build / floor" in text
+    assert "build / floor" in text and "parquet only: --no-csv" in text
+    assert not (tmp_path / "b" / "dataset" / "metrics.csv").exists()
     assert re.search(
         r"of which: plan [\d.]+ s \([\d.]+x\), extract [\d.]+ s \([\d.]+x\), documents [\d.]+ s \([\d.]+x\), shards",
         text,

@@ -674,7 +674,7 @@ def load_agency_table(path: Path) -> pd.DataFrame:
     GBK as Excel saves it (pipeline.analyst_files).
     """
     try:
-        raw, _ = read_analyst_text(Path(path))
+        raw = read_analyst_text(Path(path))
     except AnalystFileError as exc:
         raise AgencyTableError(str(exc)) from None
     if not raw.strip():  # an emptied file: no analyst rows, as when there is no file

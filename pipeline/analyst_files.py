@@ -24,32 +24,34 @@ class AnalystFileError(ValueError):
     """An analyst file that cannot be read as text; the message names the file and the fix."""
 
 
-def read_analyst_text(path: Path) -> tuple[str, str]:
-    """(text, encoding) of `path`; raises AnalystFileError when it cannot be read or is not text."""
+def read_analyst_text(path: Path) -> str:
+    """The text of `path`; raises AnalystFileError when it cannot be read or is not text."""
     try:
         data = Path(path).read_bytes()
     except IsADirectoryError:
         raise AnalystFileError(f"{path} is a folder, not a CSV file") from None
     except OSError as exc:
         raise AnalystFileError(f"{path} cannot be read: {exc.strerror or exc}") from None
-    text, encoding = _decode(data)
+    text = _decode(data)
     if text is None:
         raise AnalystFileError(f"{path} is not a text file in UTF-8, UTF-16 or GBK: {_SAVE_AS}")
     if _CONTROL.search(text):
         raise AnalystFileError(f"{path} holds binary data, not CSV text: {_SAVE_AS}")
-    return text, encoding
+    return text
 
 
-def _decode(data: bytes) -> tuple[str | None, str]:
+def _decode(data: bytes) -> str | None:
+    """The text in the first encoding that decodes all of `data`: the one its BOM names, else UTF-8,
+    else GB18030; None when none does."""
     for bom, codec in _BOMS:
         if data.startswith(bom):
             try:
-                return data.decode(codec), codec
+                return data.decode(codec)
             except UnicodeDecodeError:
-                return None, codec
+                return None
     for codec in ("utf-8", "gb18030"):
         try:
-            return data.decode(codec), codec
+            return data.decode(codec)
         except UnicodeDecodeError:
             continue
-    return None, ""
+    return None

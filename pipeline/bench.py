@@ -475,7 +475,7 @@ def main(argv: list[str] | None = None) -> int:
         args.keep,
         args.seed,
         args.progress,
-        not args.no_csv,
+        csv=not args.no_csv,
     )
     print(json.dumps(result.to_dict(), indent=2, default=str) if args.json else result.format_text())
     if args.profile:

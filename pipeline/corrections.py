@@ -27,7 +27,7 @@ def load_corrections(path: Path) -> pd.DataFrame:
     if not path.exists():
         return _no_corrections()
     try:
-        text, _ = read_analyst_text(path)
+        text = read_analyst_text(path)
     except AnalystFileError as exc:
         raise CorrectionsError(str(exc)) from None
     if not text.strip():  # an emptied file: no corrections, as when there is no file

@@ -7,6 +7,7 @@ Exit status: 0 when every file was read, 1 when some failed (the dataset is stil
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import sys
 from pathlib import Path
@@ -67,6 +68,9 @@ def cmd_build(args: argparse.Namespace) -> int:
     if not Path(args.input_dir).is_dir():
         print(f"error: input folder {args.input_dir} does not exist", file=sys.stderr)
         return 2
+    if Path(args.out).exists() and not Path(args.out).is_dir():
+        print(f"error: --out {args.out} is a file, not a folder", file=sys.stderr)
+        return 2
     try:
         result = build_dataset(
             args.input_dir,
@@ -84,17 +88,21 @@ def cmd_build(args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except OSError as exc:  # the outputs could not be written: a full disk, a read-only folder
-        print(
-            f"error: the build stopped: {exc}\n"
-            f"The dataset in {args.out} is as it was: its files are replaced only once every new "
-            "one is written. Free some space, or choose another folder with --out.",
-            file=sys.stderr,
-        )
+        print(f"error: the build stopped: {exc}\n{_unwritable_advice(exc, args.out)}", file=sys.stderr)
         return 2
     print(format_summary(result.summary))
     formats = ".parquet" if args.no_csv else ".parquet and .csv"
     print(f"written to {args.out}/ (documents, metrics, resolved, derived: {formats})")
     return result.exit_code
+
+
+def _unwritable_advice(exc: OSError, out: str) -> str:
+    """What to do when the outputs could not be written, by cause; the old dataset is always whole
+    (its files are replaced only once every new one is written)."""
+    kept = f"The dataset in {out} is as it was: its files are replaced only once every new one is written."
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return f"{kept} Free some space, or choose another folder with --out."
+    return f"{kept} Choose a folder you can write to with --out."
 
 
 def cmd_show(args: argparse.Namespace) -> int:

@@ -141,7 +141,7 @@ def test_a_full_disk_stops_the_build_with_a_message_and_the_old_dataset_whole(
     capsys.readouterr()
     assert main(cmd) == 2
     err = capsys.readouterr().err
-    assert "No space left on device" in err and "is as it was" in err
+    assert "No space left on device" in err and "is as it was" in err and "Free some space" in err
     assert "Traceback" not in err
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before  # no temp file, no spool left
 
@@ -197,4 +197,38 @@ def test_a_failed_no_csv_build_keeps_the_old_twins(tmp_path: Path, monkeypatch: 
 
     monkeypatch.setattr(StagedTable, "write_table", full_disk)
     assert main([*cmd, "--no-csv"]) == 2
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+
+
+def test_an_unwritable_out_folder_is_told_apart_from_a_full_disk(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+):
+    """--out naming a file is refused before any work; a permission error does not advise freeing
+    space (only a full disk does); either way exit 2, no traceback, the old dataset whole."""
+    import errno
+
+    from pipeline.__main__ import main
+    from pipeline.writing import StagedTable
+
+    raw, out = tmp_path / "raw", tmp_path / "ds"
+    _many_reports(raw, 3)
+    a_file = tmp_path / "not-a-folder"
+    a_file.write_text("analyst notes", encoding="utf-8")
+    assert main(["build", str(raw), "--out", str(a_file), "--quiet"]) == 2
+    assert "is a file, not a folder" in capsys.readouterr().err
+    assert a_file.read_text(encoding="utf-8") == "analyst notes"
+
+    cmd = ["build", str(raw), "--out", str(out), "--workers", "1", "--quiet", "--full"]
+    assert main(cmd) == 0
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+
+    def read_only(self, table):
+        raise OSError(errno.EACCES, "Permission denied")
+
+    monkeypatch.setattr(StagedTable, "write_table", read_only)
+    capsys.readouterr()
+    assert main(cmd) == 2
+    err = capsys.readouterr().err
+    assert "Permission denied" in err and "Choose a folder you can write to" in err
+    assert "Free some space" not in err and "Traceback" not in err
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before

@@ -179,23 +179,35 @@ def test_no_csv_writes_the_same_parquet_and_removes_the_stale_twins(tmp_path: Pa
         assert len(from_csv) == len(pd.read_parquet(out / f"{t}.parquet")), t
 
 
+def _built_then_writes_fail(
+    raw: Path, out: Path, monkeypatch: pytest.MonkeyPatch, code: int
+) -> tuple[list, dict]:
+    """A full build of `raw` into `out`, then every table write failing with OSError `code`: the
+    command to build again and the files the first build left."""
+    import os
+
+    from pipeline.__main__ import main
+    from pipeline.writing import StagedTable
+
+    cmd = ["build", str(raw), "--out", str(out), "--workers", "1", "--quiet", "--full"]
+    assert main(cmd) == 0
+
+    def failing(self, table):
+        raise OSError(code, os.strerror(code))
+
+    monkeypatch.setattr(StagedTable, "write_table", failing)
+    return cmd, {p.name: p.read_bytes() for p in out.iterdir()}
+
+
 def test_a_failed_no_csv_build_keeps_the_old_twins(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     """The twins are removed only when the new parquet files are committed."""
     import errno
 
     from pipeline.__main__ import main
-    from pipeline.writing import StagedTable
 
     raw, out = tmp_path / "raw", tmp_path / "ds"
     _many_reports(raw, 4)
-    cmd = ["build", str(raw), "--out", str(out), "--workers", "1", "--quiet", "--full"]
-    assert main(cmd) == 0
-    before = {p.name: p.read_bytes() for p in out.iterdir()}
-
-    def full_disk(self, table):
-        raise OSError(errno.ENOSPC, "No space left on device")
-
-    monkeypatch.setattr(StagedTable, "write_table", full_disk)
+    cmd, before = _built_then_writes_fail(raw, out, monkeypatch, errno.ENOSPC)
     assert main([*cmd, "--no-csv"]) == 2
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
 
@@ -208,7 +220,6 @@ def test_an_unwritable_out_folder_is_told_apart_from_a_full_disk(
     import errno
 
     from pipeline.__main__ import main
-    from pipeline.writing import StagedTable
 
     raw, out = tmp_path / "raw", tmp_path / "ds"
     _many_reports(raw, 3)
@@ -218,14 +229,7 @@ def test_an_unwritable_out_folder_is_told_apart_from_a_full_disk(
     assert "is a file, not a folder" in capsys.readouterr().err
     assert a_file.read_text(encoding="utf-8") == "analyst notes"
 
-    cmd = ["build", str(raw), "--out", str(out), "--workers", "1", "--quiet", "--full"]
-    assert main(cmd) == 0
-    before = {p.name: p.read_bytes() for p in out.iterdir()}
-
-    def read_only(self, table):
-        raise OSError(errno.EACCES, "Permission denied")
-
-    monkeypatch.setattr(StagedTable, "write_table", read_only)
+    cmd, before = _built_then_writes_fail(raw, out, monkeypatch, errno.EACCES)
     capsys.readouterr()
     assert main(cmd) == 2
     err = capsys.readouterr().err

@@ -453,3 +453,20 @@ def test_documents_tab_offers_a_capped_list_and_keeps_a_linked_document(app, mon
     assert picker.value == "a-zb-gx_2016.txt", "the linked document is offered even beyond the cap"
     assert len(picker.options) == 2  # the first match + the linked one
     assert any("仅列出前 1 份" in c.value or "first 1 of" in c.value for c in at.caption)
+
+
+def test_a_dataset_built_without_csv_twins_opens_in_every_tab(app, tmp_path, monkeypatch):
+    """build --no-csv writes parquet only; the app reads nothing else."""
+    from conftest import RAW_DIR
+
+    from pipeline.dataset import build_dataset
+
+    out = tmp_path / "ds"
+    build_dataset(RAW_DIR, out, workers=1, progress=False, corrections_path=None, csv=False)
+    assert {p.name for p in out.glob("*.csv")} <= {"agencies.proposed.csv"}  # the analyst's review list
+    monkeypatch.setenv(ENV_VAR, str(out))
+    for tab in ("trends", "rankings", "data", "documents"):
+        at = app(tab=tab)
+        _no_trouble(at)
+        assert at.title[0].value == "政府年报指标看板"
+    assert len(app(tab="trends").get("plotly_chart")) == 1

@@ -9,13 +9,11 @@ message that says what to do.
 
 from __future__ import annotations
 
-import codecs
 import re
 from pathlib import Path
 
-# Tried in this order. A UTF-8 file must decode strictly; GB18030 (a superset of GBK) decodes most
-# byte strings, so it is tried last and its result is checked for control characters below.
-_BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+from pipeline.readers_decode import BOMS, strict_decode
+
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # not tab, newline, carriage return
 _SAVE_AS = "save it as CSV UTF-8 (Excel: 另存为 → CSV UTF-8(逗号分隔))"
 
@@ -41,17 +39,11 @@ def read_analyst_text(path: Path) -> str:
 
 
 def _decode(data: bytes) -> str | None:
-    """The text in the first encoding that decodes all of `data`: the one its BOM names, else UTF-8,
-    else GB18030; None when none does."""
-    for bom, codec in _BOMS:
+    """The text in the encoding its BOM names (the readers' table), else strict UTF-8, else strict
+    GB18030 (a superset of GBK, which decodes most byte strings: hence the control-character check
+    above); None when none decodes all of `data`. Unlike the readers' decode_text, nothing is
+    repaired or guessed: an analyst's file is read exactly or refused."""
+    for _rule, bom, codec in BOMS:
         if data.startswith(bom):
-            try:
-                return data.decode(codec)
-            except UnicodeDecodeError:
-                return None
-    for codec in ("utf-8", "gb18030"):
-        try:
-            return data.decode(codec)
-        except UnicodeDecodeError:
-            continue
-    return None
+            return strict_decode(data[len(bom) :], codec)
+    return strict_decode(data, "utf-8") or strict_decode(data, "gb18030")

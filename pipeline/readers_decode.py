@@ -69,7 +69,8 @@ def plausibility(text: str) -> float:
     return sum(1 for c in sample if _ordinary(c, common)) / len(sample)
 
 
-def _strict(data: bytes, codec: str) -> str | None:
+def strict_decode(data: bytes, codec: str) -> str | None:
+    """`data` in `codec`, or None when any byte does not decode."""
     try:
         return data.decode(codec)
     except (UnicodeDecodeError, LookupError):
@@ -79,7 +80,7 @@ def _strict(data: bytes, codec: str) -> str | None:
 def _damaged_utf8(data: bytes) -> Decoded | None:
     """Valid UTF-8 but for a few bad bytes (typically a multi-byte character cut at the end)."""
     for cut in (1, 2, 3):
-        text = _strict(data[:-cut], "utf-8") if len(data) > cut and data[-cut] >= 0x80 else None
+        text = strict_decode(data[:-cut], "utf-8") if len(data) > cut and data[-cut] >= 0x80 else None
         if text is not None and any(ord(c) > 0x7F for c in text[:SAMPLE_CHARS]):
             return Decoded(text, "utf-8", ["encoding utf-8; incomplete character at the end dropped"])
     text = data.decode("utf-8", errors="replace")
@@ -111,7 +112,7 @@ def _repair_mojibake(text: str) -> Decoded | None:
         except UnicodeEncodeError:
             continue
         for right in ("utf-8", "gb18030"):
-            fixed = _strict(raw, right)
+            fixed = strict_decode(raw, right)
             if (
                 fixed
                 and plausibility(fixed) >= 0.95
@@ -139,7 +140,7 @@ def _utf16_guess(data: bytes) -> Decoded | None:
     odd = body[1::2].count(0)
     order = ("utf-16-le", "utf-16-be") if odd >= even else ("utf-16-be", "utf-16-le")
     for codec in order:
-        text = _strict(body, codec)
+        text = strict_decode(body, codec)
         if text is not None and plausibility(text) >= 0.9:
             return Decoded(text, codec, [f"encoding {codec} (no BOM, guessed)"])
     for codec in order:
@@ -154,7 +155,7 @@ def decode_text(data: bytes) -> Decoded:
     for rule, bom, codec in BOMS:
         if data.startswith(bom):
             body = data[len(bom) :]
-            text = _strict(body, codec)
+            text = strict_decode(body, codec)
             if text is not None:
                 return Decoded(text, codec, [f"encoding {codec} ({rule})"])
             text = body.decode(codec, errors="replace")
@@ -166,7 +167,7 @@ def decode_text(data: bytes) -> Decoded:
         if found:
             return found
 
-    text = _strict(data, "utf-8")
+    text = strict_decode(data, "utf-8")
     if text is not None:
         return _repair_mojibake(text) or Decoded(text, "utf-8", ["encoding utf-8"])
     found = _damaged_utf8(data)
@@ -174,12 +175,12 @@ def decode_text(data: bytes) -> Decoded:
         return found
 
     for codec in ("gb18030", "big5"):
-        text = _strict(data, codec)
+        text = strict_decode(data, codec)
         if text is not None and plausibility(text) >= MIN_PLAUSIBLE:
             return Decoded(text, codec, [f"encoding {codec}"])
     # GB18030 cut in the middle of a two- or four-byte character
     for cut in (1, 2, 3):
-        text = _strict(data[:-cut], "gb18030") if len(data) > cut else None
+        text = strict_decode(data[:-cut], "gb18030") if len(data) > cut else None
         if text is not None and plausibility(text) >= MIN_PLAUSIBLE:
             return Decoded(text, "gb18030", ["encoding gb18030; incomplete character at the end dropped"])
 
@@ -209,7 +210,7 @@ def _charset_normalizer(data: bytes) -> Decoded | None:
     best = from_bytes(data[:SAMPLE_CHARS]).best()
     if best is None or best.encoding is None:
         return None
-    text = _strict(data, best.encoding)
+    text = strict_decode(data, best.encoding)
     if text is None or "\x00" in text or plausibility(text) < 0.95:
         return None
     return Decoded(text, best.encoding, [f"encoding {best.encoding} (detected by charset-normalizer)"])

@@ -24,36 +24,30 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from pipeline import doc_table, engines
+from pipeline import doc_table, engines, shard_rows
 from pipeline.catalog import BY_KEY, CORE_KEYS
 from pipeline.corrections import DocumentLookups, load_corrections, match_corrections
-from pipeline.derived import INPUTS as DERIVED_INPUTS
 from pipeline.derived import compute_derived
 from pipeline.doc_order import BUCKET_ROWS, DocumentKeys, PathBuckets
 from pipeline.doc_summary import AgencyNames, DocumentCounts
 from pipeline.file_tasks import FileTask, PathList, batches, load, stored_path
 from pipeline.heap import trim, use_returning_pool
-from pipeline.plausibility import plausibility_flags
 from pipeline.readers_sniff import extension_kind, sniff
 from pipeline.record import MetricRecord
-from pipeline.resolve import choose_winners_in_batches, source_of
 from pipeline.schema import DOCUMENT_COLUMNS, METRIC_COLUMNS, READ, RESOLVED_COLUMNS, SCHEMA_VERSION
+from pipeline.shard_resolve import WINNER_EXTRA, ShardResolver, ShardWinners
 from pipeline.shard_rows import ShardRows
 from pipeline.spool import (
     DOC_COLUMN,
     Spool,
-    concat_slim,
     shard_count,
     spooled_schema,
-    with_pointers,
 )
-from pipeline.spool import slim as slim_of
 from pipeline.validate import (
     DocumentChecks,
     SchemaError,
     frame_problems,
     link_problems,
-    resolved_key_problems,
 )
 from pipeline.writing import StagedTable, clean_stale_temps, write_json_atomic
 
@@ -426,7 +420,18 @@ def build_dataset(
             f"in {spool.shards} shard(s)",
         )
         summary = _write_all(
-            out_dir, spool, parked, arrivals, corrections, warnings, counts, input_dir, stages, progress, csv
+            out_dir,
+            spool,
+            parked,
+            arrivals,
+            corrections,
+            warnings,
+            counts,
+            input_dir,
+            stages,
+            progress,
+            csv,
+            workers or engines.default_workers(),  # shards are resolved on this machine, whatever the engine
         )
     finally:
         if extracted is not None:
@@ -586,31 +591,6 @@ def _extract_into(
     bar.close()
 
 
-WINNER_EXTRA = ["source", "n_sources", "conflict", "alternatives", "flags"]
-
-
-def _with_corrections(slim: pd.DataFrame, corrections: pd.DataFrame | None) -> pd.DataFrame:
-    """A shard's projection (part 0) plus its analyst corrections (part -1), with each row's source."""
-    frames = [slim]
-    if corrections is not None and len(corrections):
-        # A correction has no span in any text: its start/end stay empty.
-        corr = corrections.reset_index(drop=True).assign(start=pd.NA, end=pd.NA)
-        corr = corr.astype({"start": "Int64", "end": "Int64", "year": "Int64"})
-        frames.append(slim_of(corr, part=-1))
-    allrows = concat_slim(frames)
-    allrows["source"] = _map_categories(allrows["method"], source_of)
-    return allrows
-
-
-def _map_categories(column: pd.Series, func: Callable[[str], str]) -> pd.Series:
-    """func applied to a categorical column's categories only (millions of rows, a few methods)."""
-    mapped = [func(str(c)) for c in column.cat.categories]
-    categories = list(dict.fromkeys(mapped))
-    recode = np.array([categories.index(m) for m in mapped] + [-1], dtype=np.int32)  # -1 stays missing
-    codes = recode[column.cat.codes.to_numpy()]
-    return pd.Series(pd.Categorical.from_codes(codes, categories=categories), index=column.index)
-
-
 @dataclass(frozen=True)
 class _Arrivals:
     """What a spooled row's DOC_COLUMN points at: its document's number in arrival order."""
@@ -656,57 +636,50 @@ def _check_frame(table: pa.Table) -> pd.DataFrame:
     return pd.DataFrame(out)
 
 
-def _shard_outputs(
-    rows: ShardRows,
-    corrections: pd.DataFrame | None,
-    about: pd.DataFrame,
-    tally: _Tally,
-) -> tuple[list[pa.Table | pd.DataFrame], pd.DataFrame | None]:
-    """Resolve one agency shard: its resolved rows (to write) and the inputs of its derived
-    indicators (for _DerivedBatches); its counts are added to `tally`.
+def _winner_chunks(
+    rows: ShardRows, won: ShardWinners, corrections: pd.DataFrame | None, tally: _Tally
+) -> list[pa.Table | pd.DataFrame]:
+    """A resolved shard's rows to write: its winning spooled rows (full rows taken from `rows`, the
+    columns resolution adds from `won`), then the corrections that won; its counts and problems
+    are added to `tally`.
 
-    choose_winners, plausibility flags and derived indicators only ever compare rows of one agency.
-    They run on the shard's slim projection (categories, narrow ints), a run of agency-years at a
-    time; the winners' full rows are then taken from `rows` (part 0, Arrow) or from the
-    corrections (part -1, pandas).
-    """
-    allrows = _with_corrections(with_pointers(rows.projected(), part=0), corrections)
-    if allrows.empty:
-        return [], None
-    won = plausibility_flags(choose_winners_in_batches(allrows, rows.piece_rows))
-    del allrows
-    tally.problems += resolved_key_problems(won)
-    derived_inputs = _resolved_for_derived(won, about)
-    tally.resolved += len(won)
-    tally.conflicts += int(won["conflict"].sum())
-    won["n_sources"] = won["n_sources"].astype("int32")
+    The spooled winners are not checked again: they are rows of the metrics just checked, and
+    the columns frame_problems reads are theirs unchanged (checking them twice was ~15% of the
+    writer's time). The corrections that won are checked: nothing else has checked them as rows."""
+    tally.problems += won.problems
+    tally.resolved += won.resolved
+    tally.conflicts += won.conflicts
     chunks: list[pa.Table | pd.DataFrame] = []
-    mine = won[won["_part"].to_numpy() == 0]
-    if len(mine):
-        # One chunk a column: winners chosen in runs come as Arrow-backed strings in a chunk per
-        # run, and the parquet writer's dictionary pages follow the chunks (same values, other bytes).
-        extra = pa.Table.from_pandas(
-            mine[WINNER_EXTRA].reset_index(drop=True), preserve_index=False
-        ).combine_chunks()
-        chunk = rows.take(mine["_row"].to_numpy()).drop_columns(["flags", DOC_COLUMN])
+    if len(won.rows):
+        chunk = rows.take(won.rows).drop_columns(["flags", DOC_COLUMN])
         for name in WINNER_EXTRA:
-            chunk = chunk.append_column(name, extra.column(name))
-        chunk = chunk.append_column("note", pa.array([""] * len(mine), pa.large_string()))
-        tally.problems += frame_problems("resolved", _check_frame(chunk))
+            chunk = chunk.append_column(name, won.extra.column(name))
+        chunk = chunk.append_column("note", pa.array([""] * len(won.rows), pa.large_string()))
         chunks.append(chunk)
-    theirs = won[won["_part"].to_numpy() == -1]
-    if len(theirs):
-        chunk = corrections.reset_index(drop=True).iloc[theirs["_row"].to_numpy()].reset_index(drop=True)
-        chunk = pd.concat(
-            [chunk.drop(columns=["flags"]), theirs[WINNER_EXTRA].reset_index(drop=True)], axis=1
+    if len(won.corrections):
+        assert corrections is not None
+        chunk = (
+            corrections.reset_index(drop=True).iloc[won.corrections["_row"].to_numpy()].reset_index(drop=True)
         )
+        chunk = pd.concat([chunk.drop(columns=["flags"]), won.corrections[WINNER_EXTRA]], axis=1)
         tally.problems += frame_problems("resolved", chunk)
         chunks.append(chunk)
-    return chunks, derived_inputs
+    return chunks
 
 
 def _write_all(
-    out_dir, spool, parked, arrivals, corrections, warnings, counts, input_dir, stages, progress, csv=True
+    out_dir,
+    spool,
+    parked,
+    arrivals,
+    corrections,
+    warnings,
+    counts,
+    input_dir,
+    stages,
+    progress,
+    csv=True,
+    workers=1,
 ) -> dict:
     """Resolve and write shard by shard to temporary files, check everything, then swap the files in
     (meta.json last). Returns the summary. Memory holds two shards' rows at most.
@@ -714,17 +687,23 @@ def _write_all(
     `arrivals` says what the spooled rows' document numbers point at; `parked`, the documents
     (already written, committed here with the rest).
 
-    A thread writes a shard's metric rows while the main thread resolves them, and its resolved
-    and derived rows while the main thread reads and resolves the next shard (Arrow's parquet and
-    CSV writers release the GIL, so the second core is not idle after extraction).
+    A thread writes a shard's metric rows while the main thread checks them, and its resolved
+    and derived rows while the main thread reads the next shard (Arrow's parquet and CSV writers
+    release the GIL). With `workers` > 1 the shards are resolved on that many processes, a few
+    shards ahead (shard_resolve); the files are the same.
     """
     total = _Tally(problems=list(parked.problems))
-    about = parked.about
     if corrections is not None and corrections.empty:
         corrections = None
     corr_shard = spool.shards_of(corrections["agency_id"]) if corrections is not None else None
+
+    def corrections_of(shard: int) -> pd.DataFrame | None:
+        return corrections[corr_shard == shard] if corrections is not None else None
+
+    piece_rows = shard_rows.PIECE_ROWS
     staged: list[StagedTable] = []
     bar = _progress(spool.shards, progress and spool.shards > 1, desc="resolving", unit="shard")
+    resolver = None
     try:
         metrics_out = StagedTable(out_dir, "metrics", METRIC_COLUMNS, csv)
         resolved_out = StagedTable(out_dir, "resolved", RESOLVED_COLUMNS, csv)
@@ -733,10 +712,13 @@ def _write_all(
         derived_out = StagedTable(out_dir, "derived", RESOLVED_COLUMNS, csv)
         derived_batches = _DerivedBatches()
         staged += [metrics_out, resolved_out, derived_out]
+        # Its processes start before the writer thread does: a process forked while another
+        # thread holds a lock would inherit the lock held.
+        resolver = ShardResolver(spool, arrivals.written, parked.about, corrections_of, workers, piece_rows)
         with ThreadPoolExecutor(max_workers=1) as writer:  # one thread: rows keep their order
             pending: list[Future] = []  # the previous shard's writes
             for shard in range(spool.shards):
-                rows = ShardRows(spool, shard, arrivals.written)  # the rows as written
+                rows = ShardRows(spool, shard, arrivals.written, piece_rows)  # the rows as written
                 for piece in rows.pieces():  # one: the whole shard, unless it is too large to hold
                     _wait(pending)  # memory holds two shards (pieces) at most; a write's error surfaces here
                     pending = [writer.submit(metrics_out.write_table, piece)]
@@ -747,9 +729,9 @@ def _write_all(
                     )
                     total.metrics.update(checked["metric"].value_counts().to_dict())
                     del piece, checked
-                corr = corrections[corr_shard == shard] if corr_shard is not None else None
-                chunks, inputs = _shard_outputs(rows, corr, about, total)
-                derived = derived_batches.add(inputs)
+                won = resolver.winners(shard, rows)
+                chunks = _winner_chunks(rows, won, corrections_of(shard), total) if won is not None else []
+                derived = derived_batches.add(won.derived_inputs if won is not None else None)
                 # Written while the next shard is read and resolved. A comprehension, not a for
                 # loop: a loop variable kept the last chunk (a shard's resolved rows) alive
                 # through the next shard.
@@ -761,13 +743,14 @@ def _write_all(
                 ]
                 if derived is not None and len(derived):
                     pending.append(writer.submit(derived_out.write, derived))
-                del rows, chunks, inputs, derived
+                del rows, won, chunks, derived
                 trim()  # a shard's working memory, before the next one
                 bar.update(1)
             derived = derived_batches.take()
             if derived is not None and len(derived):
                 pending.append(writer.submit(derived_out.write, derived))
             _wait(pending)
+        resolver.close()
         stages.mark("shards")
         for table in staged:
             table.close()
@@ -793,6 +776,8 @@ def _write_all(
         return summary
     finally:
         bar.close()
+        if resolver is not None:
+            resolver.close()
         for table in staged:
             table.close_quietly()
             table.discard()
@@ -831,18 +816,6 @@ class _DerivedBatches:
 def _wait(futures: list[Future]) -> None:
     for future in futures:
         future.result()
-
-
-def _resolved_for_derived(winners: pd.DataFrame, about: pd.DataFrame) -> pd.DataFrame:
-    """The columns compute_derived reads, with agency names and regions from `about` (documents
-    indexed by agency_id)."""
-    inputs = winners[winners["metric"].isin(DERIVED_INPUTS)]
-    out = inputs[["doc_id", "agency_id", "year", "metric", "scope", "value", "approx", "confidence"]].copy()
-    for col in ("doc_id", "agency_id", "metric", "scope"):
-        out[col] = out[col].astype(str)
-    out["agency"] = out["agency_id"].map(about["agency"])
-    out["region"] = out["agency_id"].map(about["region"])
-    return out
 
 
 def _check_agency_table() -> None:

@@ -140,7 +140,7 @@ def _run_batch(func: Callable[[T], R], batch: list[T]) -> list[R]:
     return [func(item) for item in batch]
 
 
-def _worker_init() -> None:
+def worker_init() -> None:
     """Pool workers are throwaway processes that allocate many small objects and keep few: what
     they imported is frozen out of the collector and full collections are rarer (~4% faster).
     Arrow allocates with a pool that gives memory back (pipeline.heap), also where workers
@@ -154,7 +154,7 @@ def _worker_init() -> None:
 
 def _map_pool(func: Callable[[T], R], items: Iterable[T], workers: int, chunksize: int) -> Iterator[R]:
     batches = _batches(items, chunksize)
-    pool = ProcessPoolExecutor(max_workers=workers, initializer=_worker_init)
+    pool = ProcessPoolExecutor(max_workers=workers, initializer=worker_init)
     try:
         pending: set[Future] = {
             pool.submit(_run_batch, func, b) for b in islice(batches, workers * IN_FLIGHT_PER_WORKER)
@@ -190,7 +190,7 @@ def _map_dask(
         client = Client(cluster, set_as_default=False)
     try:
         if cluster is not None:  # our own workers, as throwaway as a pool's (not a shared cluster's)
-            client.run(_worker_init)
+            client.run(worker_init)
         batches = _batches(items, chunksize)
         window = as_completed(loop=client.loop)
         for b in islice(batches, n_workers * IN_FLIGHT_PER_WORKER):

@@ -34,13 +34,16 @@ class ShardRows:
         shard: int,
         rows_of: Callable[[np.ndarray], np.ndarray],
         piece_rows: int | None = None,
+        columns: list[str] | None = None,
     ) -> None:
+        """`columns`: only those are read when the shard is held (a reader that only resolves needs
+        the slim ones); pieces() and take() then give only those."""
         self._spool, self.shard = spool, shard
         self.piece_rows = piece_rows or PIECE_ROWS
         self._held: pa.Table | None = None
         self._order = np.empty(0, np.int64)  # not held: the arrival position of each written row
         if spool.rows_in(shard) <= self.piece_rows:  # most shards: read once, in one pass
-            self._held = spool.read_shard(shard, rows_of)
+            self._held = spool.read_shard(shard, rows_of, columns)
         else:
             self._order = rows_of(spool.doc_numbers(shard))
 

@@ -35,7 +35,7 @@ def test_a_build_and_its_workers_allocate_from_a_returning_pool(default_pool, tm
     pa.set_memory_pool(pa.mimalloc_memory_pool())
     threshold = gc.get_threshold()
     try:
-        engines._worker_init()  # what a spawned pool worker runs first
+        engines.worker_init()  # what a spawned pool worker runs first
     finally:
         gc.unfreeze()  # the worker's collector settings, undone for the rest of this test session
         gc.set_threshold(*threshold)

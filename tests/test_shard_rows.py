@@ -12,7 +12,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from pipeline import dataset, shard_rows, spool
+from pipeline import dataset, shard_resolve, shard_rows, spool
 from pipeline.resolve import choose_winners, choose_winners_in_batches
 from pipeline.spool import project_table, with_pointers
 
@@ -24,7 +24,7 @@ def allrows(generated_build: Path) -> pd.DataFrame:
     rows = pq.read_table(generated_build / "ds" / "metrics.parquet")
     projected = with_pointers(project_table(rows), part=0)
     projected.loc[projected.index[::97], "year"] = pd.NA
-    return dataset._with_corrections(projected, None)
+    return shard_resolve.with_corrections(projected, None)
 
 
 @pytest.mark.parametrize("max_rows", [50_000, 4_000, 300, 1])
@@ -70,7 +70,8 @@ def test_a_shard_in_pieces_writes_the_files_a_held_shard_writes(generated_build:
 
 def _arrow_held_while_resolving(corpus: Path, out: Path, monkeypatch, corrections: Path | None = None) -> int:
     """The most Arrow memory a build holds, above what it held when resolving began, sampled
-    after each piece is read and once the writes before it are done."""
+    after each piece is read and once the writes before it are done. One worker: the shards are
+    resolved in this process, where the samples are taken (with more, on a pool of processes)."""
     seen: list[int] = []
     base: list[int] = []
     write_all, wait, gather = dataset._write_all, dataset._wait, spool.Spool.gather
@@ -99,7 +100,7 @@ def _arrow_held_while_resolving(corpus: Path, out: Path, monkeypatch, correction
     monkeypatch.setattr(dataset, "_wait", waiting)
     monkeypatch.setattr(spool.Spool, "gather", gathering)
     monkeypatch.setattr(spool.Spool, "read_shard", reading)
-    dataset.build_dataset(corpus, out, workers=2, progress=False, corrections_path=corrections)
+    dataset.build_dataset(corpus, out, workers=1, progress=False, corrections_path=corrections)
     return max(seen) - base[0]
 
 

@@ -1,0 +1,95 @@
+"""Shards resolved on a pool of processes: the same files as resolved in the build's own process,
+and a worker that fails stops the build with the previous dataset kept."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from pipeline import shard_resolve, spool
+from pipeline.dataset import build_dataset
+from pipeline.synth import generate
+
+N_DOCS = 120
+SHARD_DOCS = 10  # 120 reports: 12 agency shards
+
+_RECORD: list[Path] = []  # where the recording worker appends its pid and shard
+
+
+def _recording_resolve(shard: int, corrections: pd.DataFrame | None):
+    """_resolve_in_worker, noting which process resolved which shard (a module-level function:
+    the pool sends tasks by reference)."""
+    with _RECORD[0].open("a", encoding="utf-8") as f:
+        f.write(f"{os.getpid()} {shard}\n")
+    return _real_resolve(shard, corrections)
+
+
+_real_resolve = shard_resolve._resolve_in_worker
+
+
+def _failing_choice(projected, corrections, about, run_rows):
+    raise RuntimeError("resolving failed in a worker")
+
+
+@pytest.fixture(scope="module")
+def corpus_and_corrections(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """Generated reports, and analyst corrections of three of their agencies (a value the reports
+    give, to win over it, and one they do not)."""
+    root = tmp_path_factory.mktemp("shard_resolve")
+    generate(N_DOCS, root / "corpus", seed=5, truth_dir=root / "truth")
+    plain = build_dataset(root / "corpus", root / "plain", workers=1, progress=False, corrections_path=None)
+    docs = plain.documents.dropna(subset=["agency_id", "year"]).drop_duplicates("agency_id").head(3)
+    assert len(docs) == 3
+    lines = ["agency,year,metric,value,note"]
+    for i, d in enumerate(docs.itertuples()):
+        lines.append(f"{d.agency},{int(d.year)},disclosure_requests,{1000 + i},核对原件")
+        lines.append(f"{d.agency},{int(d.year)},regulations_repealed,{i + 1},来自公报")
+    (root / "corrections.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return root / "corpus", root / "corrections.csv"
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.name != "meta.json"}
+
+
+def test_shards_resolved_on_a_pool_write_the_files_resolved_in_process(
+    corpus_and_corrections, tmp_path: Path, monkeypatch
+):
+    corpus, corrections = corpus_and_corrections
+    monkeypatch.setattr(spool, "SHARD_DOCS", SHARD_DOCS)
+    assert spool.shard_count(N_DOCS) == 12
+    here = build_dataset(corpus, tmp_path / "here", workers=1, progress=False, corrections_path=corrections)
+
+    _RECORD[:] = [tmp_path / "resolved-by.txt"]
+    monkeypatch.setattr(shard_resolve, "_resolve_in_worker", _recording_resolve)
+    pooled = build_dataset(corpus, tmp_path / "pool", workers=2, progress=False, corrections_path=corrections)
+
+    by = [line.split() for line in _RECORD[0].read_text(encoding="utf-8").splitlines()]
+    assert sorted(int(shard) for _, shard in by) == list(range(12))  # every shard, once, on the pool
+    assert {int(pid) for pid, _ in by}.isdisjoint({os.getpid()})
+    corrected = pooled.resolved[pooled.resolved["source"] == "correction"]
+    assert len(corrected) == 6 and set(corrected["value"]) == {1000, 1001, 1002, 1, 2, 3}
+    assert pooled.summary["conflicts"] == here.summary["conflicts"] > 0
+    here_files, pool_files = _files(tmp_path / "here"), _files(tmp_path / "pool")
+    assert {"metrics.parquet", "resolved.csv", "derived.parquet"} <= here_files.keys()
+    assert pool_files.keys() == here_files.keys()
+    for name, data in here_files.items():
+        assert pool_files[name] == data, name
+
+
+def test_a_failure_while_resolving_on_the_pool_stops_the_build_and_keeps_the_dataset(
+    corpus_and_corrections, tmp_path: Path, monkeypatch
+):
+    corpus, _ = corpus_and_corrections
+    monkeypatch.setattr(spool, "SHARD_DOCS", SHARD_DOCS)
+    out = tmp_path / "ds"
+    build_dataset(corpus, out, workers=2, progress=False, corrections_path=None)
+    before = _files(out)
+    monkeypatch.setattr(shard_resolve, "choose_shard_winners", _failing_choice)
+    with pytest.raises(RuntimeError, match="resolving failed in a worker"):
+        build_dataset(corpus, out, workers=2, progress=False, corrections_path=None, incremental=False)
+    assert _files(out) == before
+    assert not [p.name for p in out.iterdir() if p.name.startswith(".")]  # no spool, no temporary file

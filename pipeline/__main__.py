@@ -10,6 +10,7 @@ import argparse
 import errno
 import json
 import sys
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 
@@ -20,7 +21,9 @@ def _parser() -> argparse.ArgumentParser:
     b = sub.add_parser("build", help="read every report under INPUT_DIR and write the dataset")
     b.add_argument("input_dir", nargs="?", default="data/raw", help="folder of reports (default data/raw)")
     b.add_argument("--out", default="data/dataset", help="dataset folder (default data/dataset)")
-    b.add_argument("--workers", type=int, default=None, help="processes (default: all cores)")
+    b.add_argument(
+        "--workers", type=int, default=None, help="processes that extract and resolve (default: all cores)"
+    )
     b.add_argument("--engine", choices=("pool", "dask"), default="pool", help="process pool or Dask")
     b.add_argument("--scheduler", default=None, help="Dask scheduler address (default: a local cluster)")
     b.add_argument(
@@ -90,16 +93,26 @@ def cmd_build(args: argparse.Namespace) -> int:
     except OSError as exc:  # the outputs could not be written: a full disk, a read-only folder
         print(f"error: the build stopped: {exc}\n{_unwritable_advice(exc, args.out)}", file=sys.stderr)
         return 2
+    except BrokenProcessPool:  # a worker was killed: by the system when memory ran out, or by hand
+        print(
+            "error: the build stopped: a worker process ended abruptly (killed, or out of memory).\n"
+            f"{_KEPT.format(out=args.out)} Try again with fewer processes (--workers).",
+            file=sys.stderr,
+        )
+        return 2
     print(format_summary(result.summary))
     formats = ".parquet" if args.no_csv else ".parquet and .csv"
     print(f"written to {args.out}/ (documents, metrics, resolved, derived: {formats})")
     return result.exit_code
 
 
+_KEPT = "The dataset in {out} is as it was: its files are replaced only once every new one is written."
+
+
 def _unwritable_advice(exc: OSError, out: str) -> str:
     """What to do when the outputs could not be written, by cause; the old dataset is always whole
     (its files are replaced only once every new one is written)."""
-    kept = f"The dataset in {out} is as it was: its files are replaced only once every new one is written."
+    kept = _KEPT.format(out=out)
     if exc.errno in (errno.ENOSPC, errno.EDQUOT):
         return f"{kept} Free some space, or choose another folder with --out."
     return f"{kept} Choose a folder you can write to with --out."

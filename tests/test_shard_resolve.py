@@ -1,5 +1,5 @@
 """Shards resolved on a pool of processes: the same files as resolved in the build's own process,
-and a worker that fails stops the build with the previous dataset kept."""
+and a worker that fails or dies stops the build with the previous dataset kept."""
 
 from __future__ import annotations
 
@@ -9,13 +9,16 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from pipeline import shard_resolve, spool
+from pipeline import dataset, shard_resolve, spool
+from pipeline.__main__ import main as cli
 from pipeline.dataset import build_dataset
 from pipeline.synth import generate
 
 N_DOCS = 120
 SHARD_DOCS = 10  # 120 reports: 12 agency shards
 
+# Set in the test process: a forked worker inherits it, and tells itself apart by its pid.
+_PARENT_PID = os.getpid()
 _RECORD: list[Path] = []  # where the recording worker appends its pid and shard
 
 
@@ -32,6 +35,12 @@ _real_resolve = shard_resolve._resolve_in_worker
 
 def _failing_choice(projected, corrections, about, run_rows):
     raise RuntimeError("resolving failed in a worker")
+
+
+def _dying(*args, **kwargs):
+    if os.getpid() == _PARENT_PID:  # never end the test process itself
+        raise AssertionError("expected to run in a pool worker")
+    os._exit(9)  # as the system's out-of-memory killer would end it: no exception, no clean-up
 
 
 @pytest.fixture(scope="module")
@@ -93,3 +102,28 @@ def test_a_failure_while_resolving_on_the_pool_stops_the_build_and_keeps_the_dat
         build_dataset(corpus, out, workers=2, progress=False, corrections_path=None, incremental=False)
     assert _files(out) == before
     assert not [p.name for p in out.iterdir() if p.name.startswith(".")]  # no spool, no temporary file
+
+
+@pytest.mark.parametrize(
+    ("module", "name"),
+    [(dataset, "process_file"), (shard_resolve, "choose_shard_winners")],
+    ids=["extracting", "resolving"],
+)
+def test_a_worker_killed_mid_build_is_a_clear_error_and_the_dataset_is_kept(
+    corpus_and_corrections, tmp_path: Path, monkeypatch, capsys, module, name
+):
+    corpus, _ = corpus_and_corrections
+    monkeypatch.setattr(spool, "SHARD_DOCS", SHARD_DOCS)
+    out = tmp_path / "ds"
+    argv = ["build", str(corpus), "--out", str(out), "--corrections", str(tmp_path / "none.csv")]
+    argv += ["--workers", "2", "--quiet"]
+    assert cli(argv) == 0
+    before = _files(out)
+    capsys.readouterr()
+    monkeypatch.setattr(module, name, _dying)
+    assert cli([*argv, "--full"]) == 2
+    err = capsys.readouterr().err
+    assert "a worker process ended abruptly" in err and "--workers" in err and "is as it was" in err
+    assert "Traceback" not in err
+    assert _files(out) == before
+    assert not [p.name for p in out.iterdir() if p.name.startswith(".")]

@@ -22,6 +22,7 @@ import pandas as pd
 import pyarrow as pa
 
 from pipeline.derived import INPUTS as DERIVED_INPUTS
+from pipeline.heap import trim
 from pipeline.plausibility import plausibility_flags
 from pipeline.resolve import choose_winners_in_batches, source_of
 from pipeline.shard_rows import ShardRows
@@ -34,6 +35,11 @@ WINNER_EXTRA = ["source", "n_sources", "conflict", "alternatives", "flags"]
 # Shards handed to each worker ahead of the one being written: one being resolved, one waiting,
 # so a worker never idles while the writer is busy. A result is a few MB (no evidence text).
 AHEAD_PER_WORKER = 2
+# At most this many resolving processes. The build's process still reads, checks and writes every
+# shard, about as much work as resolving it (100k reports, 2 cores: 14 of the step's ~31 CPU-seconds),
+# so past two or three workers the step waits on the writer; each worker holds ~55-95 MiB of its own
+# (measured: its shard's working set and the pages it dirties of what it was forked from).
+MAX_WORKERS = 3
 
 
 @dataclass
@@ -132,15 +138,18 @@ def _resolve_in_worker(shard: int, corrections: pd.DataFrame | None) -> ShardWin
     assert _worker_state is not None, "the resolving pool's workers start with _start_worker"
     spool, rows_of, about, run_rows = _worker_state
     rows = ShardRows(spool, shard, rows_of, run_rows, columns=list(SLIM_COLUMNS))
-    return choose_shard_winners(rows.projected(), corrections, about, rows.piece_rows)
+    won = choose_shard_winners(rows.projected(), corrections, about, rows.piece_rows)
+    del rows
+    trim()  # the shard's working memory, before the next one (as the build's process does)
+    return won
 
 
 class ShardResolver:
     """ShardWinners of shards 0, 1, 2... asked for in that order.
 
     With one worker (or one shard) a shard is resolved here when asked, from the rows the writer
-    holds. With more, a pool of `workers` processes resolves up to AHEAD_PER_WORKER shards a
-    worker ahead, each reading the slim columns from the spool itself. The spool must be complete:
+    holds. With more, a pool of `workers` processes (at most MAX_WORKERS) resolves up to
+    AHEAD_PER_WORKER shards a worker ahead, each reading the slim columns from the spool itself. The spool must be complete:
     its writers are closed before any worker starts.
     """
 
@@ -158,7 +167,7 @@ class ShardResolver:
         self._ahead: dict[int, Future] = {}
         self._next = 0
         self._pool: ProcessPoolExecutor | None = None
-        workers = min(workers, spool.shards)
+        workers = min(workers, spool.shards, MAX_WORKERS)
         if workers > 1:
             spool.close_writers()  # a worker must never inherit an open writer (closing it writes)
             self._pool = ProcessPoolExecutor(

@@ -149,8 +149,8 @@ class ShardResolver:
 
     With one worker (or one shard) a shard is resolved here when asked, from the rows the writer
     holds. With more, a pool of `workers` processes (at most MAX_WORKERS) resolves up to
-    AHEAD_PER_WORKER shards a worker ahead, each reading the slim columns from the spool itself. The spool must be complete:
-    its writers are closed before any worker starts.
+    AHEAD_PER_WORKER shards a worker ahead, each reading the slim columns from the spool itself.
+    The spool must be complete: its writers are closed before any worker starts.
     """
 
     def __init__(
@@ -162,7 +162,7 @@ class ShardResolver:
         workers: int,
         run_rows: int,
     ) -> None:
-        self._about, self._corrections_of, self._run_rows = about, corrections_of, run_rows
+        self._about, self._corrections_of = about, corrections_of
         self._shards = spool.shards
         self._ahead: dict[int, Future] = {}
         self._next = 0
@@ -174,11 +174,11 @@ class ShardResolver:
                 max_workers=workers, initializer=_start_worker, initargs=(spool, rows_of, about, run_rows)
             )
             self._window = workers * AHEAD_PER_WORKER
-            self._fill()  # the workers start now, before the caller starts any thread of its own
-
-    @property
-    def workers(self) -> int:
-        return self._pool._max_workers if self._pool is not None else 1
+            try:
+                self._fill()  # the workers start now, before the caller starts any thread of its own
+            except BaseException:
+                self.close()
+                raise
 
     def _fill(self) -> None:
         assert self._pool is not None
@@ -205,9 +205,3 @@ class ShardResolver:
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
-
-    def __enter__(self) -> ShardResolver:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()

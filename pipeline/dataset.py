@@ -424,14 +424,11 @@ def build_dataset(
             spool,
             parked,
             arrivals,
-            corrections,
-            warnings,
-            counts,
-            input_dir,
-            stages,
-            progress,
-            csv,
-            workers or engines.default_workers(),  # shards are resolved on this machine, whatever the engine
+            corrections=corrections,
+            summary_parts=(warnings, counts, input_dir, stages),
+            progress=progress,
+            csv=csv,
+            workers=workers or engines.default_workers(),  # resolving is on this machine, whatever the engine
         )
     finally:
         if extracted is not None:
@@ -668,30 +665,30 @@ def _winner_chunks(
 
 
 def _write_all(
-    out_dir,
-    spool,
-    parked,
-    arrivals,
-    corrections,
-    warnings,
-    counts,
-    input_dir,
-    stages,
-    progress,
-    csv=True,
-    workers=1,
+    out_dir: Path,
+    spool: Spool,
+    parked: _Parked,
+    arrivals: _Arrivals,
+    *,
+    corrections: pd.DataFrame | None,
+    summary_parts: tuple[list[str], dict, Path, _Stages],
+    progress: bool,
+    csv: bool = True,
+    workers: int = 1,
 ) -> dict:
     """Resolve and write shard by shard to temporary files, check everything, then swap the files in
     (meta.json last). Returns the summary. Memory holds two shards' rows at most.
 
     `arrivals` says what the spooled rows' document numbers point at; `parked`, the documents
-    (already written, committed here with the rest).
+    (already written, committed here with the rest); `summary_parts`, the build's warnings, counts,
+    input folder and step timer, which the summary and meta.json are made of.
 
     A thread writes a shard's metric rows while the main thread checks them, and its resolved
     and derived rows while the main thread reads the next shard (Arrow's parquet and CSV writers
     release the GIL). With `workers` > 1 the shards are resolved on that many processes, a few
     shards ahead (shard_resolve); the files are the same.
     """
+    warnings, counts, input_dir, stages = summary_parts
     total = _Tally(problems=list(parked.problems))
     if corrections is not None and corrections.empty:
         corrections = None

@@ -20,6 +20,7 @@ SHARD_DOCS = 10  # 120 reports: 12 agency shards
 # Set in the test process: a forked worker inherits it, and tells itself apart by its pid.
 _PARENT_PID = os.getpid()
 _RECORD: list[Path] = []  # where the recording worker appends its pid and shard
+_real_resolve = shard_resolve._resolve_in_worker  # the task the recording one wraps
 
 
 def _recording_resolve(shard: int, corrections: pd.DataFrame | None):
@@ -28,9 +29,6 @@ def _recording_resolve(shard: int, corrections: pd.DataFrame | None):
     with _RECORD[0].open("a", encoding="utf-8") as f:
         f.write(f"{os.getpid()} {shard}\n")
     return _real_resolve(shard, corrections)
-
-
-_real_resolve = shard_resolve._resolve_in_worker
 
 
 def _failing_choice(projected, corrections, about, run_rows):

@@ -726,8 +726,9 @@ def _write_all(
                     )
                     total.metrics.update(checked["metric"].value_counts().to_dict())
                     del piece, checked
-                won = resolver.winners(shard, rows)
-                chunks = _winner_chunks(rows, won, corrections_of(shard), total) if won is not None else []
+                corr = corrections_of(shard)
+                won = resolver.winners(shard, rows, corr)
+                chunks = _winner_chunks(rows, won, corr, total) if won is not None else []
                 derived = derived_batches.add(won.derived_inputs if won is not None else None)
                 # Written while the next shard is read and resolved. A comprehension, not a for
                 # loop: a loop variable kept the last chunk (a shard's resolved rows) alive
@@ -740,7 +741,7 @@ def _write_all(
                 ]
                 if derived is not None and len(derived):
                     pending.append(writer.submit(derived_out.write, derived))
-                del rows, won, chunks, derived
+                del rows, corr, won, chunks, derived
                 trim()  # a shard's working memory, before the next one
                 bar.update(1)
             derived = derived_batches.take()

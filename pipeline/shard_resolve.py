@@ -187,12 +187,11 @@ class ShardResolver:
             self._ahead[shard] = self._pool.submit(_resolve_in_worker, shard, self._corrections_of(shard))
             self._next += 1
 
-    def winners(self, shard: int, rows: ShardRows) -> ShardWinners | None:
-        """The winners of `shard`, whose rows as the writer reads them are `rows`."""
+    def winners(self, shard: int, rows: ShardRows, corrections: pd.DataFrame | None) -> ShardWinners | None:
+        """The winners of `shard`, whose rows as the writer reads them are `rows` and whose analyst
+        corrections are `corrections` (the pool was given them when the shard was handed out)."""
         if self._pool is None:
-            return choose_shard_winners(
-                rows.projected(), self._corrections_of(shard), self._about, rows.piece_rows
-            )
+            return choose_shard_winners(rows.projected(), corrections, self._about, rows.piece_rows)
         future = self._ahead.pop(shard, None)
         if future is None:
             raise ValueError(

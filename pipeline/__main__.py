@@ -58,6 +58,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     from pipeline.corrections import CorrectionsError
     from pipeline.dataset import build_dataset, format_summary
     from pipeline.engines import EngineError
+    from pipeline.listing import InputFolderError
 
     if args.workers is not None and args.workers < 1:
         print("error: --workers must be at least 1", file=sys.stderr)
@@ -87,7 +88,7 @@ def cmd_build(args: argparse.Namespace) -> int:
             ship_files=True if args.ship_files else None,
             csv=not args.no_csv,
         )
-    except (CorrectionsError, AgencyTableError, EngineError) as exc:
+    except (CorrectionsError, AgencyTableError, EngineError, InputFolderError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except OSError as exc:  # the outputs could not be written: a full disk, a read-only folder

@@ -32,6 +32,7 @@ from pipeline.doc_order import BUCKET_ROWS, DocumentKeys, PathBuckets
 from pipeline.doc_summary import AgencyNames, DocumentCounts
 from pipeline.file_tasks import FileTask, PathList, batches, load, stored_path
 from pipeline.heap import trim, use_returning_pool
+from pipeline.listing import Skipped, list_input
 from pipeline.readers_sniff import extension_kind, sniff
 from pipeline.record import MetricRecord
 from pipeline.schema import DOCUMENT_COLUMNS, METRIC_COLUMNS, READ, RESOLVED_COLUMNS, SCHEMA_VERSION
@@ -254,39 +255,14 @@ def batch_size(n_files: int, workers: int | None) -> int:
     return max(1, min(BATCH_DOCS, n_files // ((workers or engines.default_workers()) * 4)))
 
 
-def discover(input_dir: Path) -> list[str]:
-    """Every regular file under input_dir (hidden files and folders skipped), as paths relative to
-    it, sorted: a folder's files, then its subfolders'. Only strings are kept (a national build
-    lists a million files); os.scandir knows most entries' types without a stat call each."""
-    found: list[str] = []
-
-    def walk(folder: str, prefix: str) -> None:
-        files: list[str] = []
-        folders: list[str] = []
-        try:
-            with os.scandir(folder) as it:  # names only are kept: a DirEntry costs ~0.2 KB
-                for e in it:
-                    if e.name.startswith("."):
-                        continue
-                    if e.is_file():  # links to files count
-                        files.append(e.name)
-                    elif e.is_dir(follow_symlinks=False):  # links to folders are not followed
-                        folders.append(e.name)
-        except OSError:  # an unreadable folder is skipped, as os.walk skips it
-            return
-        found.extend(prefix + name for name in sorted(files))
-        for name in sorted(folders):
-            walk(os.path.join(folder, name), prefix + name + "/")
-
-    walk(str(input_dir), "")
-    return found
-
-
 def _unsupported_row(path: str, rel: str) -> dict:
     """The document row of a file that is not a report (only its row: a folder may hold a
     million such files, and the plan keeps them as compact frames)."""
-    stat = os.stat(path)
     suffix = Path(path).suffix
+    try:
+        stat = os.stat(path)
+    except OSError as exc:  # gone, or changed into something else, since the folder was listed
+        return _skipped_row(Skipped(rel, "unreadable", f"cannot be read ({exc.strerror or exc})"))
     return {
         "path": stored_path(rel),
         "kind": suffix.lstrip(".").lower() or "unknown",
@@ -294,6 +270,16 @@ def _unsupported_row(path: str, rel: str) -> dict:
         "message": f"file type {suffix or '(none)'} is not a supported report format",
         "mtime": stat.st_mtime,
         "size": stat.st_size,
+    }
+
+
+def _skipped_row(entry: Skipped) -> dict:
+    """The document row of an entry that is listed but not read (pipeline.listing)."""
+    return {
+        "path": stored_path(entry.rel),
+        "kind": entry.kind,
+        "status": entry.status,
+        "message": entry.message,
     }
 
 
@@ -359,11 +345,12 @@ def build_dataset(
     out_dir.mkdir(parents=True, exist_ok=True)
     clean_stale_temps(out_dir)
     root = os.path.abspath(input_dir)  # workers (on a cluster too) are given absolute paths
-    rels = discover(input_dir)
+    listing = list_input(input_dir)
+    rels = listing.files
     n_files = len(rels)
     previous = load_previous(out_dir) if incremental else None
-    reused, todo, unsupported = _plan(root, rels, previous)
-    del previous, rels  # the kept rows are in `reused`; the files to read, in `todo`
+    reused, todo, unsupported = _plan(root, rels, previous, listing.skipped)
+    del previous, rels, listing  # the kept rows are in `reused`; the files to read, in `todo`
     stages = _Stages(started)
     stages.mark("plan")
     spool = Spool(out_dir / f".spool-{os.getpid()}", shard_count(n_files), METRIC_COLUMNS)
@@ -498,13 +485,14 @@ def _in_path_order(buckets: PathBuckets, keys: DocumentKeys) -> Iterator[pd.Data
         yield part
 
 
-def _plan(root: str, rels: list[str], previous: pd.DataFrame | None):
+def _plan(root: str, rels: list[str], previous: pd.DataFrame | None, skipped: Iterable[Skipped] = ()):
     """Split the files into re-used (unchanged since the last build: their previous document rows),
-    to extract (relative paths, as a PathList), and unsupported. The previous rows are read as plain columns once:
-    a national rebuild checks a hundred thousand files, and per-row pandas lookups would cost minutes."""
+    to extract (relative paths, as a PathList), and unsupported (with the entries the listing
+    skipped). The previous rows are read as plain columns once: a national rebuild checks a
+    hundred thousand files, and per-row pandas lookups would cost minutes."""
     todo: list[str] = []
     unsupported: list[pd.DataFrame] = []  # compact frames: a folder may hold a million other files
-    other_rows: list[dict] = []  # the unsupported files' rows not yet in a frame
+    other_rows: list[dict] = [_skipped_row(entry) for entry in skipped]  # rows not yet in a frame
     kept: list[int] = []
     touched: dict[int, float] = {}  # position in `kept` -> the file's new mtime
     usable = previous is not None and not previous.empty and previous["path"].is_unique
@@ -862,14 +850,17 @@ def _is_candidate(path: str) -> bool:
 
 def _unchanged(path: str, size: float, mtime: float, sha256: str | None) -> float | None:
     """The file's mtime when its last build's row still holds (same size, and same mtime or same
-    bytes); None when it must be read again."""
-    stat = os.stat(path)
-    if size != stat.st_size:  # also when the size is unknown (NaN)
+    bytes); None when it must be read again (also when it cannot be examined: reading it says why)."""
+    try:
+        stat = os.stat(path)
+        if size != stat.st_size:  # also when the size is unknown (NaN)
+            return None
+        if mtime == stat.st_mtime:
+            return stat.st_mtime
+        # Touched but maybe not changed: the bytes decide.
+        same = hashlib.sha256(Path(path).read_bytes()).hexdigest() == sha256
+    except OSError:
         return None
-    if mtime == stat.st_mtime:
-        return stat.st_mtime
-    # Touched but maybe not changed: the bytes decide.
-    same = hashlib.sha256(Path(path).read_bytes()).hexdigest() == sha256
     return stat.st_mtime if same else None
 
 

@@ -75,7 +75,7 @@ def test_shipped_batches_keep_the_order_and_end_at_the_byte_budget(monkeypatch):
 def test_discover_lists_files_as_os_walk_does_with_links_to_files_only(tmp_path: Path):
     import os
 
-    from pipeline.dataset import discover
+    from pipeline.listing import discover
 
     root = tmp_path / "in"
     for rel in ("b.txt", "a.txt", "sub/z.txt", "sub/deeper/y.pdf", "sub2/x.txt", ".hidden.txt", ".git/c.txt"):

@@ -73,8 +73,11 @@ def list_input(input_dir: str | Path) -> Listing:
     it, sorted: a folder's files, then its subfolders'. Raises InputFolderError when input_dir
     itself cannot be read."""
     listing = Listing()
-
-    def walk(folder: str, prefix: str) -> None:
+    # Depth first, a folder's files before its subfolders', with a stack of its own: a tree
+    # nested deeper than Python's recursion limit is still listed.
+    stack = [(str(input_dir), "")]
+    while stack:
+        folder, prefix = stack.pop()
         files: list[str] = []
         folders: list[str] = []
         try:
@@ -88,10 +91,9 @@ def list_input(input_dir: str | Path) -> Listing:
             status, message = FOLDER_UNREADABLE
             listing.skipped.append(Skipped(prefix, status, message.format(why=_why(exc))))
         listing.files.extend(prefix + name for name in sorted(files))
-        for name in sorted(folders):
-            walk(os.path.join(folder, name), prefix + name + "/")
-
-    walk(str(input_dir), "")
+        stack.extend(
+            (os.path.join(folder, name), prefix + name + "/") for name in sorted(folders, reverse=True)
+        )
     return listing
 
 

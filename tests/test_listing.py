@@ -161,3 +161,24 @@ def test_files_gone_between_listing_and_reading_are_rows_not_a_crash(raw: Path, 
         assert docs.loc[name, "status"] == "error" and docs.loc[name, "message"], name
     rest = first.index.drop(vanished)
     assert docs.loc[rest, "doc_id"].tolist() == first.loc[rest, "doc_id"].tolist()
+
+
+def test_a_tree_nested_deeper_than_the_recursion_limit_is_listed(tmp_path: Path):
+    depth = sys.getrecursionlimit() + 100
+    levels = [tmp_path / "in"]  # ~2,200 characters deep: within PATH_MAX
+    for _ in range(depth):  # one level at a time: mkdir(parents=True) recurses too
+        levels.append(levels[-1] / "d")
+    try:
+        for level in levels:
+            level.mkdir()
+        (levels[-1] / "deep.txt").write_text("x", encoding="utf-8")
+        (levels[-2] / "shallower.txt").write_text("x", encoding="utf-8")
+        found = listing.list_input(levels[0])
+        assert found.files == ["d/" * (depth - 1) + "shallower.txt", "d/" * depth + "deep.txt"]
+        assert found.skipped == []
+    finally:  # bottom up, by hand: shutil.rmtree (pytest's clean-up) recurses as deep as the tree
+        for level in reversed(levels):
+            for name in ("deep.txt", "shallower.txt"):
+                (level / name).unlink(missing_ok=True)
+            if level.is_dir():
+                level.rmdir()

@@ -32,7 +32,7 @@ from pipeline.doc_order import BUCKET_ROWS, DocumentKeys, PathBuckets
 from pipeline.doc_summary import AgencyNames, DocumentCounts
 from pipeline.file_tasks import FileTask, PathList, batches, load, stored_path
 from pipeline.heap import trim, use_returning_pool
-from pipeline.listing import Skipped, list_input
+from pipeline.listing import InputFolderError, Skipped, list_input
 from pipeline.readers_sniff import extension_kind, sniff
 from pipeline.record import MetricRecord
 from pipeline.schema import DOCUMENT_COLUMNS, METRIC_COLUMNS, READ, RESOLVED_COLUMNS, SCHEMA_VERSION
@@ -338,6 +338,11 @@ def build_dataset(
     input_dir, out_dir = Path(input_dir), Path(out_dir)
     if not input_dir.is_dir():
         raise FileNotFoundError(f"input folder {input_dir} does not exist")
+    if out_dir.resolve() == input_dir.resolve():
+        raise InputFolderError(
+            f"the dataset folder {out_dir} is the input folder: the next build would read its files "
+            "as reports. Choose another folder with --out"
+        )
     _check_agency_table()
     use_returning_pool()  # Arrow buffers come and go shard after shard: their pages go back to the system
     warnings: list[str] = []
@@ -345,7 +350,7 @@ def build_dataset(
     out_dir.mkdir(parents=True, exist_ok=True)
     clean_stale_temps(out_dir)
     root = os.path.abspath(input_dir)  # workers (on a cluster too) are given absolute paths
-    listing = list_input(input_dir)
+    listing = list_input(input_dir, exclude=out_dir)  # an output kept inside the input is not read
     rels = listing.files
     n_files = len(rels)
     previous = load_previous(out_dir) if incremental else None

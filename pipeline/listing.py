@@ -68,11 +68,13 @@ class Listing:
     skipped: list[Skipped] = field(default_factory=list)
 
 
-def list_input(input_dir: str | Path) -> Listing:
+def list_input(input_dir: str | Path, exclude: str | Path | None = None) -> Listing:
     """Every regular file under input_dir (hidden files and folders skipped), as paths relative to
     it, sorted: a folder's files, then its subfolders'. Raises InputFolderError when input_dir
-    itself cannot be read."""
+    itself cannot be read. `exclude`: a folder not to list (the build's own output, when it is
+    kept inside the input folder: its files are not reports)."""
     listing = Listing()
+    skip = _relative_folder(exclude, input_dir) if exclude is not None else None
     # Depth first, a folder's files before its subfolders', with a stack of its own: a tree
     # nested deeper than Python's recursion limit is still listed.
     stack = [(str(input_dir), "")]
@@ -92,9 +94,19 @@ def list_input(input_dir: str | Path) -> Listing:
             listing.skipped.append(Skipped(prefix, status, message.format(why=_why(exc))))
         listing.files.extend(prefix + name for name in sorted(files))
         stack.extend(
-            (os.path.join(folder, name), prefix + name + "/") for name in sorted(folders, reverse=True)
+            (os.path.join(folder, name), prefix + name + "/")
+            for name in sorted(folders, reverse=True)
+            if prefix + name + "/" != skip
         )
     return listing
+
+
+def _relative_folder(folder: str | Path, root: str | Path) -> str | None:
+    """`folder` as a listing prefix ("a/b/") when it lies inside `root`, else None."""
+    inner, outer = Path(folder).resolve(), Path(root).resolve()
+    if inner == outer or not inner.is_relative_to(outer):
+        return None
+    return inner.relative_to(outer).as_posix() + "/"
 
 
 def discover(input_dir: str | Path) -> list[str]:

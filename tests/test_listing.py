@@ -153,7 +153,7 @@ def test_files_gone_between_listing_and_reading_are_rows_not_a_crash(raw: Path, 
     vanished = listed.files[0]
     (raw / vanished).unlink()
     listed.files += ["deleted.json", "deleted.txt"]
-    monkeypatch.setattr(dataset, "list_input", lambda _folder: listed)
+    monkeypatch.setattr(dataset, "list_input", lambda _folder, **_: listed)
     docs = _build(raw, out)
     assert docs.loc["deleted.json", "status"] == "unreadable"
     assert "No such file" in docs.loc["deleted.json", "message"]
@@ -182,3 +182,23 @@ def test_a_tree_nested_deeper_than_the_recursion_limit_is_listed(tmp_path: Path)
                 (level / name).unlink(missing_ok=True)
             if level.is_dir():
                 level.rmdir()
+
+
+def test_a_dataset_kept_inside_the_input_folder_is_not_read_as_reports(raw: Path):
+    out = raw / "dataset"
+    first = _build(raw, out)
+    again = build_dataset(raw, out, workers=1, progress=False, corrections_path=None)
+    assert again.summary["status"] == first["status"].value_counts().to_dict()  # no unsupported rows
+    assert again.summary["reused"] == len(first)
+    assert _documents(out).index.tolist() == first.index.tolist()
+    nested = raw / "2019" / "out"  # deeper down too
+    _build(raw, nested)
+    assert not any(p.startswith("2019/out/") for p in _documents(nested).index)
+    assert any(p.startswith("dataset/") for p in _documents(nested).index)  # another build's files are files
+
+
+def test_the_input_folder_as_the_dataset_folder_is_refused(raw: Path, capsys):
+    before = sorted(p.name for p in raw.iterdir())
+    assert main(["build", str(raw), "--out", str(raw / "." / ""), "--quiet"]) == 2
+    assert "is the input folder" in capsys.readouterr().err
+    assert sorted(p.name for p in raw.iterdir()) == before

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import errno
 import json
+import os
 import sys
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
@@ -70,7 +71,8 @@ def cmd_build(args: argparse.Namespace) -> int:
         print("error: --scheduler needs --engine dask", file=sys.stderr)
         return 2
     if not Path(args.input_dir).is_dir():
-        print(f"error: input folder {args.input_dir} does not exist", file=sys.stderr)
+        problem = "is not a folder" if os.path.lexists(args.input_dir) else "does not exist"
+        print(f"error: input folder {args.input_dir} {problem}", file=sys.stderr)
         return 2
     if Path(args.out).exists() and not Path(args.out).is_dir():
         print(f"error: --out {args.out} is a file, not a folder", file=sys.stderr)

@@ -202,3 +202,16 @@ def test_the_input_folder_as_the_dataset_folder_is_refused(raw: Path, capsys):
     assert main(["build", str(raw), "--out", str(raw / "." / ""), "--quiet"]) == 2
     assert "is the input folder" in capsys.readouterr().err
     assert sorted(p.name for p in raw.iterdir()) == before
+
+
+@pytest.mark.parametrize("make", ["missing", "file", "pipe"])
+def test_an_input_that_is_not_a_folder_is_named_for_what_it_is(tmp_path: Path, capsys, make: str):
+    target = tmp_path / "input"
+    if make == "file":
+        target.write_text("x", encoding="utf-8")
+    elif make == "pipe":
+        os.mkfifo(target)
+    assert main(["build", str(target), "--out", str(tmp_path / "ds"), "--quiet"]) == 2
+    said = "does not exist" if make == "missing" else "is not a folder"
+    assert f"input folder {target} {said}" in capsys.readouterr().err
+    assert not (tmp_path / "ds").exists()

@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from pipeline import narrative
 from pipeline.catalog import BY_KEY, CORE_KEYS
 from pipeline.narrative import extract_narrative, scope_of
 from pipeline.narrative_rules import NUMERIC_RULES, ZERO_TARGETS
@@ -131,3 +132,36 @@ def test_one_record_per_metric_and_scope_the_most_confident_first():
     text = "在专栏发布信息514条,总计2401条。全年主动公开政府信息2401条。"
     records = extract_narrative(text, DocumentMeta(year=2018))
     assert len({(r.metric, r.scope) for r in records}) == len(records)
+
+
+class _Spy:
+    """A compiled pattern that records the length of every text it is asked to search."""
+
+    def __init__(self, pattern: re.Pattern[str]) -> None:
+        self.pattern, self.lengths = pattern, []
+
+    def search(self, text: str, *args):
+        self.lengths.append(len(text))
+        return self.pattern.search(text, *args)
+
+
+def test_numbers_in_text_without_stops_are_read_in_a_bounded_window(monkeypatch):
+    """Text without sentence stops (a flattened table, a PDF without punctuation) is one long
+    sentence; each number's rules read at most REACH characters around it, not the sentence:
+    reading the sentence made the work grow with the square of the text (200 KB: 210 s)."""
+    spy = _Spy(narrative._COMPARED)  # searched over each number's sentence
+    monkeypatch.setattr(narrative, "_COMPARED", spy)
+    text = "中心全年受理事项1件," * 2000  # 22,000 characters, one sentence
+    records = extract_narrative(text)
+    assert [(r.metric, r.value, r.start) for r in records] == [("items_accepted", 1.0, text.index("1件"))]
+    assert len(spy.lengths) == 2000  # every number was read
+    assert max(spy.lengths) <= 3 * narrative.REACH
+
+
+def test_zero_cues_in_text_without_stops_read_a_bounded_window(monkeypatch):
+    spy = _Spy(narrative._ZERO_FORBID_BEFORE)  # searched over the clause before each cue
+    monkeypatch.setattr(narrative, "_ZERO_FORBID_BEFORE", spy)
+    text = "本年度未发生行政诉讼" * 2000
+    records = extract_narrative(text)
+    assert [(r.metric, r.value) for r in records] == [("lawsuits", 0.0)]
+    assert len(spy.lengths) == 2000 and max(spy.lengths) <= narrative.REACH

@@ -241,23 +241,27 @@ class _Writer:
 
 
 def _inline_text(el) -> str:
-    """A cell's text on one line: <br> and block children become spaces."""
+    """A cell's text on one line: <br> and block children become spaces. Iterative: a cell may
+    nest deeper than Python's recursion limit."""
     parts: list[str] = []
-
-    def walk(e) -> None:
-        if e.text:
-            parts.append(e.text)
-        for child in e:
-            if isinstance(child.tag, str):
-                if child.tag == "br" or child.tag in BLOCK_TAGS:
-                    parts.append("\n")
-                walk(child)
-                if child.tag in BLOCK_TAGS:
-                    parts.append("\n")
+    stack: list = [el]  # elements to open, and strings to write, in reverse order
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            parts.append(item)
+            continue
+        if item.text:
+            parts.append(item.text)
+        for child in reversed(item):
             if child.tail:
-                parts.append(child.tail)
-
-    walk(el)
+                stack.append(child.tail)
+            if isinstance(child.tag, str):
+                block = child.tag in BLOCK_TAGS
+                if block:
+                    stack.append("\n")
+                stack.append(child)
+                if child.tag == "br" or block:
+                    stack.append("\n")
     return _collapse("".join(parts))
 
 
@@ -278,7 +282,22 @@ def _is_layout_table(table) -> bool:
     return bool(rows) and all(len(_cells(tr)) <= 1 for tr in rows)
 
 
-def _walk(el, out: _Writer) -> None:
+def _walk(root, out: _Writer) -> None:
+    """Write the text under `root` to `out`: blocks as lines, standard tables as row lines.
+    Iterative (a stack of steps): a page of unclosed tags nests up to 2,048 levels deep."""
+    stack: list[tuple[str, object]] = [("open", root)]
+    while stack:
+        step, item = stack.pop()
+        if step == "text":
+            out.inline(item)
+        elif step == "newline":
+            out.newline()
+        else:
+            _open(item, out, stack)
+
+
+def _open(el, out: _Writer, stack: list) -> None:
+    """Write an element's own text and queue its children, tails and closing line break."""
     tag = el.tag if isinstance(el.tag, str) else ""
     if tag == "table" and not _is_layout_table(el):
         out.newline()
@@ -291,16 +310,33 @@ def _walk(el, out: _Writer) -> None:
     block = tag in BLOCK_TAGS or tag in ("td", "th")
     if block:
         out.newline()
+        stack.append(("newline", None))
     out.inline(el.text)
-    for child in el:
+    for child in reversed(el):
+        stack.append(("text", child.tail))
         if isinstance(child.tag, str):
-            if child.tag == "br":
-                out.newline()
-            else:
-                _walk(child, out)
-        out.inline(child.tail)
-    if block:
-        out.newline()
+            stack.append(("newline", None) if child.tag == "br" else ("open", child))
+
+
+# libxml2 stops building the tree at 2,048 levels (256 without huge_tree) and drops everything
+# below: a page whose paragraphs each leave a <font> open lost all but its first 127 (the read
+# still said ok). Past the limit, the page is parsed again without its inline formatting tags.
+_INLINE_TAG = re.compile(r"</?(?:font|span|b|i|u|s|strong|em|small|big|strike|sup|sub)(?:\s[^<>]*)?/?>", re.I)
+TOO_DEEP_NOTE = (
+    "HTML nested deeper than 2,048 levels (unclosed tags): read again without its inline "
+    "formatting tags (font, span, b ...), so hidden text inside them is not recognised as hidden"
+)
+STILL_TOO_DEEP_NOTE = "HTML still nested deeper than 2,048 levels: the text below that depth is not read"
+
+
+def _parse(text: str):
+    """(root, whether libxml2 stopped at its depth limit)."""
+    parser = html.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True, huge_tree=True)
+    root = html.document_fromstring(text.encode("utf-8", errors="replace"), parser=parser)
+    too_deep = any(
+        e.type_name == "ERR_RESOURCE_LIMIT" or "Excessive depth" in e.message for e in parser.error_log
+    )
+    return root, too_deep
 
 
 def html_to_text(data: bytes) -> tuple[str, list[str]]:
@@ -311,8 +347,12 @@ def html_to_text(data: bytes) -> tuple[str, list[str]]:
     if not text.strip():
         raise ReadProblem("empty", "HTML file is empty")
     try:
-        parser = html.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True)
-        root = html.document_fromstring(text.encode("utf-8", errors="replace"), parser=parser)
+        root, too_deep = _parse(text)
+        if too_deep:  # unclosed <font>, <b> ...: each paragraph one level deeper
+            root, too_deep = _parse(_INLINE_TAG.sub("", text))
+            notes.append(TOO_DEEP_NOTE)
+            if too_deep:
+                notes.append(STILL_TOO_DEEP_NOTE)
     except (etree.ParserError, ValueError) as e:
         raise ReadProblem("unreadable", f"HTML could not be parsed: {e}") from e
     title_el = root.find(".//title")
@@ -328,4 +368,6 @@ def html_to_text(data: bytes) -> tuple[str, list[str]]:
     if head_title and not any(head_title in line for line in lines[:30]):
         lines.insert(0, head_title)
         notes.append("page <title> added as first line")
+    if STILL_TOO_DEEP_NOTE in notes and not any(lines):
+        raise ReadProblem("unreadable", STILL_TOO_DEEP_NOTE)
     return "\n".join(lines), notes

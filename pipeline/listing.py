@@ -109,11 +109,6 @@ def _relative_folder(folder: str | Path, root: str | Path) -> str | None:
     return inner.relative_to(outer).as_posix() + "/"
 
 
-def discover(input_dir: str | Path) -> list[str]:
-    """The files list_input finds (what the build reads)."""
-    return list_input(input_dir).files
-
-
 def _sort_entry(
     e: os.DirEntry, prefix: str, files: list[str], folders: list[str], skipped: list[Skipped]
 ) -> None:

@@ -223,9 +223,8 @@ def _numeric_records(
     text: str, stops: _Stops, year: int | None, disclosure_report: bool = False
 ) -> list[MetricRecord]:
     found: list[tuple[MetricRecord, int, int]] = []  # record, sentence start, position of 其中 if breakdown
-    starts: dict[
-        str, list[int]
-    ] = {}  # metric -> where its records start, ascending (numbers come in text order)
+    # metric -> where its records start, ascending (numbers come in text order)
+    starts: dict[str, list[int]] = {}
     headings = _Headings(text)
     for span in find_numbers(text):
         if not span.unit and not _bare_rate_ok(span, text):

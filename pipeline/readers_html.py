@@ -365,9 +365,9 @@ def html_to_text(data: bytes) -> tuple[str, list[str]]:
     lines = out.lines
     # The page title usually repeats the report's title; keep it when the body does not.
     head_title = re.split(r"\s*[_|｜]\s*|\s+-\s+", title)[0].strip() if title else ""
+    if STILL_TOO_DEEP_NOTE in notes and not any(lines):  # (a page title alone is not its text)
+        raise ReadProblem("unreadable", STILL_TOO_DEEP_NOTE)
     if head_title and not any(head_title in line for line in lines[:30]):
         lines.insert(0, head_title)
         notes.append("page <title> added as first line")
-    if STILL_TOO_DEEP_NOTE in notes and not any(lines):
-        raise ReadProblem("unreadable", STILL_TOO_DEEP_NOTE)
     return "\n".join(lines), notes

@@ -72,10 +72,10 @@ def test_shipped_batches_keep_the_order_and_end_at_the_byte_budget(monkeypatch):
     assert [len(b) for b in plain] == [4, 4, 4, 3] and all(t.loaded is None for b in plain for t in b)
 
 
-def test_discover_lists_files_as_os_walk_does_with_links_to_files_only(tmp_path: Path):
+def test_the_listing_gives_the_files_os_walk_gives_with_links_to_files_only(tmp_path: Path):
     import os
 
-    from pipeline.listing import discover
+    from pipeline.listing import list_input
 
     root = tmp_path / "in"
     for rel in ("b.txt", "a.txt", "sub/z.txt", "sub/deeper/y.pdf", "sub2/x.txt", ".hidden.txt", ".git/c.txt"):
@@ -93,7 +93,7 @@ def test_discover_lists_files_as_os_walk_does_with_links_to_files_only(tmp_path:
             full = Path(folder) / name
             if not name.startswith(".") and full.is_file():
                 expected.append(full.relative_to(root).as_posix())
-    assert discover(root) == expected
+    assert list_input(root).files == expected
     assert expected == ["a.txt", "b.txt", "link.txt", "sub/z.txt", "sub/deeper/y.pdf", "sub2/x.txt"]
 
 

@@ -52,6 +52,10 @@ def test_blocks_nested_past_the_limit_say_their_text_is_not_read() -> None:
     deep = "<div>" * 3_000 + "本年度共受理申请12件。" + "</div>" * 3_000
     only_deep = read_bytes(f"<html><body>{deep}</body></html>".encode(), "a.html")
     assert (only_deep.status, only_deep.message) == ("unreadable", STILL_TOO_DEEP_NOTE)
+    titled = read_bytes(
+        f"<html><head><title>年度报告</title></head><body>{deep}</body></html>".encode(), "a.html"
+    )
+    assert (titled.status, titled.message) == ("unreadable", STILL_TOO_DEEP_NOTE)
     partly = read_bytes(
         f"<html><body><p>全年主动公开政府信息158条。</p>{deep}</body></html>".encode(), "a.html"
     )

@@ -24,7 +24,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from pipeline import doc_table, engines, shard_rows
+from pipeline import doc_table, engines, fingerprint, shard_rows
 from pipeline.catalog import BY_KEY, CORE_KEYS
 from pipeline.corrections import DocumentLookups, load_corrections, match_corrections
 from pipeline.derived import compute_derived
@@ -301,15 +301,19 @@ def empty_frame(columns: dict[str, str]) -> pd.DataFrame:
     return _frame([], columns)
 
 
-def load_previous(out_dir: Path) -> pd.DataFrame | None:
-    """The last build's documents when its files exist and match this schema version; else None."""
+def load_previous(out_dir: Path, current: dict[str, str]) -> tuple[pd.DataFrame | None, list[str]]:
+    """The last build's documents when its files exist and match this schema version and the
+    `current` fingerprints; else None, with the reasons when only the fingerprints differ."""
     try:
         meta = json.loads((out_dir / "meta.json").read_text(encoding="utf-8"))
         if meta.get("schema_version") != SCHEMA_VERSION or not (out_dir / "metrics.parquet").is_file():
-            return None
-        return pd.read_parquet(out_dir / "documents.parquet")
+            return None, []
+        stale = fingerprint.changed(meta.get(fingerprint.KEY), current)
+        if stale:
+            return None, stale
+        return pd.read_parquet(out_dir / "documents.parquet"), []
     except (OSError, ValueError, KeyError):
-        return None
+        return None, []
 
 
 def build_dataset(
@@ -353,7 +357,12 @@ def build_dataset(
     listing = list_input(input_dir, exclude=out_dir)  # an output kept inside the input is not read
     rels = listing.files
     n_files = len(rels)
-    previous = load_previous(out_dir) if incremental else None
+    from pipeline import agencies  # read when called: tests point DEFAULT_TABLE elsewhere
+
+    prints = fingerprint.fingerprints(agencies.DEFAULT_TABLE)
+    previous, stale = load_previous(out_dir, prints) if incremental else (None, [])
+    if stale:  # rows read under other rules or another agency table: none is re-used
+        _stage(progress, "every file is read again: " + "; ".join(stale))
     reused, todo, unsupported = _plan(root, rels, previous, listing.skipped)
     del previous, rels, listing  # the kept rows are in `reused`; the files to read, in `todo`
     stages = _Stages(started)
@@ -384,6 +393,8 @@ def build_dataset(
         )
         stages.mark("extract")
         counts = {"reused": len(reused), "extracted": len(todo), "files_shipped": bool(ship_files and todo)}
+        if stale:
+            counts["read_again_because"] = stale
         del todo, reused, unsupported
         trim()
 
@@ -421,6 +432,7 @@ def build_dataset(
             progress=progress,
             csv=csv,
             workers=workers or engines.default_workers(),  # resolving is on this machine, whatever the engine
+            fingerprints=prints,
         )
     finally:
         if extracted is not None:
@@ -668,6 +680,7 @@ def _write_all(
     progress: bool,
     csv: bool = True,
     workers: int = 1,
+    fingerprints: dict[str, str] | None = None,
 ) -> dict:
     """Resolve and write shard by shard to temporary files, check everything, then swap the files in
     (meta.json last). Returns the summary. Memory holds two shards' rows at most.
@@ -761,6 +774,7 @@ def _write_all(
             "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "input_dir": str(input_dir),
             "formats": ["parquet", "csv"] if csv else ["parquet"],
+            fingerprint.KEY: fingerprints or {},  # what the rows depend on besides the files (re-use)
             "summary": summary,
         }
         write_json_atomic(meta, out_dir / "meta.json")
@@ -951,6 +965,7 @@ def format_summary(summary: dict) -> str:
         if years
         else f"agencies: {summary['agencies']}  years: none found"
     )
+    lines += [f"every file read again: {why}" for why in summary.get("read_again_because", [])]
     lines += [f"warning: {w}" for w in summary["warnings"]]
     stages = summary.get("stage_seconds") or {}
     lines.append(

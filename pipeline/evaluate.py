@@ -75,6 +75,7 @@ class DocResult:
 class Report:
     gold_dir: str
     docs: list[DocResult] = field(default_factory=list)
+    gold_errors: list[tuple[str, str]] = field(default_factory=list)  # (gold file, why it was not scored)
 
     def _summary(self, docs: list[DocResult]) -> dict:
         total, per_metric = Counts(), {}
@@ -121,6 +122,7 @@ class Report:
                 }
                 for d in self.docs
             ],
+            "gold_errors": [{"path": p, "error": e} for p, e in self.gold_errors],
         }
 
     def format_text(self) -> str:
@@ -164,6 +166,9 @@ class Report:
             if issues:
                 lines.append(d.path)
                 lines.extend(issues)
+        if self.gold_errors:
+            lines += ["", f"== gold files not scored ({len(self.gold_errors)})"]
+            lines += [f"{p}: {e}" for p, e in self.gold_errors]
         return "\n".join(lines)
 
 
@@ -240,16 +245,41 @@ def evaluate_doc(txt: Path, gold: dict, root: Path) -> DocResult:
 
 
 def evaluate_dir(gold_dir: Path) -> Report:
-    """Run extract() on every .txt with a .json beside it (recursively) and score it."""
+    """Run extract() on every .txt with a .json beside it (recursively) and score it. A gold file
+    that cannot be read or does not hold annotations is listed in the report, not scored."""
     gold_dir = Path(gold_dir)
     report = Report(gold_dir=str(gold_dir))
     for txt in sorted(gold_dir.rglob("*.txt")):
         js = txt.with_suffix(".json")
-        if not js.exists():
+        if not js.is_file():
             continue
-        gold = json.loads(js.read_text(encoding="utf-8"))
+        gold, problem = load_gold(js)
+        if problem:
+            report.gold_errors.append((str(js.relative_to(gold_dir)), problem))
+            continue
         report.docs.append(evaluate_doc(txt, gold, gold_dir))
     return report
+
+
+def load_gold(path: Path) -> tuple[dict, str | None]:
+    """A gold annotation file, or why it cannot be scored against."""
+    try:
+        gold = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        return {}, f"not a readable JSON file ({type(exc).__name__}: {exc})"
+    if not isinstance(gold, dict):
+        return {}, f"holds a JSON {type(gold).__name__}, not an object with metrics"
+    metrics = gold.get("metrics") or []
+    if not isinstance(metrics, list):
+        return {}, '"metrics" is not a list'
+    for i, g in enumerate(metrics):
+        if not isinstance(g, dict) or not isinstance(g.get("metric"), str):
+            return {}, f'metrics[{i}] has no "metric" name'
+        try:
+            float(g.get("value"))
+        except (TypeError, ValueError):
+            return {}, f'metrics[{i}] ({g["metric"]}) has no numeric "value"'
+    return gold, None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -263,7 +293,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     report = evaluate_dir(Path(args[0]))
     print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2) if as_json else report.format_text())
-    return 0
+    return 1 if report.gold_errors else 0
 
 
 if __name__ == "__main__":

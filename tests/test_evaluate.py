@@ -100,3 +100,32 @@ def test_synthetic_reports_are_read_as_their_truth_says(tmp_path):
     print(f"\nsynthetic: {s['metrics']} year={s['year']} doc_type={s['doc_type']} agency={s['agency']}")
     assert s["metrics"]["precision"] >= 0.97 and s["metrics"]["f1"] >= 0.95
     assert s["year"]["accuracy"] >= 0.95 and s["doc_type"]["accuracy"] >= 0.9
+
+
+BAD_GOLD = {
+    "broken.json": b"{not json",
+    "utf16.json": '{"metrics": []}'.encode("utf-16"),
+    "a_list.json": b"[]",
+    "metrics_text.json": b'{"metrics": "54"}',
+    "no_value.json": json.dumps({"metrics": [{"metric": "items_published", "value": "n/a"}]}).encode(),
+    "no_name.json": json.dumps({"metrics": [{"value": 54}]}).encode(),
+}
+
+
+def test_gold_files_that_cannot_be_scored_are_listed_and_the_rest_is_scored(tmp_path, capsys):
+    from pipeline.__main__ import main
+
+    _write(tmp_path, "good", _gold())
+    alone = evaluate_dir(tmp_path).to_dict()["overall"]
+    for name, data in BAD_GOLD.items():
+        (tmp_path / name).write_bytes(data)
+        (tmp_path / name.replace(".json", ".txt")).write_text(REPORT, encoding="utf-8")
+    report = evaluate_dir(tmp_path)
+    assert report.to_dict()["overall"] == alone
+    assert sorted(p for p, _ in report.gold_errors) == sorted(BAD_GOLD)
+    assert all(why for _, why in report.gold_errors)
+    assert main(["evaluate", str(tmp_path)]) == 1
+    out, err = capsys.readouterr()
+    assert "gold files not scored (6)" in out and "Traceback" not in out + err
+    for name in BAD_GOLD:
+        assert name in out

@@ -879,10 +879,16 @@ def main(argv: list[str] | None = None) -> int:
         "--truth-dir", type=Path, default=None, help="write the .json truth here, not beside the reports"
     )
     args = parser.parse_args(argv)
+    if args.n_docs < 0 or args.workers < 1:
+        print("error: N must be at least 0 and --workers at least 1", file=sys.stderr)
+        return 2
     try:
         g = generate(args.n_docs, args.out_dir, args.seed, args.workers, truth_dir=args.truth_dir)
     except SyntheticTargetError as err:
         print(f"error: {err}", file=sys.stderr)
+        return 2
+    except OSError as err:  # a folder that cannot be made or written: a file in the way, no permission
+        print(f"error: cannot write the reports: {err}", file=sys.stderr)
         return 2
     print(f"{g.n_docs} synthetic reports, {g.text_bytes / 1e6:.1f} MB, {g.seconds:.1f} s -> {g.out_dir}")
     return 0

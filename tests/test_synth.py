@@ -68,6 +68,24 @@ def test_the_command_line_refuses_data_raw_with_status_2(capsys):
     assert "refusing to write synthetic reports" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (["-3", "{out}"], "N must be at least 0"),
+        (["3", "{out}", "--workers", "0"], "--workers at least 1"),
+        (["3", "{file}"], "cannot write the reports"),  # a file where the folder should be
+        (["3", "{file}/below"], "cannot write the reports"),
+    ],
+)
+def test_the_command_line_refuses_what_it_cannot_do_with_status_2(tmp_path: Path, capsys, args, said):
+    (tmp_path / "a-file").write_text("x", encoding="utf-8")
+    argv = [a.format(out=tmp_path / "out", file=tmp_path / "a-file") for a in args]
+    assert synth.main(argv) == 2
+    err = capsys.readouterr().err
+    assert said in err and "Traceback" not in err
+    assert not (tmp_path / "out").exists()
+
+
 def test_the_command_line_writes_the_truth_apart_when_asked(tmp_path: Path):
     assert synth.main(["3", str(tmp_path / "corpus"), "--truth-dir", str(tmp_path / "truth")]) == 0
     assert sorted(p.suffix for p in (tmp_path / "corpus").iterdir()) == [".txt"] * 3

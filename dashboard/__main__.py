@@ -50,8 +50,9 @@ def _state(view: str) -> dict:
 def export(args: argparse.Namespace) -> int:
     result = read_dataset(args.dataset or dataset_dir())
     if result.status != "ok":
+        why = f"{result.status}: {result.error}" if result.error else result.status
         print(
-            f"no usable dataset ({result.status} {result.error}); run: python -m pipeline build",
+            f"no usable dataset in {args.dataset or dataset_dir()} ({why}); run: python -m pipeline build",
             file=sys.stderr,
         )
         return 2
@@ -69,7 +70,18 @@ def export(args: argparse.Namespace) -> int:
     metrics = [m for m in args.metrics.split(",") if m] or [
         state["metric"] or next(iter(sorted(ds.by_metric)), "")
     ]
-    args.out.mkdir(parents=True, exist_ok=True)
+    unknown = [m for m in metrics if m not in ds.by_metric]
+    if unknown:
+        print(
+            f"no values for metric {', '.join(unknown)} in this dataset; it has: {', '.join(sorted(ds.by_metric))}",
+            file=sys.stderr,
+        )
+        return 2
+    try:
+        args.out.mkdir(parents=True, exist_ok=True)
+    except OSError as err:  # a file in the way, no permission
+        print(f"cannot write to --out {args.out}: {err}", file=sys.stderr)
+        return 2
     written = 0
     for metric in metrics:
         for chart in charts:

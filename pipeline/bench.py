@@ -452,8 +452,8 @@ def main(argv: list[str] | None = None) -> int:
         args = _parser().parse_args(sys.argv[1:] if argv is None else argv)
     except SystemExit as exc:
         return int(exc.code or 0)
-    if args.docs < 1 or args.workers < 1:
-        print("error: --docs and --workers must be at least 1", file=sys.stderr)
+    if args.docs < 1 or args.workers < 1 or args.profile < 0:
+        print("error: --docs and --workers must be at least 1, --profile at least 0", file=sys.stderr)
         return 2
     if args.scheduler and args.engine != "dask":
         print("error: --scheduler needs --engine dask", file=sys.stderr)
@@ -466,7 +466,11 @@ def main(argv: list[str] | None = None) -> int:
         except SyntheticTargetError as err:
             print(f"error: {err}", file=sys.stderr)
             return 2
-        args.keep.mkdir(parents=True, exist_ok=True)
+        try:
+            args.keep.mkdir(parents=True, exist_ok=True)
+        except OSError as err:  # a file in the way, no permission
+            print(f"error: cannot use --keep {args.keep}: {err}", file=sys.stderr)
+            return 2
     result = run_bench(
         args.docs,
         args.workers,

@@ -151,6 +151,26 @@ def test_export_command_rejects_unknown_charts_and_formats(tmp_path, args):
     assert main([*args, "--dataset", str(dataset), "--out", str(tmp_path / "o")]) == 2
 
 
+@pytest.mark.parametrize(
+    ("extra", "said"),
+    [
+        (["--metrics", "no_such_metric"], "no values for metric no_such_metric"),
+        (["--out", "{file}"], "cannot write to --out"),  # a file where the folder should be
+    ],
+)
+def test_export_command_explains_an_unknown_metric_or_an_unusable_folder(tmp_path, capsys, extra, said):
+    from dashboard.__main__ import main
+
+    dataset = write_dataset(tmp_path / "d")
+    (tmp_path / "a-file").write_text("x", encoding="utf-8")
+    args = ["export", "--dataset", str(dataset), "--out", str(tmp_path / "o"), "--formats", "html"]
+    args += [a.format(file=tmp_path / "a-file") for a in extra]
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert said in err and "Traceback" not in err
+    assert not (tmp_path / "o").exists()
+
+
 def _log_decode_error(text: str) -> None:
     """Log a decoding failure exactly as choreographer's pipe reader does, on its own logger."""
     from choreographer.channels import _wire

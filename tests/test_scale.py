@@ -207,10 +207,23 @@ def test_bench_text_report_names_each_step_as_a_multiple_of_the_floor(tmp_path: 
 
 @pytest.mark.parametrize(
     "argv",
-    [["--docs", "0"], ["--workers", "0"], ["--engine", "spark"], ["--scheduler", "tcp://x:1"]],
+    [
+        ["--docs", "0"],
+        ["--workers", "0"],
+        ["--engine", "spark"],
+        ["--scheduler", "tcp://x:1"],
+        ["--profile", "-1"],
+    ],
 )
 def test_bench_rejects_bad_arguments_with_status_2(argv: list[str]):
     assert bench_main(argv) == 2
+
+
+def test_bench_cannot_keep_its_work_where_a_file_is_in_the_way(tmp_path: Path, capsys):
+    (tmp_path / "a-file").write_text("x", encoding="utf-8")
+    assert bench_main(["--docs", "1", "--keep", str(tmp_path / "a-file" / "b")]) == 2
+    err = capsys.readouterr().err
+    assert "cannot use --keep" in err and "Traceback" not in err
 
 
 def test_bench_refuses_to_keep_its_corpus_in_data_raw(tmp_path: Path):

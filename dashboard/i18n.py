@@ -118,8 +118,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "doc_text": ("原文(提取值以【】标出)", "Text (extracted values marked 【】)"),
     "doc_missing": ("找不到原文文件:{path}", "Source file not found: {path}"),
     "upload_help": (
-        "上传报告(txt/html/pdf/docx/doc/rtf),保存到 data/raw 并重新生成数据集。",
-        "Upload reports (txt/html/pdf/docx/doc/rtf); they are saved in data/raw and the dataset is rebuilt.",
+        "上传报告(txt/html/mht/pdf/docx/doc/rtf),保存到 data/raw 并重新生成数据集。",
+        "Upload reports (txt/html/mht/pdf/docx/doc/rtf); they are saved in data/raw and the dataset is rebuilt.",
     ),
     "upload_label": (
         "选择报告文件(可多选,每个文件不超过 50 MB)",

@@ -18,14 +18,14 @@ from pipeline.readers_sniff import extension_kind, sniff
 
 logging.getLogger("pdfminer").setLevel(logging.ERROR)  # pdfminer warns on every odd font
 
-KINDS = ("txt", "html", "pdf", "docx", "doc", "rtf", "wordml", "unknown")
+KINDS = ("txt", "html", "mhtml", "pdf", "docx", "doc", "rtf", "wordml", "unknown")
 STATUSES = ("ok", "empty", "unreadable", "unsupported", "error")
 
 
 @dataclass
 class ReadResult:
     text: str | None  # None when nothing could be read
-    kind: str  # txt | html | pdf | docx | doc | rtf | wordml | unknown
+    kind: str  # txt | html | mhtml | pdf | docx | doc | rtf | wordml | unknown
     status: str = "ok"  # ok | empty | unreadable | unsupported | error
     message: str = ""
     notes: list[str] = field(default_factory=list)
@@ -40,6 +40,12 @@ def _read_html(data: bytes, limits: Limits) -> tuple[str, list[str]]:
     from pipeline.readers_html import html_to_text
 
     return html_to_text(data)
+
+
+def _read_mhtml(data: bytes, limits: Limits) -> tuple[str, list[str]]:
+    from pipeline.readers_mhtml import mhtml_to_text
+
+    return mhtml_to_text(data)
 
 
 def _read_pdf(data: bytes, limits: Limits) -> tuple[str, list[str]]:
@@ -75,6 +81,7 @@ def _read_rtf(data: bytes, limits: Limits) -> tuple[str, list[str]]:
 READERS: dict[str, Callable[[bytes, Limits], tuple[str, list[str]]]] = {
     "txt": _read_txt,
     "html": _read_html,
+    "mhtml": _read_mhtml,
     "pdf": _read_pdf,
     "docx": _read_docx,
     "wordml": _read_wordml,
@@ -86,6 +93,7 @@ READERS: dict[str, Callable[[bytes, Limits], tuple[str, list[str]]]] = {
 EMPTY_MESSAGES: dict[str, tuple[str, str]] = {
     "pdf": ("unreadable", "PDF has no text layer (scanned?); OCR is not supported"),
     "html": ("empty", "HTML page has no text outside menus, scripts and footers"),
+    "mhtml": ("empty", "the web archive's page has no text outside menus, scripts and footers"),
     "docx": ("empty", "Word document has no text"),
     "doc": ("empty", "Word document has no text"),
     "rtf": ("empty", "RTF document has no text"),

@@ -20,6 +20,8 @@ EXTENSION_KINDS: dict[str, str] = {
     "doc": "doc",
     "wps": "doc",  # WPS Office 2003 files are OLE2 Word-compatible
     "rtf": "rtf",
+    "mht": "mhtml",
+    "mhtml": "mhtml",
 }
 
 # (rule id, offset, magic bytes, kind or None, label). kind None: a known binary that is not a report.
@@ -109,7 +111,7 @@ def sniff(data: bytes, name: str = "") -> tuple[str | None, str]:
     if _WORDML.search(head):
         return "wordml", "Word 2003 XML document"
     if _MHTML.search(head):
-        return None, "MHTML web archive (.mht); save the page as .html"
+        return "mhtml", "MHTML web archive"
     if _HTML_HEAD.search(head) or (head.lstrip().startswith(b"<") and _HTML_ANYWHERE.search(head)):
         return "html", "HTML page"
     return None, ""

@@ -9,7 +9,9 @@ import tempfile
 import unicodedata
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
-ALLOWED_EXTENSIONS: frozenset[str] = frozenset({"txt", "html", "htm", "pdf", "docx", "doc", "rtf"})
+ALLOWED_EXTENSIONS: frozenset[str] = frozenset(
+    {"txt", "html", "htm", "mht", "mhtml", "pdf", "docx", "doc", "rtf"}
+)
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 MAX_NAME_CHARS = 120
 # Windows reserves these names whatever the extension; refusing them keeps data/raw portable.

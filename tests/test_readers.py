@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html as htmlmod
 import io
+import quopri
 import re
 import zipfile
 import zlib
@@ -157,6 +158,21 @@ def make_rtf(text: str) -> bytes:
     return "".join(parts).encode("ascii")
 
 
+def make_mht(text: str) -> bytes:
+    """Word's "single file web page": the page as quoted-printable GB2312 in a MIME archive, with
+    an image part after it (what Chinese sites often attach under a .doc name)."""
+    page = quopri.encodestring(make_html(text, "gb2312")).decode("ascii")
+    return (
+        'MIME-Version: 1.0\r\nContent-Type: multipart/related; boundary="----=_NextPart_01D9"\r\n\r\n'
+        "This document is a Single File Web Page, also known as a Web Archive file.\r\n\r\n"
+        "------=_NextPart_01D9\r\nContent-Location: file:///C:/report.htm\r\n"
+        'Content-Transfer-Encoding: quoted-printable\r\nContent-Type: text/html; charset="gb2312"\r\n\r\n'
+        f"{page}\r\n\r\n------=_NextPart_01D9\r\nContent-Location: file:///C:/image001.png\r\n"
+        "Content-Transfer-Encoding: base64\r\nContent-Type: image/png\r\n\r\niVBORw0KGgo=\r\n\r\n"
+        "------=_NextPart_01D9--\r\n"
+    ).encode("ascii")
+
+
 FORMATS = {
     "utf8.txt": lambda t: t.encode("utf-8"),
     "utf8-bom.txt": lambda t: t.encode("utf-8-sig"),
@@ -167,11 +183,20 @@ FORMATS = {
     "crlf.txt": lambda t: t.replace("\n", "\r\n").encode("utf-8"),
     "page.html": make_html,
     "page-gbk.htm": lambda t: make_html(t, "gb2312"),
+    "archive.mht": make_mht,
     "report.pdf": make_pdf,
     "report.docx": make_docx,
     "table.rtf": make_rtf,
 }
-EXPECTED_KIND = {"txt": "txt", "html": "html", "htm": "html", "pdf": "pdf", "docx": "docx", "rtf": "rtf"}
+EXPECTED_KIND = {
+    "txt": "txt",
+    "html": "html",
+    "htm": "html",
+    "mht": "mhtml",
+    "pdf": "pdf",
+    "docx": "docx",
+    "rtf": "rtf",
+}
 
 
 @pytest.fixture(scope="module")
@@ -367,6 +392,7 @@ def test_rtf_gbk_escapes_and_unicode_escapes_decode() -> None:
     ("fmt", "name", "kind"),
     [
         ("page.html", "report.doc", "html"),  # Chinese sites often serve HTML as .doc
+        ("archive.mht", "report.doc", "mhtml"),  # and Word's single-file web pages as .doc
         ("table.rtf", "report.doc", "rtf"),
         ("report.pdf", "report", "pdf"),
         ("report.docx", "report.doc", "docx"),

@@ -150,7 +150,29 @@ def pdf_to_text(data: bytes, limits: Limits) -> tuple[str, list[str]]:
             raise ReadProblem("unreadable", "PDF is encrypted (password protected)") from e
         raise
     notes.append(f"pdf: {n_pages} page(s), {n_tables} table row(s)")
-    return "\n".join(out), notes
+    return _unmapped_checked("\n".join(out), notes)
+
+
+# pdfminer writes a glyph whose font has no Unicode mapping (no ToUnicode table: common in PDFs
+# printed from Chinese word processors) as "(cid:N)". Such text is not the report's text.
+_CID = re.compile(r"\(cid:\d+\)")
+
+
+def _unmapped_checked(text: str, notes: list[str]) -> tuple[str, list[str]]:
+    """Refuse a text layer that is mostly unmapped glyphs; mark a few as U+FFFD (a placeholder that
+    keeps the words on each side apart, so no number or phrase is made up by joining them)."""
+    unmapped = len(_CID.findall(text))
+    if not unmapped:
+        return text, notes
+    readable = len("".join(_CID.sub("", text).split()))
+    if unmapped > readable:
+        raise ReadProblem(
+            "unreadable",
+            f"PDF text layer has no Unicode mapping for {unmapped:,} of its characters (fonts embedded "
+            "without a ToUnicode table): the text cannot be read without OCR",
+        )
+    notes.append(f"pdf: {unmapped:,} character(s) without a Unicode mapping shown as \ufffd")
+    return _CID.sub("\ufffd", text), notes
 
 
 def _continues(

@@ -56,6 +56,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def cmd_build(args: argparse.Namespace) -> int:
     from pipeline.agencies import AgencyTableError
+    from pipeline.build_lock import BuildLocked
     from pipeline.corrections import CorrectionsError
     from pipeline.dataset import build_dataset, format_summary
     from pipeline.engines import EngineError
@@ -90,7 +91,7 @@ def cmd_build(args: argparse.Namespace) -> int:
             ship_files=True if args.ship_files else None,
             csv=not args.no_csv,
         )
-    except (CorrectionsError, AgencyTableError, EngineError, InputFolderError) as exc:
+    except (CorrectionsError, AgencyTableError, EngineError, InputFolderError, BuildLocked) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except OSError as exc:  # the outputs could not be written: a full disk, a read-only folder

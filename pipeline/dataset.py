@@ -25,6 +25,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from pipeline import doc_table, engines, fingerprint, shard_rows
+from pipeline.build_lock import exclusive_build
 from pipeline.catalog import BY_KEY, CORE_KEYS
 from pipeline.corrections import DocumentLookups, load_corrections, match_corrections
 from pipeline.derived import compute_derived
@@ -351,99 +352,117 @@ def build_dataset(
     use_returning_pool()  # Arrow buffers come and go shard after shard: their pages go back to the system
     warnings: list[str] = []
     raw_corrections = load_corrections(Path(corrections_path)) if corrections_path is not None else None
-    out_dir.mkdir(parents=True, exist_ok=True)
-    clean_stale_temps(out_dir)
-    root = os.path.abspath(input_dir)  # workers (on a cluster too) are given absolute paths
-    listing = list_input(input_dir, exclude=out_dir)  # an output kept inside the input is not read
-    rels = listing.files
-    n_files = len(rels)
     from pipeline import agencies  # read when called: tests point DEFAULT_TABLE elsewhere
 
-    prints = fingerprint.fingerprints(agencies.DEFAULT_TABLE)
-    previous, stale = load_previous(out_dir, prints) if incremental else (None, [])
-    if stale:  # rows read under other rules or another agency table: none is re-used
-        _stage(progress, "every file is read again: " + "; ".join(stale))
-    reused, todo, unsupported = _plan(root, rels, previous, listing.skipped)
-    del previous, rels, listing  # the kept rows are in `reused`; the files to read, in `todo`
-    stages = _Stages(started)
-    stages.mark("plan")
-    spool = Spool(out_dir / f".spool-{os.getpid()}", shard_count(n_files), METRIC_COLUMNS)
-    parked: _Parked | None = None
-    extracted: doc_table.DocumentSpool | None = None
-    try:
-        # Documents are numbered in arrival order (unsupported, re-used, extracted): the spooled
-        # rows carry that number, which is their document's place in `_arrived` below.
-        held = [unsupported]
-        if len(reused):
-            held.append(reused)
-            first = len(unsupported)
-            numbers = {d: first + i for i, d in enumerate(reused["doc_id"]) if isinstance(d, str)}
-            spool.add_from_parquet(out_dir / "metrics.parquet", numbers)
-        first = len(unsupported) + len(reused)
-        if ship_files is None:
-            ship_files = _workers_cannot_see(root, todo, engine, scheduler, progress)
-        if engine == "dask" and scheduler and todo:
-            advice = engines.threads_warning(engines.worker_threads(scheduler))
-            if advice:
-                _stage(progress, f"warning: {advice}")
-                warnings.append(advice)
-        extracted = doc_table.DocumentSpool(spool.folder / "documents.arrows", DOC_SCHEMA)
-        _extract_into(
-            spool, extracted, root, todo, first, workers, engine, scheduler, progress, on_progress, ship_files
-        )
-        stages.mark("extract")
-        counts = {"reused": len(reused), "extracted": len(todo), "files_shipped": bool(ship_files and todo)}
-        if stale:
-            counts["read_again_because"] = stale
-        del todo, reused, unsupported
-        trim()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with exclusive_build(out_dir):  # held until the files are committed (pipeline.build_lock)
+        clean_stale_temps(out_dir)
+        root = os.path.abspath(input_dir)  # workers (on a cluster too) are given absolute paths
+        listing = list_input(input_dir, exclude=out_dir)  # an output kept inside the input is not read
+        rels = listing.files
+        n_files = len(rels)
+        prints = fingerprint.fingerprints(agencies.DEFAULT_TABLE)
+        previous, stale = load_previous(out_dir, prints) if incremental else (None, [])
+        if stale:  # rows read under other rules or another agency table: none is re-used
+            _stage(progress, "every file is read again: " + "; ".join(stale))
+        reused, todo, unsupported = _plan(root, rels, previous, listing.skipped)
+        del previous, rels, listing  # the kept rows are in `reused`; the files to read, in `todo`
+        stages = _Stages(started)
+        stages.mark("plan")
+        spool = Spool(out_dir / f".spool-{os.getpid()}", shard_count(n_files), METRIC_COLUMNS)
+        parked: _Parked | None = None
+        extracted: doc_table.DocumentSpool | None = None
+        try:
+            # Documents are numbered in arrival order (unsupported, re-used, extracted): the spooled
+            # rows carry that number, which is their document's place in `_arrived` below.
+            held = [unsupported]
+            if len(reused):
+                held.append(reused)
+                first = len(unsupported)
+                numbers = {d: first + i for i, d in enumerate(reused["doc_id"]) if isinstance(d, str)}
+                spool.add_from_parquet(out_dir / "metrics.parquet", numbers)
+            first = len(unsupported) + len(reused)
+            if ship_files is None:
+                ship_files = _workers_cannot_see(root, todo, engine, scheduler, progress)
+            if engine == "dask" and scheduler and todo:
+                advice = engines.threads_warning(engines.worker_threads(scheduler))
+                if advice:
+                    _stage(progress, f"warning: {advice}")
+                    warnings.append(advice)
+            extracted = doc_table.DocumentSpool(spool.folder / "documents.arrows", DOC_SCHEMA)
+            _extract_into(
+                spool,
+                extracted,
+                root,
+                todo,
+                first,
+                workers,
+                engine,
+                scheduler,
+                progress,
+                on_progress,
+                ship_files,
+            )
+            stages.mark("extract")
+            counts = {
+                "reused": len(reused),
+                "extracted": len(todo),
+                "files_shipped": bool(ship_files and todo),
+            }
+            if stale:
+                counts["read_again_because"] = stale
+            del todo, reused, unsupported
+            trim()
 
-        # Only the documents' keys are held whole; their rows go to buckets on disk by path order and
-        # come back a bucket at a time (doc_order).
-        keys = DocumentKeys.gather(_arrived(held, extracted))
-        buckets = PathBuckets(spool.folder / "documents-by-path", keys.rank, BUCKET_ROWS)
-        buckets.add_all(_arrived(held, extracted))
-        del held
-        extracted.remove()  # its rows are in the buckets now
-        lookups = (
-            DocumentLookups(raw_corrections) if raw_corrections is not None and len(raw_corrections) else None
-        )
-        parked = _Parked.writing(_in_path_order(buckets, keys), keys, out_dir, lookups, csv)
-        corrections = None
-        if lookups is not None:
-            corrections, found = match_corrections(raw_corrections, lookups)
-            warnings += found
-        arrivals = _Arrivals(keys.live, keys.ids, keys.rank)
-        del keys, buckets
-        trim()  # what the step freed, before the first shard is resolved
-        stages.mark("documents")
-        _stage(
-            progress,
-            f"resolving and writing the values of {parked.summary['agencies']:,} agencies "
-            f"in {spool.shards} shard(s)",
-        )
-        summary = _write_all(
-            out_dir,
-            spool,
-            parked,
-            arrivals,
-            corrections=corrections,
-            summary_parts=(warnings, counts, input_dir, stages),
-            progress=progress,
-            csv=csv,
-            workers=workers or engines.default_workers(),  # resolving is on this machine, whatever the engine
-            fingerprints=prints,
-        )
-    finally:
-        if extracted is not None:
-            extracted.close()
-        spool.close()
-        if parked is not None:
-            parked.table.discard()  # nothing to do once committed; on an error, the temporary files
-    _write_proposals(out_dir)
-    trim()  # the proposals' working memory
-    _stage(progress, f"done in {time.perf_counter() - started:.1f} s")
-    return BuildResult(out_dir, summary)
+            # Only the documents' keys are held whole; their rows go to buckets on disk by path order and
+            # come back a bucket at a time (doc_order).
+            keys = DocumentKeys.gather(_arrived(held, extracted))
+            buckets = PathBuckets(spool.folder / "documents-by-path", keys.rank, BUCKET_ROWS)
+            buckets.add_all(_arrived(held, extracted))
+            del held
+            extracted.remove()  # its rows are in the buckets now
+            lookups = (
+                DocumentLookups(raw_corrections)
+                if raw_corrections is not None and len(raw_corrections)
+                else None
+            )
+            parked = _Parked.writing(_in_path_order(buckets, keys), keys, out_dir, lookups, csv)
+            corrections = None
+            if lookups is not None:
+                corrections, found = match_corrections(raw_corrections, lookups)
+                warnings += found
+            arrivals = _Arrivals(keys.live, keys.ids, keys.rank)
+            del keys, buckets
+            trim()  # what the step freed, before the first shard is resolved
+            stages.mark("documents")
+            _stage(
+                progress,
+                f"resolving and writing the values of {parked.summary['agencies']:,} agencies "
+                f"in {spool.shards} shard(s)",
+            )
+            summary = _write_all(
+                out_dir,
+                spool,
+                parked,
+                arrivals,
+                corrections=corrections,
+                summary_parts=(warnings, counts, input_dir, stages),
+                progress=progress,
+                csv=csv,
+                workers=workers
+                or engines.default_workers(),  # resolving is on this machine, whatever the engine
+                fingerprints=prints,
+            )
+        finally:
+            if extracted is not None:
+                extracted.close()
+            spool.close()
+            if parked is not None:
+                parked.table.discard()  # nothing to do once committed; on an error, the temporary files
+        _write_proposals(out_dir)
+        trim()  # the proposals' working memory
+        _stage(progress, f"done in {time.perf_counter() - started:.1f} s")
+        return BuildResult(out_dir, summary)
 
 
 @dataclass

@@ -158,8 +158,21 @@ def table_csv(df: pd.DataFrame) -> bytes:
     return guard_formulas(df).to_csv(index=False).encode("utf-8-sig")
 
 
+# An Excel sheet holds 1,048,576 rows, the header included. A national dataset's resolved table
+# holds millions: such a table is offered as CSV only.
+EXCEL_MAX_DATA_ROWS = 1_048_575
+
+
+def fits_excel(n_rows: int) -> bool:
+    return n_rows <= EXCEL_MAX_DATA_ROWS
+
+
 def table_xlsx(df: pd.DataFrame, sheet: str = "data") -> bytes:
     """An Excel workbook of `df`; formulas neutralised, timezone-aware dates made naive."""
+    if not fits_excel(len(df)):
+        raise ValueError(
+            f"{len(df):,} rows do not fit an Excel sheet ({EXCEL_MAX_DATA_ROWS:,} at most): use CSV"
+        )
     out = guard_formulas(df)
     for col in out.columns:
         if isinstance(out[col].dtype, pd.DatetimeTZDtype):

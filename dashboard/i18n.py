@@ -84,6 +84,10 @@ TEXTS: dict[str, tuple[str, str]] = {
     "download_xlsx": ("下载Excel", "Download Excel"),
     "download_all_csv": ("下载完整数据集CSV", "Download full dataset CSV"),
     "download_all_xlsx": ("下载完整数据集Excel", "Download full dataset Excel"),
+    "xlsx_too_large": (
+        "共{n:,}行,超过Excel单表上限({most:,}行),请下载CSV。",
+        "{n:,} rows: more than an Excel sheet holds ({most:,}); download the CSV.",
+    ),
     "static_disabled": (
         "PNG/SVG导出需要服务器上的Chromium和中文字体:apt-get install chromium fonts-noto-cjk。HTML导出可用。",
         "PNG/SVG export needs Chromium and CJK fonts on the server: apt-get install chromium fonts-noto-cjk. "

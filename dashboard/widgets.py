@@ -176,9 +176,13 @@ def table_downloads(
     key: str,
     csv_label: str = "download_csv",
     xlsx_label: str = "download_xlsx",
+    rows: int | None = None,
 ) -> None:
-    """CSV (UTF-8 BOM) and Excel buttons for a table, both guarded against formula injection."""
+    """CSV (UTF-8 BOM) and Excel buttons for a table, both guarded against formula injection.
+    `rows`: the table's length when known without building it; past Excel's sheet size the Excel
+    button is off and says why."""
     filename = exports.safe_filename(name)
+    too_large = rows is not None and not exports.fits_excel(rows)
     cols = st.columns(2)
     cols[0].download_button(
         t(csv_label, lang),
@@ -195,7 +199,11 @@ def table_downloads(
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         key=f"xlsx_{key}",
         on_click="ignore",
+        disabled=too_large,
+        help=t("xlsx_too_large", lang, n=rows, most=exports.EXCEL_MAX_DATA_ROWS) if too_large else None,
     )
+    if too_large:
+        cols[1].caption(t("xlsx_too_large", lang, n=rows, most=exports.EXCEL_MAX_DATA_ROWS))
 
 
 def build_command_hint() -> None:

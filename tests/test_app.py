@@ -334,6 +334,21 @@ def test_data_tab_downloads_guarded_csv_and_excel(app, recorded):
     assert any("read_csv" in c.value for c in at.code)
 
 
+def test_excel_buttons_are_off_for_tables_longer_than_a_sheet_and_csv_still_works(app, recorded, monkeypatch):
+    """A national dataset's resolved table holds millions of rows, an Excel sheet 1,048,575: here
+    the limit is lowered to 5 so that the test dataset's tables pass it."""
+    monkeypatch.setattr(exports, "EXCEL_MAX_DATA_ROWS", 5)
+    at = app(tab="data", metric="items_accepted", agencies="a-zb-gx")
+    _no_trouble(at)
+    xlsx = [b for b in at.get("download_button") if "xlsx_" in b.proto.id]
+    assert len(xlsx) == 2 and all(b.proto.disabled for b in xlsx)
+    assert any("超过Excel单表上限(5行)" in c.value for c in at.caption)
+    shown = pd.read_csv(io.BytesIO(_download(at, "csv_shown")), encoding="utf-8-sig")
+    assert len(shown) == 6
+    with pytest.raises(ValueError, match="do not fit an Excel sheet"):
+        exports.table_xlsx(shown)
+
+
 def test_static_buttons_explain_how_to_enable_them_without_chromium(app, monkeypatch):
     monkeypatch.setattr(exports, "browser_path", lambda: None)
     at = app(metric="items_accepted")

@@ -85,8 +85,13 @@ TEXTS: dict[str, tuple[str, str]] = {
     "download_all_csv": ("下载完整数据集CSV", "Download full dataset CSV"),
     "download_all_xlsx": ("下载完整数据集Excel", "Download full dataset Excel"),
     "xlsx_too_large": (
-        "共{n:,}行,超过Excel单表上限({most:,}行),请下载CSV。",
-        "{n:,} rows: more than an Excel sheet holds ({most:,}); download the CSV.",
+        "共{n:,}行,超过Excel下载上限({most:,}行),请下载CSV。",
+        "{n:,} rows: more than the Excel download builds ({most:,}); download the CSV.",
+    ),
+    "csv_too_large": (
+        "共{n:,}行,超过浏览器下载上限({most:,}行)。完整数据在 {files}(parquet,以及CSV),可用下方pandas代码读取。",
+        "{n:,} rows: more than a browser download builds ({most:,}). The full data is in {files} "
+        "(parquet, and CSV unless built with --no-csv); the pandas code below reads it.",
     ),
     "static_disabled": (
         "PNG/SVG导出需要服务器上的Chromium和中文字体:apt-get install chromium fonts-noto-cjk。HTML导出可用。",

@@ -259,7 +259,8 @@ def data(view: View) -> None:
     else:
         tables.show(shown, lang, height=420)
     name = f"{view.metric}_{view.years[0]}-{view.years[1]}"
-    w.table_downloads(lambda: shown, name, lang, "shown", rows=len(shown))
+    files = highlight.escape_markdown(str(view.ds.directory))  # shown in a caption (markdown)
+    w.table_downloads(lambda: shown, name, lang, "shown", rows=len(shown), files=files)
     w.table_downloads(
         lambda: _data_columns(view.ds.full_table()),
         "dataset_resolved",
@@ -268,6 +269,7 @@ def data(view: View) -> None:
         csv_label="download_all_csv",
         xlsx_label="download_all_xlsx",
         rows=len(view.ds.values),
+        files=files,
     )
     with st.expander(t("pandas_snippet", lang)):
         st.code(PANDAS_SNIPPET.format(csv=f"{name}.csv", xlsx=f"{name}.xlsx"), language="python")

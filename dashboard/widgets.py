@@ -177,12 +177,19 @@ def table_downloads(
     csv_label: str = "download_csv",
     xlsx_label: str = "download_xlsx",
     rows: int | None = None,
+    files: str = "",
 ) -> None:
     """CSV (UTF-8 BOM) and Excel buttons for a table, both guarded against formula injection.
-    `rows`: the table's length when known without building it; past Excel's sheet size the Excel
-    button is off and says why."""
+    `rows`: the table's length when known without building it; past what a click should build in
+    memory (exports.BROWSER_*_MAX_ROWS) a button is off and says why, and where the full data
+    is (`files`, the dataset folder)."""
     filename = exports.safe_filename(name)
-    too_large = rows is not None and not exports.fits_excel(rows)
+    csv_off = rows is not None and rows > exports.BROWSER_CSV_MAX_ROWS
+    xlsx_off = rows is not None and rows > exports.BROWSER_XLSX_MAX_ROWS
+    csv_why = (
+        t("csv_too_large", lang, n=rows, most=exports.BROWSER_CSV_MAX_ROWS, files=files) if csv_off else None
+    )
+    xlsx_why = t("xlsx_too_large", lang, n=rows, most=exports.BROWSER_XLSX_MAX_ROWS) if xlsx_off else None
     cols = st.columns(2)
     cols[0].download_button(
         t(csv_label, lang),
@@ -191,6 +198,8 @@ def table_downloads(
         mime="text/csv",
         key=f"csv_{key}",
         on_click="ignore",
+        disabled=csv_off,
+        help=csv_why,
     )
     cols[1].download_button(
         t(xlsx_label, lang),
@@ -199,11 +208,12 @@ def table_downloads(
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         key=f"xlsx_{key}",
         on_click="ignore",
-        disabled=too_large,
-        help=t("xlsx_too_large", lang, n=rows, most=exports.EXCEL_MAX_DATA_ROWS) if too_large else None,
+        disabled=xlsx_off,
+        help=xlsx_why,
     )
-    if too_large:
-        cols[1].caption(t("xlsx_too_large", lang, n=rows, most=exports.EXCEL_MAX_DATA_ROWS))
+    for col, why in zip(cols, (csv_why, xlsx_why), strict=True):
+        if why:
+            col.caption(why)
 
 
 def build_command_hint() -> None:

@@ -334,19 +334,31 @@ def test_data_tab_downloads_guarded_csv_and_excel(app, recorded):
     assert any("read_csv" in c.value for c in at.code)
 
 
-def test_excel_buttons_are_off_for_tables_longer_than_a_sheet_and_csv_still_works(app, recorded, monkeypatch):
-    """A national dataset's resolved table holds millions of rows, an Excel sheet 1,048,575: here
-    the limit is lowered to 5 so that the test dataset's tables pass it."""
-    monkeypatch.setattr(exports, "EXCEL_MAX_DATA_ROWS", 5)
+def test_download_buttons_are_off_past_what_a_click_should_build_and_say_where_the_data_is(
+    app, recorded, monkeypatch
+):
+    """A national dataset's resolved table holds millions of rows: built per click, its CSV took
+    7.7 GB and 57 s. Here the limits are lowered so that the test dataset's tables pass them."""
+    monkeypatch.setattr(exports, "BROWSER_XLSX_MAX_ROWS", 5)
+    monkeypatch.setattr(exports, "BROWSER_CSV_MAX_ROWS", 10)
     at = app(tab="data", metric="items_accepted", agencies="a-zb-gx")
     _no_trouble(at)
-    xlsx = [b for b in at.get("download_button") if "xlsx_" in b.proto.id]
-    assert len(xlsx) == 2 and all(b.proto.disabled for b in xlsx)
-    assert any("超过Excel单表上限(5行)" in c.value for c in at.caption)
+    table_keys = ("csv_shown", "xlsx_shown", "csv_all", "xlsx_all")
+    disabled = {
+        k: b.proto.disabled for b in at.get("download_button") for k in table_keys if b.proto.id.endswith(k)
+    }
+    assert disabled == {"csv_shown": False, "xlsx_shown": True, "csv_all": True, "xlsx_all": True}
+    captions = " ".join(c.value for c in at.caption)
+    assert "超过Excel下载上限(5行)" in captions and "超过浏览器下载上限(10行)" in captions
+    assert "parquet" in captions  # and where the full data is
     shown = pd.read_csv(io.BytesIO(_download(at, "csv_shown")), encoding="utf-8-sig")
-    assert len(shown) == 6
+    assert len(shown) == 6  # under both limits for CSV: still offered
+
+
+def test_table_xlsx_refuses_more_rows_than_an_excel_sheet_holds(monkeypatch):
+    monkeypatch.setattr(exports, "EXCEL_MAX_DATA_ROWS", 2)
     with pytest.raises(ValueError, match="do not fit an Excel sheet"):
-        exports.table_xlsx(shown)
+        exports.table_xlsx(pd.DataFrame({"a": [1, 2, 3]}))
 
 
 def test_static_buttons_explain_how_to_enable_them_without_chromium(app, monkeypatch):

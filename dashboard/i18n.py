@@ -126,6 +126,11 @@ TEXTS: dict[str, tuple[str, str]] = {
     ),
     "doc_text": ("原文(提取值以【】标出)", "Text (extracted values marked 【】)"),
     "doc_missing": ("找不到原文文件:{path}", "Source file not found: {path}"),
+    "doc_changed": (
+        "原文文件在生成数据集之后已被修改:下表是生成时读到的数值,原文中不再标出其位置。请重新生成数据集。",
+        "The source file changed after the dataset was built: the table shows the values read then, "
+        "and their places are not marked in the text below. Rebuild the dataset.",
+    ),
     "upload_help": (
         "上传报告(txt/html/mht/pdf/docx/doc/rtf),保存到 data/raw 并重新生成数据集。",
         "Upload reports (txt/html/mht/pdf/docx/doc/rtf); they are saved in data/raw and the dataset is rebuilt.",

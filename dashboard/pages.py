@@ -314,6 +314,9 @@ def documents(view: View) -> None:
         return
     recs = view.ds.doc_metrics(str(doc["doc_id"]))
     spans = highlight.spans_from(zip(recs["start"], recs["end"], recs["metric"], strict=True), len(text))
+    if _changed_since_build(text, doc["doc_id"]):  # the values' offsets point into another text
+        st.warning(t("doc_changed", lang), icon=":material/warning:")
+        spans = []
     tables.show(recs[["metric", "value", "unit", "scope", "approx", "method", "evidence"]], lang)
     st.caption(t("doc_text", lang))
     with st.container(height=500):
@@ -346,6 +349,13 @@ def pick_options(paths: pd.Series, query: str, limit: int | None = None) -> Pick
 
 def _data_columns(df: pd.DataFrame) -> pd.DataFrame:
     return df[[c for c in DATA_COLUMNS if c in df.columns]]
+
+
+def _changed_since_build(text: str, built_id: object) -> bool:
+    """Whether the file now reads as another text than the one the build read (its doc_id)."""
+    from pipeline.text import doc_id
+
+    return isinstance(built_id, str) and doc_id(text) != built_id
 
 
 def _document_text(view: View, path: str) -> str | None:

@@ -274,6 +274,25 @@ def test_documents_tab_highlights_values_and_never_renders_report_text_as_html(a
     assert HOSTILE_TEXT  # the fixture text with markup really is in every report
 
 
+def test_a_source_file_edited_after_the_build_is_shown_without_misplaced_highlights(tmp_path, monkeypatch):
+    dataset = write_dataset(tmp_path)
+    raw = tmp_path / "raw" / "a-zb-gx_2016.txt"
+    raw.write_text("【补充说明】本报告于发布后更正。\n" + raw.read_text(encoding="utf-8"), encoding="utf-8")
+    monkeypatch.setenv(ENV_VAR, str(dataset))
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.query_params["tab"], at.query_params["doc"] = "documents", "a-zb-gx_2016.txt"
+    at.run()
+    _no_trouble(at)
+    assert any("已被修改" in w.value for w in at.warning)
+    assert not any("orange-background" in m.value for m in at.markdown)  # no mark at a shifted offset
+    assert any("补充说明" in m.value for m in at.markdown)  # the text as it is now
+    unchanged = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    unchanged.query_params["tab"], unchanged.query_params["doc"] = "documents", "a-zb-gx_2017.txt"
+    unchanged.run()
+    assert not any("已被修改" in w.value for w in unchanged.warning)
+    assert any("orange-background" in m.value for m in unchanged.markdown)
+
+
 class _Recorder(MediaFileManager):
     made: list[MediaFileManager] = []
 

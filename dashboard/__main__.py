@@ -11,6 +11,7 @@ from dashboard import exports, urlstate
 from dashboard.charts import CHARTS, resolve_lists
 from dashboard.data import dataset_dir, read_dataset
 from pipeline.catalog import label
+from pipeline.writing import folder_problem
 
 FORMATS = ("png", "svg", "html")
 WRITERS = {"png": exports.figure_png, "svg": exports.figure_svg, "html": exports.figure_html}
@@ -77,10 +78,9 @@ def export(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    try:
-        args.out.mkdir(parents=True, exist_ok=True)
-    except OSError as err:  # a file in the way, no permission
-        print(f"cannot write to --out {args.out}: {err}", file=sys.stderr)
+    problem = folder_problem(args.out)
+    if problem:
+        print(f"cannot write to --out {args.out}: {problem}", file=sys.stderr)
         return 2
     written = 0
     for metric in metrics:

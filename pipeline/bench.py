@@ -466,10 +466,11 @@ def main(argv: list[str] | None = None) -> int:
         except SyntheticTargetError as err:
             print(f"error: {err}", file=sys.stderr)
             return 2
-        try:
-            args.keep.mkdir(parents=True, exist_ok=True)
-        except OSError as err:  # a file in the way, no permission
-            print(f"error: cannot use --keep {args.keep}: {err}", file=sys.stderr)
+        from pipeline.writing import folder_problem
+
+        problem = folder_problem(args.keep)
+        if problem:
+            print(f"error: cannot use --keep {args.keep}: {problem}", file=sys.stderr)
             return 2
     result = run_bench(
         args.docs,

@@ -96,6 +96,16 @@ def write_json_atomic(obj: dict, target: Path) -> None:
         tmp.unlink(missing_ok=True)
 
 
+def folder_problem(path: Path) -> str | None:
+    """Make `path` (and its parents) when missing; None when it is a folder now, else why it
+    cannot be one (a file in the way, no permission), for a command's error line."""
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        return str(err)
+    return None
+
+
 def clean_stale_temps(out_dir: Path) -> None:
     """Temp files and spools left by an interrupted build are removed by the next one."""
     for p in out_dir.glob(".*.tmp"):

@@ -45,6 +45,7 @@ from pipeline.spool import (
     shard_count,
     spooled_schema,
 )
+from pipeline.time_limit import FileTimeout, time_limit
 from pipeline.validate import (
     DocumentChecks,
     SchemaError,
@@ -128,74 +129,83 @@ NAME_NOT_UTF8 = "file name is not valid UTF-8: its path is recorded with \\x esc
 
 
 def process_file(task: FileTask) -> FileResult:
-    """Read, extract and resolve one file; never raises (a failure is a status with its cause)."""
-    from pipeline.agencies import resolve as resolve_agency
-    from pipeline.extract import extract
-    from pipeline.readers import oversize, read_bytes
+    """Read, extract and resolve one file; never raises (a failure is a status with its cause),
+    and never takes longer than Limits.file_seconds where a time limit can be set."""
     from pipeline.readers_base import Limits
-    from pipeline.resolve import resolve_records
-    from pipeline.text import doc_id
 
     doc: dict = {"path": stored_path(task.rel), "status": "error", "message": "", "kind": "unknown"}
+    limits = Limits()
     try:
-        name = stored_path(Path(task.path).name)  # what readers and meta see; the file is opened by task.path
-        got = task.loaded or load(task.path, Limits().max_bytes)  # shipped, or read here
-        if got.error:
-            doc["message"] = got.error
-            return FileResult(doc)
-        doc.update(mtime=got.mtime, size=got.size, sha256=got.sha256)
-        read = read_bytes(got.data, name) if got.data is not None else oversize(got.size, name)
-        doc.update(kind=read.kind, status=read.status, message=read.message)
-        if read.status != "ok" or read.text is None:
-            return FileResult(doc)
-        result = extract(read.text, filename=name)
-        meta = result.meta
-        ident = resolve_agency(meta, result.text)
-        doc.update(
-            doc_id=doc_id(result.text),
-            agency=ident.agency,
-            agency_id=ident.agency_id,
-            region=ident.region,
-            province=ident.province,
-            city=ident.city,
-            county=ident.county,
-            region_code=ident.region_code,
-            level=ident.level,
-            agency_kind=ident.kind,
-            agency_confidence=getattr(ident, "confidence", None),
-            year=meta.year,
-            doc_type=meta.doc_type,
-            report_format=meta.report_format,
-            published=pd.Timestamp(meta.published) if meta.published else pd.NaT,
-            n_chars=len(result.text),
-        )
-        notes = [n for n in read.notes + meta.notes if n]
-        if doc["path"] != task.rel:
-            notes.append(NAME_NOT_UTF8)
-        records = [r for r in result.records if r.metric in BY_KEY]
-        # One value per (metric, scope) per document; the rest of the disagreement is in flags.
-        kept = resolve_records(records)
-        doc["n_metrics"] = len(kept)
-        if not kept:
-            doc["status"] = "no_metrics"
-            doc["message"] = "no catalogue metric found in the text" + (
-                f" ({'; '.join(notes)})" if notes else ""
-            )
-        else:
-            doc["message"] = "; ".join(notes)
-        if meta.year is None:
-            doc["message"] = "; ".join(x for x in (doc["message"], "year covered not found") if x)
-        shared = {
-            "doc_id": doc["doc_id"],
-            "agency_id": ident.agency_id,
-            "agency": ident.agency,
-            "region": ident.region,
-            "year": meta.year,
-        }
-        return FileResult(doc, kept, shared)
+        with time_limit(limits.file_seconds):
+            return _read_and_extract(task, doc, limits)
+    except FileTimeout as exc:  # the file's other columns stay as far as they were found
+        doc.update(status="error", message=str(exc))
+        return FileResult(doc)
     except Exception as exc:  # a bad file must never stop the run
         doc.update(status="error", message=f"{type(exc).__name__}: {exc}")
         return FileResult(doc)
+
+
+def _read_and_extract(task: FileTask, doc: dict, limits) -> FileResult:
+    from pipeline.agencies import resolve as resolve_agency
+    from pipeline.extract import extract
+    from pipeline.readers import oversize, read_bytes
+    from pipeline.resolve import resolve_records
+    from pipeline.text import doc_id
+
+    name = stored_path(Path(task.path).name)  # what readers and meta see; the file is opened by task.path
+    got = task.loaded or load(task.path, limits.max_bytes)  # shipped, or read here
+    if got.error:
+        doc["message"] = got.error
+        return FileResult(doc)
+    doc.update(mtime=got.mtime, size=got.size, sha256=got.sha256)
+    read = read_bytes(got.data, name) if got.data is not None else oversize(got.size, name)
+    doc.update(kind=read.kind, status=read.status, message=read.message)
+    if read.status != "ok" or read.text is None:
+        return FileResult(doc)
+    result = extract(read.text, filename=name)
+    meta = result.meta
+    ident = resolve_agency(meta, result.text)
+    doc.update(
+        doc_id=doc_id(result.text),
+        agency=ident.agency,
+        agency_id=ident.agency_id,
+        region=ident.region,
+        province=ident.province,
+        city=ident.city,
+        county=ident.county,
+        region_code=ident.region_code,
+        level=ident.level,
+        agency_kind=ident.kind,
+        agency_confidence=getattr(ident, "confidence", None),
+        year=meta.year,
+        doc_type=meta.doc_type,
+        report_format=meta.report_format,
+        published=pd.Timestamp(meta.published) if meta.published else pd.NaT,
+        n_chars=len(result.text),
+    )
+    notes = [n for n in read.notes + meta.notes if n]
+    if doc["path"] != task.rel:
+        notes.append(NAME_NOT_UTF8)
+    records = [r for r in result.records if r.metric in BY_KEY]
+    # One value per (metric, scope) per document; the rest of the disagreement is in flags.
+    kept = resolve_records(records)
+    doc["n_metrics"] = len(kept)
+    if not kept:
+        doc["status"] = "no_metrics"
+        doc["message"] = "no catalogue metric found in the text" + (f" ({'; '.join(notes)})" if notes else "")
+    else:
+        doc["message"] = "; ".join(notes)
+    if meta.year is None:
+        doc["message"] = "; ".join(x for x in (doc["message"], "year covered not found") if x)
+    shared = {
+        "doc_id": doc["doc_id"],
+        "agency_id": ident.agency_id,
+        "agency": ident.agency,
+        "region": ident.region,
+        "year": meta.year,
+    }
+    return FileResult(doc, kept, shared)
 
 
 def process_batch(tasks: list[FileTask]) -> BatchResult:

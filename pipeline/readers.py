@@ -15,6 +15,7 @@ from pipeline.boilerplate import describe, strip_boilerplate
 from pipeline.readers_base import MB, Limits, ReadProblem
 from pipeline.readers_decode import decode_text
 from pipeline.readers_sniff import extension_kind, sniff
+from pipeline.time_limit import FileTimeout
 
 logging.getLogger("pdfminer").setLevel(logging.ERROR)  # pdfminer warns on every odd font
 
@@ -154,6 +155,8 @@ def read_bytes(data: bytes, name: str = "", limits: Limits | None = None) -> Rea
         return _finish(text, kind, notes, limits)
     except ReadProblem as p:
         return ReadResult(None, kind, p.status, p.message)
+    except FileTimeout:  # the file's time is up: not a reader's failure (pipeline.time_limit)
+        raise
     except MemoryError:
         return ReadResult(None, kind, "error", f"{kind} reader ran out of memory")
     except RecursionError:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import reduce
 
 from pipeline.text import join_wrapped
@@ -27,6 +27,9 @@ class Limits:
     max_pages: int = _env_int("PIPELINE_MAX_PAGES", 2000)  # PDF pages
     max_chars: int = _env_int("PIPELINE_MAX_CHARS", 20_000_000)  # text handed to extraction
     tool_timeout: float = float(_env_int("PIPELINE_TOOL_TIMEOUT", 60))  # antiword/catdoc, seconds
+    # One file's reading and extraction, seconds (pipeline.time_limit; 0: none). A real report takes
+    # milliseconds; a 50 MB text without sentence stops ~20 minutes. Read when a Limits is made.
+    file_seconds: float = field(default_factory=lambda: float(_env_int("PIPELINE_FILE_SECONDS", 300)))
 
 
 class ReadProblem(Exception):

@@ -1,0 +1,67 @@
+"""One file's reading and extraction stops at Limits.file_seconds: the file gets status error with
+the reason, and the files after it are read as usual."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from pipeline.dataset import FileTask, build_dataset, process_file
+from pipeline.readers_base import Limits
+from pipeline.time_limit import FileTimeout, time_limit
+
+# Text without sentence stops: every number's rules read 500 characters around it (~1-2 s here).
+SLOW_TEXT = "全年受理事项1件" * 25_000
+
+
+def test_a_file_over_the_time_limit_is_an_error_and_the_next_file_is_read(raw: Path, monkeypatch):
+    import pipeline.readers_base as base
+
+    monkeypatch.setattr(base, "Limits", lambda: Limits(file_seconds=0.05))
+    slow = raw / "slow.txt"
+    slow.write_text(SLOW_TEXT, encoding="utf-8")
+    started = time.monotonic()
+    result = process_file(FileTask(str(slow), "slow.txt"))
+    assert time.monotonic() - started < 5  # stopped, not read to the end
+    assert result.doc["status"] == "error" and "takes too long to read" in result.doc["message"]
+    assert "PIPELINE_FILE_SECONDS" in result.doc["message"] and not result.records
+    report = sorted(p for p in raw.iterdir() if p.name != "slow.txt")[0]
+    after = process_file(FileTask(str(report), report.name))  # the alarm is off again
+    assert after.doc["status"] in ("ok", "no_metrics")
+    time.sleep(1.2)  # past the re-firing interval: nothing left armed
+
+
+def test_a_build_gives_the_slow_file_its_row_and_reads_the_rest(raw: Path, tmp_path: Path, monkeypatch):
+    clean = build_dataset(raw, tmp_path / "clean", workers=2, progress=False, corrections_path=None).documents
+    (raw / "slow.txt").write_text(SLOW_TEXT * 4, encoding="utf-8")
+    monkeypatch.setenv("PIPELINE_FILE_SECONDS", "1")  # the pool's workers inherit it
+    docs = build_dataset(raw, tmp_path / "ds", workers=2, progress=False, corrections_path=None).documents
+    row = docs.set_index("path").loc["slow.txt"]
+    assert row["status"] == "error" and "stopped after 1 s" in row["message"]
+    assert docs[docs["path"] != "slow.txt"]["doc_id"].tolist() == clean["doc_id"].tolist()
+
+
+def test_the_limit_is_not_set_outside_the_main_thread_or_when_zero():
+    def slow_enough():
+        with time_limit(0.01):
+            time.sleep(0.1)
+
+    errors: list[BaseException] = []
+    worker = threading.Thread(target=lambda: _capture(slow_enough, errors))
+    worker.start()
+    worker.join()
+    assert errors == []  # Dask's worker threads: no SIGALRM there, no limit
+    with time_limit(0):
+        time.sleep(0.05)
+    with pytest.raises(FileTimeout), time_limit(0.01):
+        time.sleep(0.5)
+
+
+def _capture(func, errors: list[BaseException]) -> None:
+    try:
+        func()
+    except BaseException as exc:  # noqa: BLE001 - the test reports it
+        errors.append(exc)

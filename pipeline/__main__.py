@@ -65,6 +65,13 @@ def cmd_build(args: argparse.Namespace) -> int:
     if args.workers is not None and args.workers < 1:
         print("error: --workers must be at least 1", file=sys.stderr)
         return 2
+    cores = os.cpu_count() or 1
+    if args.workers is not None and args.engine == "pool" and args.workers > 2 * cores:
+        print(
+            f"warning: --workers {args.workers} on {cores} core(s): each process beyond the cores holds its own "
+            "memory (~100-250 MB) and adds no speed",
+            file=sys.stderr,
+        )
     if args.ship_files and args.engine != "dask":
         print("error: --ship-files needs --engine dask", file=sys.stderr)
         return 2

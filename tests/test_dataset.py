@@ -366,3 +366,19 @@ def test_workers_hand_back_document_rows_typed_as_the_contract(raw: Path, tmp_pa
     docs = [r.doc for r in results]
     pd.testing.assert_frame_equal(doc_frame([_doc_table(docs[:2]), _doc_table(docs[2:])]), expected)
     pd.testing.assert_frame_equal(doc_frame([]), _frame([], DOCUMENT_COLUMNS))
+
+
+def test_far_more_workers_than_cores_is_warned_about_and_the_build_still_runs(
+    raw: Path, tmp_path: Path, capsys
+):
+    from pipeline.__main__ import main
+
+    too_many = 2 * (os.cpu_count() or 1) + 1
+    assert main(
+        ["build", str(raw), "--out", str(tmp_path / "ds"), "--quiet", "--workers", str(too_many)]
+    ) in (0, 1)
+    err = capsys.readouterr().err
+    assert f"--workers {too_many} on {os.cpu_count()} core(s)" in err and "adds no speed" in err
+    assert (tmp_path / "ds" / "documents.parquet").is_file()
+    assert main(["build", str(raw), "--out", str(tmp_path / "ds2"), "--quiet", "--workers", "1"]) in (0, 1)
+    assert "adds no speed" not in capsys.readouterr().err

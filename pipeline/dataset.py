@@ -34,6 +34,7 @@ from pipeline.doc_summary import AgencyNames, DocumentCounts
 from pipeline.file_tasks import FileTask, PathList, batches, load, stored_path
 from pipeline.heap import trim, use_returning_pool
 from pipeline.listing import InputFolderError, Skipped, list_input
+from pipeline.readers_base import Limits
 from pipeline.readers_sniff import extension_kind, sniff
 from pipeline.record import MetricRecord
 from pipeline.schema import DOCUMENT_COLUMNS, METRIC_COLUMNS, READ, RESOLVED_COLUMNS, SCHEMA_VERSION
@@ -131,8 +132,6 @@ NAME_NOT_UTF8 = "file name is not valid UTF-8: its path is recorded with \\x esc
 def process_file(task: FileTask) -> FileResult:
     """Read, extract and resolve one file; never raises (a failure is a status with its cause),
     and never takes longer than Limits.file_seconds where a time limit can be set."""
-    from pipeline.readers_base import Limits
-
     doc: dict = {"path": stored_path(task.rel), "status": "error", "message": "", "kind": "unknown"}
     limits = Limits()
     try:
@@ -146,7 +145,7 @@ def process_file(task: FileTask) -> FileResult:
         return FileResult(doc)
 
 
-def _read_and_extract(task: FileTask, doc: dict, limits) -> FileResult:
+def _read_and_extract(task: FileTask, doc: dict, limits: Limits) -> FileResult:
     from pipeline.agencies import resolve as resolve_agency
     from pipeline.extract import extract
     from pipeline.readers import oversize, read_bytes

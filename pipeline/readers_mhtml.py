@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import email
 import email.policy
-from email.message import EmailMessage
+from email.message import Message
 
 from pipeline.readers_base import ReadProblem
 from pipeline.readers_decode import decode_text
@@ -33,11 +33,11 @@ def mhtml_to_text(data: bytes) -> tuple[str, list[str]]:
     raise ReadProblem("unsupported", "MHTML web archive without an HTML or text part")
 
 
-def _first_part(message: EmailMessage, content_type: str):
+def _first_part(message: Message, content_type: str) -> Message | None:
     return next((p for p in message.walk() if p.get_content_type() == content_type), None)
 
 
-def _decoded(part) -> tuple[str, list[str]]:
+def _decoded(part: Message) -> tuple[str, list[str]]:
     """A part's payload as text: its transfer encoding undone, then its declared charset (as
     CHARSET_ALIASES widens it), or the readers' own detection when none is declared or it fails."""
     payload = part.get_payload(decode=True) or b""

@@ -19,7 +19,7 @@ class FileTimeout(Exception):
 
 
 @contextmanager
-def time_limit(seconds: float, what: str = "the file") -> Iterator[None]:
+def time_limit(seconds: float) -> Iterator[None]:
     """Raise FileTimeout inside the block once `seconds` have passed (no limit when <= 0)."""
     usable = (
         seconds > 0 and hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
@@ -30,7 +30,7 @@ def time_limit(seconds: float, what: str = "the file") -> Iterator[None]:
 
     def stop(signum, frame):
         raise FileTimeout(
-            f"stopped after {seconds:g} s: {what} takes too long to read (limit PIPELINE_FILE_SECONDS)"
+            f"stopped after {seconds:g} s: the file takes too long to read (limit PIPELINE_FILE_SECONDS)"
         )
 
     previous = signal.signal(signal.SIGALRM, stop)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from pipeline import dataset
 from pipeline.dataset import FileTask, build_dataset, process_file
 from pipeline.readers_base import Limits
 from pipeline.time_limit import FileTimeout, time_limit
@@ -18,9 +19,7 @@ SLOW_TEXT = "全年受理事项1件" * 25_000
 
 
 def test_a_file_over_the_time_limit_is_an_error_and_the_next_file_is_read(raw: Path, monkeypatch):
-    import pipeline.readers_base as base
-
-    monkeypatch.setattr(base, "Limits", lambda: Limits(file_seconds=0.05))
+    monkeypatch.setattr(dataset, "Limits", lambda: Limits(file_seconds=0.05))
     slow = raw / "slow.txt"
     slow.write_text(SLOW_TEXT, encoding="utf-8")
     started = time.monotonic()

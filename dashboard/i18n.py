@@ -148,6 +148,10 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Build done: {rows} new metric rows, {failed} files failed",
     ),
     "build_failed": ("生成失败:{err}", "Build failed: {err}"),
+    "read_again": (
+        "自上次生成以来,程序或 data/agencies.csv 已更改,因此所有文件都已重新读取({why})。",
+        "Every file was read again: {why}.",
+    ),
     "failures": ("失败的文件", "Failed files"),
     "new_rows": ("新增的指标行", "New metric rows"),
     "placeholder_many": ("请选择(可多选)", "Choose options"),

@@ -402,6 +402,9 @@ def upload(view: View | None, lang: str) -> None:
         t("build_done", lang, rows=len(outcome.new_rows), failed=len(outcome.failures)),
         icon=":material/check_circle:",
     )
+    reasons = outcome.summary.get("read_again_because") or []
+    if reasons:  # why an upload of one file took as long as a full build
+        st.info(t("read_again", lang, why="; ".join(reasons)), icon=":material/info:")
     if len(outcome.new_rows):
         st.subheader(t("new_rows", lang))
         st.dataframe(outcome.new_rows, hide_index=True, width="stretch")

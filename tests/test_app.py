@@ -395,8 +395,9 @@ def test_upload_tab_is_a_state_not_a_traceback(app):
     _no_trouble(at)
 
 
-def test_uploads_are_saved_then_built_with_new_rows_and_failures_reported(tmp_path):
+def test_uploads_are_saved_then_built_with_new_rows_and_failures_reported(tmp_path, monkeypatch):
     from dashboard.build import run_build, save_uploads
+    from pipeline import fingerprint
 
     raw, out = tmp_path / "raw", tmp_path / "dataset"
     raw.mkdir()
@@ -421,6 +422,10 @@ def test_uploads_are_saved_then_built_with_new_rows_and_failures_reported(tmp_pa
     assert outcome.summary["documents"] == len(list(raw.iterdir()))
     again = run_build(raw, out)
     assert again.ok and len(again.new_rows) == 0  # nothing new the second time
+    assert "read_again_because" not in again.summary
+    monkeypatch.setattr(fingerprint, "_extraction", lambda: "an upgraded pipeline")
+    upgraded = run_build(raw, out)  # the upload tab says why this one read every file
+    assert upgraded.summary["read_again_because"] == [fingerprint.REASONS["extraction"]]
 
 
 @pytest.mark.parametrize(

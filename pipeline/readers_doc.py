@@ -28,7 +28,16 @@ def _table_rows(text: str) -> str:
     return "\n".join(lines)
 
 
+# A password-protected .docx/.xlsx is stored as an OLE2 file holding these streams (MS-OFFCRYPTO),
+# not as a zip: it sniffs as OLE2, and antiword's "not a Word Document" said nothing useful.
+ENCRYPTED_STREAMS = ("EncryptedPackage".encode("utf-16-le"), "EncryptionInfo".encode("utf-16-le"))
+
+
 def doc_to_text(data: bytes, limits: Limits) -> tuple[str, list[str]]:
+    if any(stream in data for stream in ENCRYPTED_STREAMS):
+        raise ReadProblem(
+            "unreadable", "password-protected (encrypted) Office document: save a copy without the password"
+        )
     available = [(tool, args) for tool, args in TOOLS if shutil.which(tool)]
     if not available:
         raise ReadProblem("unsupported", f"reading .doc needs antiword or catdoc: run `{INSTALL_HINT}`")

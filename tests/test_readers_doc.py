@@ -50,3 +50,16 @@ def test_a_word_97_doc_yields_the_same_metrics_as_the_plain_text(tmp_path: Path)
     assert "申请 | 3 | 1" in result.text  # table rows come through as cells
     plain = {(r.metric, r.value, r.scope) for r in extract(text).records}
     assert plain and {(r.metric, r.value, r.scope) for r in extract(result.text).records} == plain
+
+
+def test_a_password_protected_office_file_says_so():
+    """Office stores a password-protected .docx as an OLE2 file whose directory names the streams
+    EncryptionInfo and EncryptedPackage (MS-OFFCRYPTO); here its header and directory names alone."""
+    from pipeline.readers import read_bytes
+
+    names = "".join(n.ljust(32, "\0") for n in ("Root Entry", "EncryptionInfo", "EncryptedPackage"))
+    data = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504) + names.encode("utf-16-le") + bytes(4096)
+    for name in ("report.docx", "report.doc"):
+        result = read_bytes(data, name)
+        assert (result.status, result.text) == ("unreadable", None)
+        assert "password-protected" in result.message and "antiword" not in result.message

@@ -361,7 +361,9 @@ def build_dataset(
     use_returning_pool()  # Arrow buffers come and go shard after shard: their pages go back to the system
     warnings: list[str] = []
     raw_corrections = load_corrections(Path(corrections_path)) if corrections_path is not None else None
-    from pipeline import agencies  # read when called: tests point DEFAULT_TABLE elsewhere
+    from pipeline import agencies  # lazily, as process_file does; DEFAULT_TABLE is read when called
+
+    resolvers = workers or engines.default_workers()  # resolving is on this machine, whatever the engine
 
     out_dir.mkdir(parents=True, exist_ok=True)
     with exclusive_build(out_dir):  # held until the files are committed (pipeline.build_lock)
@@ -458,8 +460,7 @@ def build_dataset(
                 summary_parts=(warnings, counts, input_dir, stages),
                 progress=progress,
                 csv=csv,
-                workers=workers
-                or engines.default_workers(),  # resolving is on this machine, whatever the engine
+                workers=resolvers,
                 fingerprints=prints,
             )
         finally:
@@ -530,7 +531,7 @@ def _in_path_order(buckets: PathBuckets, keys: DocumentKeys) -> Iterator[pd.Data
         yield part
 
 
-def _plan(root: str, rels: list[str], previous: pd.DataFrame | None, skipped: Iterable[Skipped] = ()):
+def _plan(root: str, rels: list[str], previous: pd.DataFrame | None, skipped: Iterable[Skipped]):
     """Split the files into re-used (unchanged since the last build: their previous document rows),
     to extract (relative paths, as a PathList), and unsupported (with the entries the listing
     skipped). The previous rows are read as plain columns once: a national rebuild checks a

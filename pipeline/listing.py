@@ -90,8 +90,7 @@ def list_input(input_dir: str | Path, exclude: str | Path | None = None) -> List
         except OSError as exc:
             if not prefix:
                 raise InputFolderError(f"input folder {folder} cannot be read ({_why(exc)})") from exc
-            status, message = FOLDER_UNREADABLE
-            listing.skipped.append(Skipped(prefix, status, message.format(why=_why(exc))))
+            listing.skipped.append(Skipped(prefix, *_formatted(FOLDER_UNREADABLE, why=_why(exc))))
         listing.files.extend(prefix + name for name in sorted(files))
         stack.extend(
             (os.path.join(folder, name), prefix + name + "/")

@@ -131,7 +131,7 @@ NAME_NOT_UTF8 = "file name is not valid UTF-8: its path is recorded with \\x esc
 
 def process_file(task: FileTask) -> FileResult:
     """Read, extract and resolve one file; never raises (a failure is a status with its cause),
-    and never takes longer than Limits.file_seconds where a time limit can be set."""
+    and never takes much longer than Limits.file_seconds (pipeline.time_limit: not within one long C call)."""
     doc: dict = {"path": stored_path(task.rel), "status": "error", "message": "", "kind": "unknown"}
     limits = Limits()
     try:

@@ -1,5 +1,5 @@
-"""One file's reading and extraction stops at Limits.file_seconds: the file gets status error with
-the reason, and the files after it are read as usual."""
+"""One file's reading and extraction stops at Limits.file_seconds, in the pool's processes and in Dask's
+worker threads: the file gets status error with the reason, and the files after it are read as usual."""
 
 from __future__ import annotations
 
@@ -43,20 +43,80 @@ def test_a_build_gives_the_slow_file_its_row_and_reads_the_rest(raw: Path, tmp_p
     assert docs[docs["path"] != "slow.txt"]["doc_id"].tolist() == clean["doc_id"].tolist()
 
 
-def test_the_limit_is_not_set_outside_the_main_thread_or_when_zero():
-    def slow_enough():
-        with time_limit(0.01):
-            time.sleep(0.1)
+def _busy(seconds: float) -> None:
+    """Python bytecode for `seconds` (a sleep is one C call, which no time limit interrupts)."""
+    until = time.monotonic() + seconds
+    while time.monotonic() < until:
+        sum(range(100))
+
+
+def test_the_limit_stops_python_work_in_another_thread_and_nothing_fires_after_the_block():
+    outcome: dict[str, object] = {}
+
+    def in_a_worker_thread() -> None:  # as Dask runs a task
+        started = time.monotonic()
+        try:
+            with time_limit(0.1):
+                _busy(5)
+        except FileTimeout as exc:
+            outcome["stopped_after"], outcome["message"] = time.monotonic() - started, str(exc)
+        with time_limit(5):
+            _busy(0.05)  # a second file, well within its limit
+        _busy(1.5)  # past the re-firing interval of the first block
+        outcome["clean"] = True
 
     errors: list[BaseException] = []
-    worker = threading.Thread(target=lambda: _capture(slow_enough, errors))
+    worker = threading.Thread(target=lambda: _capture(in_a_worker_thread, errors))
     worker.start()
     worker.join()
-    assert errors == []  # Dask's worker threads: no SIGALRM there, no limit
+    assert errors == [] and outcome["clean"] is True
+    assert outcome["stopped_after"] < 2  # type: ignore[operator]
+    assert "stopped after 0.1 s" in outcome["message"]  # type: ignore[operator]
+
+
+def test_many_threads_finishing_near_their_deadlines_leave_nothing_armed():
+    """A timeout fired just as a block ends is dropped, never raised in the code after it."""
+    leaks: list[BaseException] = []
+
+    def one_file(i: int) -> None:  # as process_file: the block, its timeout handled, return
+        try:
+            with time_limit(0.002):
+                _busy(0.0015 + (i % 5) * 0.0005)
+        except FileTimeout:
+            pass
+
+    def files() -> None:
+        for i in range(300):
+            one_file(i)
+        _busy(1.5)
+
+    threads = [threading.Thread(target=lambda: _capture(files, leaks)) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert leaks == []
+
+
+def test_no_limit_when_zero_and_the_main_thread_is_stopped_by_its_alarm():
     with time_limit(0):
         time.sleep(0.05)
     with pytest.raises(FileTimeout), time_limit(0.01):
         time.sleep(0.5)
+
+
+def test_a_dask_build_gives_the_slow_file_its_row(raw: Path, tmp_path: Path, monkeypatch):
+    pytest.importorskip("dask.distributed")
+    (raw / "slow.txt").write_text(SLOW_TEXT * 4, encoding="utf-8")
+    monkeypatch.setenv("PIPELINE_FILE_SECONDS", "1")  # the local cluster's worker processes inherit it
+    started = time.monotonic()
+    docs = build_dataset(
+        raw, tmp_path / "ds", workers=1, engine="dask", progress=False, corrections_path=None
+    ).documents
+    row = docs.set_index("path").loc["slow.txt"]
+    assert row["status"] == "error" and "stopped after 1 s" in row["message"]
+    assert set(docs[docs["path"] != "slow.txt"]["status"]) <= {"ok", "no_metrics"}
+    assert time.monotonic() - started < 60
 
 
 def _capture(func, errors: list[BaseException]) -> None:

@@ -142,6 +142,13 @@ def read_bytes(data: bytes, name: str = "", limits: Limits | None = None) -> Rea
     try:
         if len(data) > limits.max_bytes:
             return oversize(len(data), name, limits)
+        if data and not data.strip(b"\x00"):
+            return ReadResult(
+                None,
+                kind,
+                "unreadable",
+                f"file holds only NUL bytes ({len(data):,}): zero-filled, as an interrupted download or copy leaves it",
+            )
         if not data.strip(b" \t\r\n\x00\x0b\x0c"):
             return ReadResult(
                 None, kind, "empty", "file is empty" if not data else "file holds only whitespace"

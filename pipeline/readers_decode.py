@@ -28,6 +28,17 @@ UTF8_GOOD_PER_BAD = 10
 # A GB18030 or UTF-16 text may have up to this share of undecodable characters and still be read.
 MAX_DAMAGE = 0.02
 SAMPLE_CHARS = 200_000
+# Binary data often decodes (UTF-8 takes any ASCII control byte): above this share of control
+# characters (not tab, line breaks, form feed) in the first BINARY_SAMPLE characters it is not text.
+# The real reports in ../shared have none.
+MAX_CONTROL_SHARE = 0.05
+BINARY_SAMPLE = 4096
+# A text ending in this many NUL characters or more was cut short by a download or copy that had
+# already reserved the file's full size: read what is there and say so.
+MIN_NUL_PADDING = 64
+_CONTROLS = dict.fromkeys(
+    [c for c in range(0x20) if chr(c) not in "\t\n\r\f\v"] + list(range(0x7F, 0xA0))
+)  # str.translate table that deletes them
 
 
 @dataclass
@@ -151,7 +162,32 @@ def _utf16_guess(data: bytes) -> Decoded | None:
 
 
 def decode_text(data: bytes) -> Decoded:
-    """Decode a text file's bytes, or raise ReadProblem('unreadable', ...) saying what was tried."""
+    """Decode a text file's bytes, or raise ReadProblem('unreadable', ...) saying what was tried
+    or that the bytes are binary data (control characters) rather than text."""
+    body = data.rstrip(b"\x00")
+    padding = len(data) - len(body)
+    if padding >= MIN_NUL_PADDING and body:
+        # keep whole UTF-16/32 code units: the last character's own zero bytes go with it
+        data = data[: -(-len(body) // 4) * 4]
+    decoded = _decode(data)
+    if padding >= MIN_NUL_PADDING and body:
+        decoded.text = decoded.text.rstrip("\x00")
+        decoded.notes.append(
+            f"ends in {padding:,} NUL bytes (zero-filled, dropped): the file may be an incomplete "
+            "download or copy"
+        )
+    head = decoded.text[:BINARY_SAMPLE]
+    controls = len(head) - len(head.translate(_CONTROLS))
+    if controls > MAX_CONTROL_SHARE * len(head):
+        raise ReadProblem(
+            "unreadable",
+            f"binary data, not text: {controls} of its first {len(head)} characters are control "
+            f"characters (read as {decoded.encoding})",
+        )
+    return decoded
+
+
+def _decode(data: bytes) -> Decoded:
     for rule, bom, codec in BOMS:
         if data.startswith(bom):
             body = data[len(bom) :]

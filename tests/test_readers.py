@@ -313,6 +313,23 @@ def test_misencoded_and_damaged_text_is_still_read_and_says_so(case, encode, not
     assert "1230" in result.text and "申请3件" in result.text.replace("申請", "申请")
 
 
+@pytest.mark.parametrize("codec", ["utf-8", "utf-16-le", "utf-16", "utf-16-be", "gb18030"])
+@pytest.mark.parametrize("seed", SEEDS[:2], ids=[s.stem[:3] for s in SEEDS[:2]])
+def test_a_text_cut_short_into_zero_padding_reads_what_is_there_and_says_so(seed: Path, codec: str) -> None:
+    """An interrupted download leaves the file at its full size, its tail all NUL bytes."""
+    text = read_path(seed).text
+    whole = text.encode(codec)
+    cut = whole[: len(whole) // 2]
+    padded = read_bytes(cut + bytes(len(whole) - len(cut)), "a.txt")
+    assert padded.status == "ok"
+    assert any("NUL bytes (zero-filled, dropped): the file may be an incomplete" in n for n in padded.notes)
+    assert "\x00" not in padded.text
+    kept = padded.text[:-1]  # the last character may have been cut in two: replaced or misread
+    assert len(kept) > len(text) // 3 and text.startswith(kept)
+    few = read_bytes(whole + bytes(10), "a.txt")  # a few NUL bytes: not a sign of a cut
+    assert few.text == read_bytes(whole, "a.txt").text and not any("incomplete" in n for n in few.notes)
+
+
 def test_html_line_breaks_between_chinese_characters_vanish() -> None:
     page = (
         "<html><body><p>共受理行政许可事项\n548786\n件，办结率\n100%。</p><p>second\nline</p></body></html>"
@@ -448,6 +465,11 @@ BAD = [
     ),
     ("zip.docx", lambda g: _zip({"a.txt": "hi"}), "unsupported", "zip archive"),
     ("bad.rtf", lambda g: b"{\\rtf1 {\\b unbalanced", "ok", ""),
+    ("zeroed.txt", lambda g: bytes(40_000), "unreadable", "only NUL bytes (40,000): zero-filled"),
+    ("zeroed.html", lambda g: bytes(3), "unreadable", "only NUL bytes (3)"),
+    # every byte valid UTF-8, none of it text
+    ("controls.txt", lambda g: bytes(range(1, 32)) * 200, "unreadable", "binary data, not text"),
+    ("dump.txt", lambda g: (b"\x00\x01\x02\x03" + b"ab") * 500, "unreadable", "binary data, not text"),
 ]
 
 

@@ -215,11 +215,26 @@ def _body_is(body: str) -> Iterator[re.Match[str]]:
 
 # A place and a body at the start of a run of Han characters: 「淄博市行政审批服务局」.
 _PLACE_BODY = re.compile(
-    r"(?<![\u4e00-\u9fff])([\u4e00-\u9fff]{1,8}[省市县区][\u4e00-\u9fff]{0,10}?(?:行政服务中心|政务服务中心|人民政府|局))"
+    r"(?<![\u4e00-\u9fff])((?P<place>[\u4e00-\u9fff]{1,8}[省市县区])[\u4e00-\u9fff]{0,10}?(?:行政服务中心|政务服务中心|人民政府|局))"
 )
 _PLACE_BODY_END = re.compile(r"行政服务中心|政务服务中心|人民政府|局")
 _PLACE_BODY_REACH = 19  # an ending starts at most 8 + 1 + 10 characters after the match does
 _HAN_UP_TO_END = re.compile("[\u4e00-\u9fff]*\\Z")
+
+
+def _names_a_place(place: str) -> bool:
+    """Whether the place of a _PLACE_BODY match can be one. Any Han word may stand before 市, 县 or 区
+    (towns, zones and new districts are not all in the division table), but there are only so many
+    provinces: 「形成省局」 in 「形成省局、市县区局」 is a verb before 省局, not a place. The greedy place
+    may run past the province (「山东省省级机关事务管理局」: 山东省省), so a province anywhere in it counts."""
+    return not place.endswith("省") or any(p in place for p in _province_names())  # 山东省省级…
+
+
+@lru_cache(maxsize=1)
+def _province_names() -> tuple[str, ...]:
+    from pipeline.divisions import divisions
+
+    return tuple(d.name for d in divisions() if d.level == "province" and d.name.endswith("省"))
 
 
 def _place_bodies(body: str) -> Iterator[re.Match[str]]:
@@ -316,7 +331,8 @@ def agency_candidates(text: str) -> list[tuple[str, int, str]]:
     for m in _SUBJECT_AFTER_NEWLINE.finditer(body, first.end() if first else 0):
         add(m.group(1), 4, "subject")
     for m in _place_bodies(body):
-        add(m.group(1), 2, "body")
+        if _names_a_place(m.group("place")):
+            add(m.group(1), 2, "body")
     return out
 
 

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from pipeline.meta import read_meta, read_published, read_year
+from pipeline.meta import agency_candidates, read_meta, read_published, read_year
 from pipeline.text import normalise
 
 HEADER = "标题: | 高新区政务服务中心2018年政府信息公开工作年度报告 | ||\n发文日期: | 2019-03-25 | 发布机构: | 高新技术产业开发区政务服务中心 |\n"
@@ -81,6 +81,25 @@ def test_agency_from_compiled_by_phrase_and_contact_line_trimmed_to_the_body():
             "如有疑问请与遵义市人力资源和社会保障局办公室联系。")  # fmt: skip
     meta = read_meta(normalise(text))
     assert meta.agency == "江干区行政审批服务管理办公室(公共资源交易管理委员会办公室)"
+
+
+@pytest.mark.parametrize(
+    ("sentence", "named"),
+    [
+        ("继续充实专业团队,形成省局、局机关处室、市县区局上下联动的工作格局。", None),  # a verb before 省局
+        ("建成覆盖全省局系统的公开平台。", None),
+        ("会同黑龙江省林业局开展联合检查。", "黑龙江省林业局"),  # a province: still a body
+        ("报送山东省省级机关事务管理局审核。", "山东省省级机关事务管理局"),
+        ("配合淄博高新区行政审批服务局完成事项梳理。", "淄博高新区行政审批服务局"),  # a zone before 区
+    ],
+)
+def test_a_body_named_in_passing_needs_a_real_province_before_sheng(sentence: str, named: str | None):
+    text = normalise("2019年政府信息公开工作情况\n" + sentence)
+    bodies = [name for name, _, source in agency_candidates(text) if source == "body"]
+    if named is None:
+        assert not any("省局" in name for name in bodies), bodies
+    else:
+        assert any(name.endswith(named) for name in bodies), bodies
 
 
 def test_metadata_of_an_empty_text_is_empty_not_an_error():

@@ -11,6 +11,7 @@ import errno
 import json
 import os
 import sys
+from collections.abc import Iterator
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
@@ -59,7 +60,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     from pipeline.build_lock import BuildLocked
     from pipeline.corrections import CorrectionsError
     from pipeline.dataset import build_dataset, format_summary
-    from pipeline.engines import EngineError
+    from pipeline.engines import EngineError, WorkersLost
     from pipeline.listing import InputFolderError
 
     if args.workers is not None and args.workers < 1:
@@ -104,6 +105,12 @@ def cmd_build(args: argparse.Namespace) -> int:
     except OSError as exc:  # the outputs could not be written: a full disk, a read-only folder
         print(f"error: the build stopped: {exc}\n{_unwritable_advice(exc, args.out)}", file=sys.stderr)
         return 2
+    except WorkersLost as exc:  # Dask retried a batch on other workers, and each one died
+        print(
+            f"error: the build stopped: {_lost_batch(exc.items)}\n{_KEPT.format(out=args.out)}",
+            file=sys.stderr,
+        )
+        return 2
     except BrokenProcessPool:  # a worker was killed: by the system when memory ran out, or by hand
         print(
             "error: the build stopped: a worker process ended abruptly (killed, or out of memory).\n"
@@ -118,6 +125,31 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 _KEPT = "The dataset in {out} is as it was: its files are replaced only once every new one is written."
+
+
+LOST_NAMES_SHOWN = 5
+
+
+def _lost_batch(items: list) -> str:
+    """What to say when Dask workers died on one batch of files: which files, and how to find the one."""
+    names = list(_file_names(items))
+    shown = ", ".join(names[:LOST_NAMES_SHOWN])
+    if len(names) > LOST_NAMES_SHOWN:
+        shown += f" and {len(names) - LOST_NAMES_SHOWN} more"
+    return (
+        f"Dask workers died again and again reading one batch of {len(names)} file(s) (killed, out of "
+        f"memory, or a crash in a reader): {shown}. Move them aside and build again to find the one to "
+        "blame, or give the workers more memory."
+    )
+
+
+def _file_names(items: list) -> Iterator[str]:
+    """The files of a batch of the engine: items are the build's own batches of FileTasks."""
+    for item in items:
+        if isinstance(item, list):
+            yield from _file_names(item)
+        else:
+            yield getattr(item, "rel", str(item))
 
 
 def _unwritable_advice(exc: OSError, out: str) -> str:

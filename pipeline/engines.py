@@ -41,6 +41,16 @@ class EngineError(RuntimeError):
     """The engine cannot start: a scheduler out of reach, or a cluster without workers."""
 
 
+class WorkersLost(RuntimeError):
+    """Dask workers died running one batch, again on every worker it was retried on (killed, out
+    of memory, or a crash inside a reader's C code): `items` is that batch, so the caller can name
+    the files one of which is to blame."""
+
+    def __init__(self, items: list[Any], cause: BaseException) -> None:
+        super().__init__(str(cause))
+        self.items = items
+
+
 def default_workers() -> int:
     return max(1, os.cpu_count() or 1)
 
@@ -179,6 +189,7 @@ def _map_dask(
     chunksize: int,
 ) -> Iterator[Any]:
     from dask.distributed import Client, LocalCluster, as_completed
+    from distributed.scheduler import KilledWorker
 
     cluster = None
     if scheduler:
@@ -193,13 +204,24 @@ def _map_dask(
             client.run(worker_init)
         batches = _batches(items, chunksize)
         window = as_completed(loop=client.loop)
+        sent: dict[str, list[Any]] = {}  # future key -> its batch, to name the files if it kills workers
+
+        def submit(batch: list[Any]) -> None:
+            fut = client.submit(_run_batch, func, batch, pure=False)
+            sent[fut.key] = batch
+            window.add(fut)
+
         for b in islice(batches, n_workers * IN_FLIGHT_PER_WORKER):
-            window.add(client.submit(_run_batch, func, b, pure=False))
+            submit(b)
         for fut in window:
             nxt = next(batches, None)
             if nxt is not None:
-                window.add(client.submit(_run_batch, func, nxt, pure=False))
-            results = fut.result()
+                submit(nxt)
+            batch = sent.pop(fut.key)
+            try:
+                results = fut.result()
+            except KilledWorker as exc:
+                raise WorkersLost(batch, exc) from exc
             fut.release()
             yield from results
     finally:

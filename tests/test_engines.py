@@ -101,3 +101,47 @@ def test_a_scheduler_out_of_reach_is_a_clear_error_not_a_hang(monkeypatch, tmp_p
     argv = ["build", str(raw), "--out", str(tmp_path / "ds"), "--engine", "dask", "--scheduler", address]
     assert main([*argv, "--quiet"]) == 2
     assert not (tmp_path / "ds" / "meta.json").exists()
+
+
+def _die(task) -> None:
+    import os
+
+    os._exit(3)
+
+
+def test_a_batch_that_kills_every_dask_worker_names_its_files_and_keeps_the_dataset(raw, tmp_path, capsys):
+    distributed = pytest.importorskip("dask.distributed")
+    import dask
+
+    from pipeline.__main__ import main as cli
+    from pipeline.engines import LOCAL_CLUSTER_OPTIONS
+
+    class EveryWorkerDiesReading(distributed.WorkerPlugin):
+        """Each worker it is set up on (restarted ones too) dies as it reads a file: what a reader
+        crashing in C, or the system killing the worker, looks like."""
+
+        def setup(self, worker) -> None:
+            import pipeline.dataset
+
+            pipeline.dataset.process_file = _die
+
+    out = tmp_path / "ds"
+    argv = ["build", str(raw), "--out", str(out), "--corrections", str(tmp_path / "none.csv"), "--quiet"]
+    assert cli(argv) == 0
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    capsys.readouterr()
+    with dask.config.set({"distributed.scheduler.allowed-failures": 1}):  # two workers die, not four
+        cluster = distributed.LocalCluster(n_workers=1, **LOCAL_CLUSTER_OPTIONS)
+        client = distributed.Client(cluster)
+        client.register_plugin(EveryWorkerDiesReading())
+        try:
+            code = cli([*argv, "--full", "--engine", "dask", "--scheduler", cluster.scheduler_address])
+        finally:
+            client.close()
+            cluster.close()
+    err = capsys.readouterr().err
+    assert code == 2 and "Traceback" not in err
+    assert "Dask workers died again and again reading one batch of" in err
+    assert any(p.name in err for p in raw.iterdir())  # the files to look at, by name
+    assert "is as it was" in err
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before

@@ -1078,7 +1078,10 @@ class ProposalInputs:
         for agency_id, name in zip(names_of["agency_id"], names_of["agency"], strict=True):
             self.names_by_id[agency_id].add(name)
         first_rows = docs.assign(agency_id=ids).drop_duplicates("agency_id")  # each agency's first here
-        first_rows = first_rows[[a not in self.n_documents for a in first_rows["agency_id"]]]
+        # a boolean mask, not a list: an empty list would select no columns rather than no rows
+        first_rows = first_rows.loc[
+            first_rows["agency_id"].map(lambda a: a not in self.n_documents).astype(bool)
+        ]
         for c in columns:
             if c not in ("agency_id", "agency", "agency_confidence", "path"):
                 # missing values as None, as DataFrame.to_dict("records") gives them

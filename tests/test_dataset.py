@@ -382,3 +382,29 @@ def test_far_more_workers_than_cores_is_warned_about_and_the_build_still_runs(
     assert (tmp_path / "ds" / "documents.parquet").is_file()
     assert main(["build", str(raw), "--out", str(tmp_path / "ds2"), "--quiet", "--workers", "1"]) in (0, 1)
     assert "adds no speed" not in capsys.readouterr().err
+
+
+def test_a_folder_where_no_file_can_be_read_still_gets_its_dataset(tmp_path: Path):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "zeroed.txt").write_bytes(bytes(5000))
+    (raw / "noise.txt").write_bytes(bytes(range(1, 32)) * 100)
+    result = build(raw, tmp_path / "ds")
+    assert result.documents.set_index("path")["status"].to_dict() == {
+        "noise.txt": "unreadable",
+        "zeroed.txt": "unreadable",
+    }
+    assert result.exit_code == 1 and len(result.metrics) == 0
+    assert (tmp_path / "ds" / "documents.parquet").exists()
+
+
+def test_agency_proposals_read_in_parts_where_a_part_names_no_agency(raw: Path, tmp_path: Path, monkeypatch):
+    import pipeline.dataset as dataset
+
+    for name in ("zz_a.txt", "zz_b.txt", "zz_c.txt"):  # last in path order: the last part has none
+        (raw / name).write_bytes(bytes(200))
+    monkeypatch.setattr(dataset, "CHUNK_DOCS", 2)
+    chunked = pd.read_csv(build(raw, tmp_path / "parts").out_dir / "agencies.proposed.csv")
+    monkeypatch.setattr(dataset, "CHUNK_DOCS", 10_000)
+    whole = pd.read_csv(build(raw, tmp_path / "whole").out_dir / "agencies.proposed.csv")
+    pd.testing.assert_frame_equal(chunked, whole)

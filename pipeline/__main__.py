@@ -105,7 +105,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     except OSError as exc:  # the outputs could not be written: a full disk, a read-only folder
         print(f"error: the build stopped: {exc}\n{_unwritable_advice(exc, args.out)}", file=sys.stderr)
         return 2
-    except WorkersLost as exc:  # Dask retried a batch on other workers, and each one died
+    except WorkersLost as exc:  # file after file ended its worker: the cause is not the files
         print(
             f"error: the build stopped: {_lost_batch(exc.items)}\n{_KEPT.format(out=args.out)}",
             file=sys.stderr,
@@ -131,15 +131,15 @@ LOST_NAMES_SHOWN = 5
 
 
 def _lost_batch(items: list) -> str:
-    """What to say when Dask workers died on one batch of files: which files, and how to find the one."""
+    """What to say when worker processes died on file after file: which files, and what to try."""
     names = list(_file_names(items))
     shown = ", ".join(names[:LOST_NAMES_SHOWN])
     if len(names) > LOST_NAMES_SHOWN:
         shown += f" and {len(names) - LOST_NAMES_SHOWN} more"
     return (
-        f"Dask workers died again and again reading one batch of {len(names)} file(s) (killed, out of "
-        f"memory, or a crash in a reader): {shown}. Move them aside and build again to find the one to "
-        "blame, or give the workers more memory."
+        f"worker processes ended (killed, out of memory, or a crash in a reader) reading {len(names)} "
+        f"file(s): {shown}. So many point at the machine rather than the files: try fewer processes "
+        "(--workers) or give the workers more memory; to find a file to blame, move these aside and build again."
     )
 
 

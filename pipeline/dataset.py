@@ -213,6 +213,36 @@ def process_batch(tasks: list[FileTask]) -> BatchResult:
     return BatchResult(_doc_table([r.doc for r in results]), _metric_table(results))
 
 
+KILLED_WORKER = (
+    "reading this file ended its worker process (a crash inside a reader, or out of memory); "
+    "the rest of the build went on"
+)
+
+
+def _one_file_each(tasks: list[FileTask]) -> list[list[FileTask]]:
+    """A batch whose worker died, as batches of one file, to be run again one at a time."""
+    return [[task] for task in tasks]
+
+
+def _worker_killed(tasks: list[FileTask]) -> BatchResult:
+    """The rows of files that ended their worker again when read alone: an error each, no values."""
+    results = [
+        FileResult(
+            {
+                "path": stored_path(t.rel),
+                "status": "error",
+                "message": KILLED_WORKER,
+                "kind": extension_kind(t.rel) or "unknown",
+            }
+        )
+        for t in tasks
+    ]
+    return BatchResult(_doc_table([r.doc for r in results]), _metric_table(results))
+
+
+QUARANTINE = engines.Quarantine(split=_one_file_each, lost=_worker_killed)
+
+
 def _doc_table(rows: list[dict]) -> pa.Table:
     """Document rows (dicts) as Arrow columns typed as the contract says (doc_frame() turns
     them into the pandas frame _frame() makes of the same rows)."""
@@ -606,6 +636,7 @@ def _extract_into(
         engine=engine,
         scheduler=scheduler,
         chunksize=1,
+        quarantine=QUARANTINE,
     )
     done = 0
     for batch in results:

@@ -9,10 +9,14 @@ from __future__ import annotations
 import gc
 import logging
 import os
+import time
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures import ALL_COMPLETED, FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
 from itertools import islice
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -42,13 +46,29 @@ class EngineError(RuntimeError):
 
 
 class WorkersLost(RuntimeError):
-    """Dask workers died running one batch, again on every worker it was retried on (killed, out
-    of memory, or a crash inside a reader's C code): `items` is that batch, so the caller can name
-    the files one of which is to blame."""
+    """Workers died, and the map gave up: past MAX_LOST_ITEMS pieces that each ended a worker, or
+    (without a Quarantine) on a Dask batch that ended every worker it was retried on. `items` are
+    those pieces, or that batch, so the caller can name the files."""
 
     def __init__(self, items: list[Any], cause: BaseException) -> None:
         super().__init__(str(cause))
         self.items = items
+
+
+# Items that each ended a worker when run alone, before the map gives up: past this many the cause
+# is not the files (memory short for every file, workers killed by hand), and going on would only
+# start a process per file.
+MAX_LOST_ITEMS = 20
+
+
+@dataclass(frozen=True)
+class Quarantine(Generic[T, R]):
+    """How to go on when a worker dies (a crash inside a reader's C code, the system killing it
+    for memory): the items of the batches that were in flight are `split` into pieces, each piece
+    is run again alone, and a piece that ends its worker again gets `lost(piece)` as its result."""
+
+    split: Callable[[T], list[T]]
+    lost: Callable[[T], R]
 
 
 def default_workers() -> int:
@@ -62,13 +82,16 @@ def map_unordered(
     engine: str = "pool",
     scheduler: str | None = None,
     chunksize: int = 16,
+    quarantine: Quarantine | None = None,
 ) -> Iterator[R]:
     """Yield func(item) for every item as results arrive; order is not guaranteed.
 
     `func` must be a top-level function (picklable). engine "pool": one worker runs in this process
     (readable tracebacks, no start-up cost), more use a process pool. engine "dask": a local cluster
     of `workers` processes, or the running cluster at `scheduler` (e.g. "tcp://host:8786").
-    Arguments are checked here, before any work starts.
+    Arguments are checked here, before any work starts. Without `quarantine` a worker that dies
+    ends the map (BrokenProcessPool, WorkersLost); with it the map goes on (see Quarantine) until
+    MAX_LOST_ITEMS pieces have ended a worker each.
     """
     if engine not in ENGINES:
         raise ValueError(f"unknown engine {engine!r}; choose one of: {', '.join(ENGINES)}")
@@ -79,11 +102,11 @@ def map_unordered(
     if scheduler and engine != "dask":
         raise ValueError("a scheduler address needs engine 'dask'")
     if engine == "dask":
-        return _map_dask(func, items, workers, scheduler, chunksize)
+        return _map_dask(func, items, workers, scheduler, chunksize, quarantine)
     workers = workers or default_workers()
     if workers == 1:
-        return map(func, items)
-    return _map_pool(func, items, workers, chunksize)
+        return map(func, items)  # in this process: nothing to quarantine, a crash ends the build
+    return _map_pool(func, items, workers, chunksize, quarantine)
 
 
 def connect(scheduler: str):
@@ -162,23 +185,73 @@ def worker_init() -> None:
     gc.set_threshold(50_000, 20, 20)
 
 
-def _map_pool(func: Callable[[T], R], items: Iterable[T], workers: int, chunksize: int) -> Iterator[R]:
+def _map_pool(
+    func: Callable[[T], R],
+    items: Iterable[T],
+    workers: int,
+    chunksize: int,
+    quarantine: Quarantine | None = None,
+) -> Iterator[R]:
     batches = _batches(items, chunksize)
-    pool = ProcessPoolExecutor(max_workers=workers, initializer=worker_init)
+    killers: list[T] = []  # pieces that ended a worker when run alone
+    while True:  # one pass per pool: a pool whose worker died is replaced after its batches are rerun
+        lost: list[list[T]] = []
+        pool = ProcessPoolExecutor(max_workers=workers, initializer=worker_init)
+        try:
+            pending: dict[Future, list[T]] = {
+                pool.submit(_run_batch, func, b): b for b in islice(batches, workers * IN_FLIGHT_PER_WORKER)
+            }
+            while pending:
+                done, _ = wait(pending, return_when=FIRST_COMPLETED if not lost else ALL_COMPLETED)
+                finished = []
+                for fut in done:
+                    batch = pending.pop(fut)
+                    if isinstance(fut.exception(), BrokenProcessPool) and quarantine is not None:
+                        lost.append(batch)
+                    else:
+                        finished.append(fut)
+                # refill first, so the workers stay busy while the caller consumes; not once a worker died
+                for _ in finished if not lost else ():
+                    nxt = next(batches, None)
+                    if nxt is not None:
+                        pending[pool.submit(_run_batch, func, nxt)] = nxt
+                for fut in finished:
+                    yield from fut.result()
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+        if not lost:
+            return
+        assert quarantine is not None
+        pieces = [piece for batch in lost for item in batch for piece in quarantine.split(item)]
+        for piece, result, died in _run_alone(func, pieces, quarantine):
+            if died:
+                killers.append(piece)
+                if len(killers) > MAX_LOST_ITEMS:
+                    raise WorkersLost(
+                        killers, BrokenProcessPool(f"{len(killers)} pieces each ended a worker")
+                    )
+            yield result
+
+
+def _run_alone(
+    func: Callable[[T], R], pieces: list[T], quarantine: Quarantine
+) -> Iterator[tuple[T, R, bool]]:
+    """(piece, result, whether its worker died) for each piece, run one at a time in a process of
+    its own (a new one after each death), so a death names its piece and no other."""
+    solo: ProcessPoolExecutor | None = None
     try:
-        pending: set[Future] = {
-            pool.submit(_run_batch, func, b) for b in islice(batches, workers * IN_FLIGHT_PER_WORKER)
-        }
-        while pending:
-            done, pending = wait(pending, return_when=FIRST_COMPLETED)
-            for _ in done:  # refill first so the workers stay busy while the caller consumes
-                nxt = next(batches, None)
-                if nxt is not None:
-                    pending.add(pool.submit(_run_batch, func, nxt))
-            for fut in done:
-                yield from fut.result()
+        for piece in pieces:
+            if solo is None:
+                solo = ProcessPoolExecutor(max_workers=1, initializer=worker_init)
+            try:
+                yield piece, solo.submit(func, piece).result(), False
+            except BrokenProcessPool:
+                solo.shutdown(wait=True)
+                solo = None
+                yield piece, quarantine.lost(piece), True
     finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+        if solo is not None:
+            solo.shutdown(wait=True)
 
 
 def _map_dask(
@@ -187,6 +260,7 @@ def _map_dask(
     workers: int | None,
     scheduler: str | None,
     chunksize: int,
+    quarantine: Quarantine | None = None,
 ) -> Iterator[Any]:
     from dask.distributed import Client, LocalCluster, as_completed
     from distributed.scheduler import KilledWorker
@@ -204,27 +278,69 @@ def _map_dask(
             client.run(worker_init)
         batches = _batches(items, chunksize)
         window = as_completed(loop=client.loop)
-        sent: dict[str, list[Any]] = {}  # future key -> its batch, to name the files if it kills workers
+        # future key -> its batch, and whether it is a piece run alone after its batch killed workers
+        sent: dict[str, tuple[list[Any], bool]] = {}
+        alone: deque[Any] = deque()  # pieces of such batches, waiting to run one at a time
+        cap = n_workers * IN_FLIGHT_PER_WORKER
+        killers: list[Any] = []  # pieces that ended workers when run alone
 
-        def submit(batch: list[Any]) -> None:
+        def submit(batch: list[Any], by_itself: bool = False) -> None:
             fut = client.submit(_run_batch, func, batch, pure=False)
-            sent[fut.key] = batch
+            sent[fut.key] = (batch, by_itself)
             window.add(fut)
 
-        for b in islice(batches, n_workers * IN_FLIGHT_PER_WORKER):
-            submit(b)
-        for fut in window:
-            nxt = next(batches, None)
-            if nxt is not None:
+        def refill() -> None:
+            if alone:  # one piece at a time with nothing else running: a worker's death blames it alone
+                if not sent:
+                    submit([alone.popleft()], by_itself=True)
+                return
+            while len(sent) < cap and (nxt := next(batches, None)) is not None:
                 submit(nxt)
-            batch = sent.pop(fut.key)
+
+        refill()
+        for fut in window:
+            batch, by_itself = sent.pop(fut.key)
             try:
                 results = fut.result()
             except KilledWorker as exc:
-                raise WorkersLost(batch, exc) from exc
-            fut.release()
+                # Dask already retried the task on other workers (allowed-failures) and each died
+                if quarantine is None:
+                    raise WorkersLost(batch, exc) from exc
+                if by_itself:
+                    killers.extend(batch)
+                    if len(killers) > MAX_LOST_ITEMS:
+                        raise WorkersLost(killers, exc) from exc
+                    results = [quarantine.lost(piece) for piece in batch]
+                else:  # find the piece to blame: each one again, alone
+                    alone.extend(piece for item in batch for piece in quarantine.split(item))
+                    results = []
+            finally:
+                fut.release()
+            refill()
             yield from results
     finally:
         client.close()
         if cluster is not None:
+            close_local_cluster(cluster)
+
+
+def close_local_cluster(cluster: Any, settle_seconds: float = 10, tries: int = 3) -> None:
+    """Close a local cluster of our own. A nanny caught restarting a worker that died (a file that
+    ends its worker) fails its close with "can only join a started process": wait for the workers
+    to be back first, and try again if it still fails. The worker processes are children of this
+    one either way, and end with it."""
+    from dask.distributed import Client
+
+    try:
+        with Client(cluster, set_as_default=False) as client:
+            client.wait_for_workers(len(cluster.worker_spec), timeout=settle_seconds)
+    except (TimeoutError, OSError):
+        pass  # close them as they are
+    for attempt in range(tries):
+        try:
             cluster.close()
+            return
+        except AssertionError:
+            if attempt == tries - 1:
+                raise
+            time.sleep(1.0)

@@ -6,7 +6,7 @@ from collections import Counter
 
 import pytest
 
-from pipeline.engines import map_unordered
+from pipeline.engines import Quarantine, WorkersLost, close_local_cluster, map_unordered
 from pipeline.synth import make_document
 from pipeline.text import doc_id, normalise
 
@@ -109,12 +109,17 @@ def _die(task) -> None:
     os._exit(3)
 
 
-def test_a_batch_that_kills_every_dask_worker_names_its_files_and_keeps_the_dataset(raw, tmp_path, capsys):
+def test_dask_workers_dying_on_file_after_file_stop_the_build_naming_files_and_keep_the_dataset(
+    raw, tmp_path, capsys, monkeypatch
+):
     distributed = pytest.importorskip("dask.distributed")
     import dask
 
+    from pipeline import engines
     from pipeline.__main__ import main as cli
     from pipeline.engines import LOCAL_CLUSTER_OPTIONS
+
+    monkeypatch.setattr(engines, "MAX_LOST_ITEMS", 1)  # the second file that kills its worker stops it
 
     class EveryWorkerDiesReading(distributed.WorkerPlugin):
         """Each worker it is set up on (restarted ones too) dies as it reads a file: what a reader
@@ -130,7 +135,7 @@ def test_a_batch_that_kills_every_dask_worker_names_its_files_and_keeps_the_data
     assert cli(argv) == 0
     before = {p.name: p.read_bytes() for p in out.iterdir()}
     capsys.readouterr()
-    with dask.config.set({"distributed.scheduler.allowed-failures": 1}):  # two workers die, not four
+    with dask.config.set({"distributed.scheduler.allowed-failures": 0}):  # one death per task, not four
         cluster = distributed.LocalCluster(n_workers=1, **LOCAL_CLUSTER_OPTIONS)
         client = distributed.Client(cluster)
         client.register_plugin(EveryWorkerDiesReading())
@@ -138,10 +143,88 @@ def test_a_batch_that_kills_every_dask_worker_names_its_files_and_keeps_the_data
             code = cli([*argv, "--full", "--engine", "dask", "--scheduler", cluster.scheduler_address])
         finally:
             client.close()
-            cluster.close()
+            close_local_cluster(cluster)
     err = capsys.readouterr().err
     assert code == 2 and "Traceback" not in err
-    assert "Dask workers died again and again reading one batch of" in err
+    assert "worker processes ended (killed, out of memory, or a crash in a reader) reading 2 file(s)" in err
     assert any(p.name in err for p in raw.iterdir())  # the files to look at, by name
     assert "is as it was" in err
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+
+
+def _double_all_but_13(batch: list[int]) -> list[int]:
+    """Work on a batch of numbers whose worker process dies at 13 (top level, so it pickles)."""
+    if 13 in batch:
+        import os
+
+        os._exit(5)
+    return [x * 2 for x in batch]
+
+
+def _die_always(batch: list[int]) -> list[int]:
+    import os
+
+    os._exit(5)
+
+
+NUMBER_BATCHES = [[i, i + 1, i + 2] for i in range(0, 60, 3)]
+QUARANTINE = Quarantine(split=lambda batch: [[x] for x in batch], lost=lambda piece: [-1] * len(piece))
+
+
+def _flat(results) -> list[int]:
+    return sorted(x for batch in results for x in batch)
+
+
+def _own_dask_cluster(allowed_failures: int):
+    """A local cluster whose scheduler gives up on a task after `allowed_failures` + 1 worker deaths."""
+    distributed = pytest.importorskip("dask.distributed")
+    import dask
+
+    from pipeline.engines import LOCAL_CLUSTER_OPTIONS
+
+    with dask.config.set({"distributed.scheduler.allowed-failures": allowed_failures}):
+        return distributed.LocalCluster(n_workers=2, **LOCAL_CLUSTER_OPTIONS)
+
+
+@pytest.mark.parametrize("engine", ["pool", "dask"])
+def test_a_worker_that_dies_costs_only_the_piece_that_killed_it(engine: str):
+    cluster = _own_dask_cluster(0) if engine == "dask" else None
+    try:
+        got = map_unordered(
+            _double_all_but_13,
+            NUMBER_BATCHES,
+            workers=2,
+            engine=engine,
+            scheduler=cluster.scheduler_address if cluster else None,
+            chunksize=2,
+            quarantine=QUARANTINE,
+        )
+        assert _flat(got) == sorted([-1] + [x * 2 for x in range(60) if x != 13])
+    finally:
+        if cluster is not None:
+            close_local_cluster(cluster)
+
+
+@pytest.mark.parametrize("engine", ["pool", "dask"])
+def test_workers_dying_on_every_piece_stop_the_map_after_a_few(engine: str, monkeypatch):
+    from pipeline import engines
+
+    monkeypatch.setattr(engines, "MAX_LOST_ITEMS", 2)
+    cluster = _own_dask_cluster(0) if engine == "dask" else None
+    try:
+        with pytest.raises(WorkersLost) as stopped:
+            list(
+                map_unordered(
+                    _die_always,
+                    NUMBER_BATCHES,
+                    workers=2,
+                    engine=engine,
+                    scheduler=cluster.scheduler_address if cluster else None,
+                    chunksize=2,
+                    quarantine=QUARANTINE,
+                )
+            )
+    finally:
+        if cluster is not None:
+            close_local_cluster(cluster)
+    assert len(stopped.value.items) == 3  # the pieces that each ended a worker: one past the most

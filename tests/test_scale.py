@@ -152,12 +152,12 @@ def test_the_floor_hands_out_files_in_the_batches_the_build_uses(tmp_path: Path,
     real = engines.map_unordered
     handed: dict[str, list[int]] = {}
 
-    def recording(func, items, workers=None, engine="pool", scheduler=None, chunksize=16):
+    def recording(func, items, workers=None, engine="pool", scheduler=None, chunksize=16, **more):
         items = list(items)
         # The floor's items are files, batched by chunksize; the build's are batches of files.
         per_task = chunksize if func.__name__ == "floor_task" else max(len(b) for b in items)
         handed[func.__name__] = [len(items), per_task]
-        return real(func, items, workers, engine=engine, scheduler=scheduler, chunksize=chunksize)
+        return real(func, items, workers, engine=engine, scheduler=scheduler, chunksize=chunksize, **more)
 
     monkeypatch.setattr(engines, "map_unordered", recording)
     assert bench_main(["--docs", "40", "--workers", "2", "--keep", str(tmp_path / "b"), "--json"]) == 0

@@ -1,5 +1,6 @@
 """Shards resolved on a pool of processes: the same files as resolved in the build's own process,
-and a worker that fails or dies stops the build with the previous dataset kept."""
+and a worker that fails or dies stops the build with the previous dataset kept; a file whose
+reading kills its worker costs only that file's values."""
 
 from __future__ import annotations
 
@@ -29,6 +30,18 @@ def _recording_resolve(shard: int, corrections: pd.DataFrame | None):
     with _RECORD[0].open("a", encoding="utf-8") as f:
         f.write(f"{os.getpid()} {shard}\n")
     return _real_resolve(shard, corrections)
+
+
+_real_process_file = dataset.process_file
+_KILLER: list[str] = []  # the path of the one file whose reading ends its worker
+
+
+def _dies_on_one_file(task):
+    """process_file, except that the worker reading the file named in _KILLER dies (a crash in a
+    reader's C code, or the out-of-memory killer, looks the same from the build)."""
+    if task.rel in _KILLER and os.getpid() != _PARENT_PID:
+        os._exit(9)
+    return _real_process_file(task)
 
 
 def _failing_choice(projected, corrections, about, run_rows):
@@ -103,12 +116,20 @@ def test_a_failure_while_resolving_on_the_pool_stops_the_build_and_keeps_the_dat
 
 
 @pytest.mark.parametrize(
-    ("module", "name"),
-    [(dataset, "process_file"), (shard_resolve, "choose_shard_winners")],
+    ("module", "name", "said"),
+    [
+        # every file ends its worker, also read alone: past MAX_LOST_ITEMS the build gives up
+        (
+            dataset,
+            "process_file",
+            "worker processes ended (killed, out of memory, or a crash in a reader) reading 21",
+        ),
+        (shard_resolve, "choose_shard_winners", "a worker process ended abruptly"),
+    ],
     ids=["extracting", "resolving"],
 )
 def test_a_worker_killed_mid_build_is_a_clear_error_and_the_dataset_is_kept(
-    corpus_and_corrections, tmp_path: Path, monkeypatch, capsys, module, name
+    corpus_and_corrections, tmp_path: Path, monkeypatch, capsys, module, name, said
 ):
     corpus, _ = corpus_and_corrections
     monkeypatch.setattr(spool, "SHARD_DOCS", SHARD_DOCS)
@@ -121,7 +142,33 @@ def test_a_worker_killed_mid_build_is_a_clear_error_and_the_dataset_is_kept(
     monkeypatch.setattr(module, name, _dying)
     assert cli([*argv, "--full"]) == 2
     err = capsys.readouterr().err
-    assert "a worker process ended abruptly" in err and "--workers" in err and "is as it was" in err
+    assert said in err and "--workers" in err and "is as it was" in err
     assert "Traceback" not in err
     assert _files(out) == before
     assert not [p.name for p in out.iterdir() if p.name.startswith(".")]
+
+
+def test_a_file_that_kills_its_worker_gets_an_error_row_and_the_rest_of_the_build_goes_on(
+    corpus_and_corrections, tmp_path: Path, monkeypatch, capsys
+):
+    corpus, _ = corpus_and_corrections
+    clean = build_dataset(corpus, tmp_path / "clean", workers=2, progress=False, corrections_path=None)
+    victim = sorted(clean.documents.loc[clean.documents["status"] == "ok", "path"])[7]
+    _KILLER[:] = [victim]
+    monkeypatch.setattr(dataset, "process_file", _dies_on_one_file)
+    out = tmp_path / "ds"
+    argv = ["build", str(corpus), "--out", str(out), "--corrections", str(tmp_path / "none.csv")]
+    assert cli([*argv, "--workers", "2", "--quiet"]) == 1  # a failed file, not a stopped build
+    assert victim in capsys.readouterr().out
+    docs = pd.read_parquet(out / "documents.parquet").set_index("path")
+    assert docs.loc[victim, "status"] == "error"
+    assert "ended its worker process" in docs.loc[victim, "message"]
+    before = clean.documents.set_index("path").drop(victim)
+    assert docs.drop(victim)[["doc_id", "status", "agency_id"]].equals(
+        before[["doc_id", "status", "agency_id"]]
+    )
+    lost_id = clean.documents.set_index("path").loc[victim, "doc_id"]
+    keys = ["doc_id", "metric", "scope", "value", "start"]
+    expected = clean.metrics[clean.metrics["doc_id"] != lost_id][keys].sort_values(keys, ignore_index=True)
+    got = pd.read_parquet(out / "metrics.parquet")[keys].sort_values(keys, ignore_index=True)
+    pd.testing.assert_frame_equal(got, expected)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 
@@ -171,38 +173,44 @@ NUMBER_BATCHES = [[i, i + 1, i + 2] for i in range(0, 60, 3)]
 QUARANTINE = Quarantine(split=lambda batch: [[x] for x in batch], lost=lambda piece: [-1] * len(piece))
 
 
-def _flat(results) -> list[int]:
-    return sorted(x for batch in results for x in batch)
-
-
-def _own_dask_cluster(allowed_failures: int):
-    """A local cluster whose scheduler gives up on a task after `allowed_failures` + 1 worker deaths."""
+@contextmanager
+def _scheduler_for(engine: str) -> Iterator[str | None]:
+    """None for the pool; for Dask, the address of a local cluster of the test's own whose scheduler
+    gives up on a task at the first worker that dies running it (allowed-failures 0, not 3)."""
+    if engine != "dask":
+        yield None
+        return
     distributed = pytest.importorskip("dask.distributed")
     import dask
 
     from pipeline.engines import LOCAL_CLUSTER_OPTIONS
 
-    with dask.config.set({"distributed.scheduler.allowed-failures": allowed_failures}):
-        return distributed.LocalCluster(n_workers=2, **LOCAL_CLUSTER_OPTIONS)
+    with dask.config.set({"distributed.scheduler.allowed-failures": 0}):
+        cluster = distributed.LocalCluster(n_workers=2, **LOCAL_CLUSTER_OPTIONS)
+    try:
+        yield cluster.scheduler_address
+    finally:
+        close_local_cluster(cluster)
+
+
+def _quarantined(func, engine: str, scheduler: str | None) -> list[int]:
+    got = map_unordered(
+        func,
+        NUMBER_BATCHES,
+        workers=2,
+        engine=engine,
+        scheduler=scheduler,
+        chunksize=2,
+        quarantine=QUARANTINE,
+    )
+    return sorted(x for batch in got for x in batch)
 
 
 @pytest.mark.parametrize("engine", ["pool", "dask"])
 def test_a_worker_that_dies_costs_only_the_piece_that_killed_it(engine: str):
-    cluster = _own_dask_cluster(0) if engine == "dask" else None
-    try:
-        got = map_unordered(
-            _double_all_but_13,
-            NUMBER_BATCHES,
-            workers=2,
-            engine=engine,
-            scheduler=cluster.scheduler_address if cluster else None,
-            chunksize=2,
-            quarantine=QUARANTINE,
-        )
-        assert _flat(got) == sorted([-1] + [x * 2 for x in range(60) if x != 13])
-    finally:
-        if cluster is not None:
-            close_local_cluster(cluster)
+    with _scheduler_for(engine) as scheduler:
+        got = _quarantined(_double_all_but_13, engine, scheduler)
+    assert got == sorted([-1] + [x * 2 for x in range(60) if x != 13])
 
 
 @pytest.mark.parametrize("engine", ["pool", "dask"])
@@ -210,21 +218,6 @@ def test_workers_dying_on_every_piece_stop_the_map_after_a_few(engine: str, monk
     from pipeline import engines
 
     monkeypatch.setattr(engines, "MAX_LOST_ITEMS", 2)
-    cluster = _own_dask_cluster(0) if engine == "dask" else None
-    try:
-        with pytest.raises(WorkersLost) as stopped:
-            list(
-                map_unordered(
-                    _die_always,
-                    NUMBER_BATCHES,
-                    workers=2,
-                    engine=engine,
-                    scheduler=cluster.scheduler_address if cluster else None,
-                    chunksize=2,
-                    quarantine=QUARANTINE,
-                )
-            )
-    finally:
-        if cluster is not None:
-            close_local_cluster(cluster)
+    with _scheduler_for(engine) as scheduler, pytest.raises(WorkersLost) as stopped:
+        _quarantined(_die_always, engine, scheduler)
     assert len(stopped.value.items) == 3  # the pieces that each ended a worker: one past the most

@@ -107,7 +107,7 @@ def cmd_build(args: argparse.Namespace) -> int:
         return 2
     except WorkersLost as exc:  # file after file ended its worker: the cause is not the files
         print(
-            f"error: the build stopped: {_lost_batch(exc.items)}\n{_KEPT.format(out=args.out)}",
+            f"error: the build stopped: {_lost_files(exc.items)}\n{_KEPT.format(out=args.out)}",
             file=sys.stderr,
         )
         return 2
@@ -130,7 +130,7 @@ _KEPT = "The dataset in {out} is as it was: its files are replaced only once eve
 LOST_NAMES_SHOWN = 5
 
 
-def _lost_batch(items: list) -> str:
+def _lost_files(items: list) -> str:
     """What to say when worker processes died on file after file: which files, and what to try."""
     names = list(_file_names(items))
     shown = ", ".join(names[:LOST_NAMES_SHOWN])

@@ -214,8 +214,8 @@ def process_batch(tasks: list[FileTask]) -> BatchResult:
 
 
 KILLED_WORKER = (
-    "reading this file ended its worker process (a crash inside a reader, or out of memory); "
-    "the rest of the build went on"
+    "reading this file ended its worker process (a crash inside a reader, out of memory, or stuck in "
+    "a reader's C code past twice PIPELINE_FILE_SECONDS of CPU time); the rest of the build went on"
 )
 
 

@@ -179,8 +179,10 @@ def worker_init() -> None:
     Arrow allocates with a pool that gives memory back (pipeline.heap), also where workers
     are spawned rather than forked from a build that chose it."""
     from pipeline.heap import use_returning_pool
+    from pipeline.time_limit import allow_hard_stop
 
     use_returning_pool()
+    allow_hard_stop()
     gc.freeze()
     gc.set_threshold(50_000, 20, 20)
 

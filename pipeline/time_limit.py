@@ -3,8 +3,9 @@
 In a process's main thread (the pool's workers, a single-process build) the limit is a SIGALRM
 timer. In any other thread (Dask's worker threads) a watchdog thread raises the timeout inside the
 late thread with PyThreadState_SetAsyncExc. Either way it interrupts Python code between bytecodes
-(readers, rules), not one long call into C. After it first fires it fires again every second, so a
-reader that catches every exception cannot swallow it for good. A timeout fires only while the frame
+(readers, rules), not one long call into C (in the pool's workers, see HARD_FACTOR for those).
+After it first fires it fires again every second, so a reader that catches every exception cannot
+swallow it for good. A timeout fires only while the frame
 that entered the block is still on the thread's stack: one that lands just as the block ends (in
 its __exit__, before the timer is off) cannot be raised again in the code after it.
 """
@@ -23,6 +24,20 @@ from types import FrameType
 from typing import Any
 
 REFIRE_SECONDS = 1.0  # after the first timeout, again this often until the block is left
+# In a throwaway worker process (allow_hard_stop), a block still running after this many times its
+# limit in CPU time is stuck in one call into C, which the alarm cannot reach: the kernel ends the
+# process (SIGPROF's default action), and the build reads that file again alone (engines.Quarantine).
+HARD_FACTOR = 2
+_hard_stop = False
+
+
+def allow_hard_stop() -> None:
+    """Let time limits in this process's main thread end the process itself past HARD_FACTOR times
+    their limit in CPU time. Only for pool workers: a build's own process must never be ended."""
+    global _hard_stop
+    if hasattr(signal, "SIGPROF") and threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGPROF, signal.SIG_DFL)
+        _hard_stop = True
 
 
 class FileTimeout(Exception):
@@ -58,6 +73,8 @@ class TimeLimit:
 
             self._previous_handler = signal.signal(signal.SIGALRM, stop)
             signal.setitimer(signal.ITIMER_REAL, seconds, REFIRE_SECONDS)
+            if _hard_stop:
+                signal.setitimer(signal.ITIMER_PROF, seconds * HARD_FACTOR)
         elif _RAISE_IN is not None:
             self._token = _WATCHDOG.arm(seconds, caller)
         # else not CPython: no way to interrupt another thread, no limit
@@ -65,6 +82,8 @@ class TimeLimit:
 
     def __exit__(self, *exc_info: object) -> None:
         if self._previous_handler is not None:
+            if _hard_stop:
+                signal.setitimer(signal.ITIMER_PROF, 0)
             signal.setitimer(signal.ITIMER_REAL, 0)
             signal.signal(signal.SIGALRM, self._previous_handler)
             self._previous_handler = None
@@ -112,7 +131,10 @@ def _timeout_type(seconds: float) -> type[FileTimeout]:
     def __init__(self) -> None:
         FileTimeout.__init__(self, _message(seconds))
 
-    return type("FileTimeout", (FileTimeout,), {"__init__": __init__})
+    def __reduce__(self):  # pickled (to another process) as the plain FileTimeout it stands for
+        return FileTimeout, self.args
+
+    return type("FileTimeout", (FileTimeout,), {"__init__": __init__, "__reduce__": __reduce__})
 
 
 @dataclass

@@ -98,6 +98,16 @@ def test_many_threads_finishing_near_their_deadlines_leave_nothing_armed():
     assert leaks == []
 
 
+def test_a_timeout_pickles_as_a_plain_file_timeout_with_its_message():
+    """A timeout that reached a pool's or Dask's worker boundary would be sent back pickled."""
+    import pickle
+
+    with pytest.raises(FileTimeout) as caught, time_limit(0.01):
+        _busy(0.5)
+    back = pickle.loads(pickle.dumps(caught.value))
+    assert type(back) is FileTimeout and str(back) == str(caught.value) and "0.01 s" in str(back)
+
+
 def test_no_limit_when_zero_and_the_main_thread_is_stopped_by_its_alarm():
     with time_limit(0):
         time.sleep(0.05)
@@ -124,3 +134,31 @@ def _capture(func, errors: list[BaseException]) -> None:
         func()
     except BaseException as exc:  # noqa: BLE001 - the test reports it
         errors.append(exc)
+
+
+def _stuck_in_c_at_7(batch: list[int]) -> list[int]:
+    """A batch of files, the one numbered 7 stuck in one long call into C: 12 million rounds of
+    PBKDF2 in OpenSSL, ~2.7 s of CPU in which no signal handler runs (a power of a big integer
+    would not do: CPython checks for signals inside it), so the alarm at 0.2 s cannot get in."""
+    import hashlib
+
+    for x in batch:
+        with time_limit(0.2):
+            if x == 7:
+                hashlib.pbkdf2_hmac("sha256", b"report", b"salt", 12_000_000)
+    return batch
+
+
+def test_a_pool_worker_stuck_in_c_past_twice_the_limit_is_ended_and_only_its_file_is_lost():
+    from pipeline.engines import Quarantine, map_unordered
+
+    started = time.monotonic()
+    got = map_unordered(
+        _stuck_in_c_at_7,
+        [[i] for i in range(12)],
+        workers=2,
+        chunksize=1,
+        quarantine=Quarantine(split=lambda batch: [[x] for x in batch], lost=lambda piece: [-1] * len(piece)),
+    )
+    assert sorted(x for batch in got for x in batch) == [-1] + [i for i in range(12) if i != 7]
+    assert time.monotonic() - started < 5  # ended at ~0.4 s of CPU, twice (in the pool, then alone)

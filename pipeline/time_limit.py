@@ -5,9 +5,9 @@ timer. In any other thread (Dask's worker threads) a watchdog thread raises the 
 late thread with PyThreadState_SetAsyncExc. Either way it interrupts Python code between bytecodes
 (readers, rules), not one long call into C (in the pool's workers, see HARD_FACTOR for those).
 After it first fires it fires again every second, so a reader that catches every exception cannot
-swallow it for good. A timeout fires only while the frame
-that entered the block is still on the thread's stack: one that lands just as the block ends (in
-its __exit__, before the timer is off) cannot be raised again in the code after it.
+swallow it for good. A timeout fires only while the frame that entered the block is still on the
+thread's stack: one that lands just as the block ends (in its __exit__, before the timer is off)
+cannot be raised again in the code after it.
 """
 
 from __future__ import annotations

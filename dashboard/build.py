@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -11,6 +12,8 @@ import pandas as pd
 
 FAILED_STATUSES = ("empty", "unreadable", "unsupported", "error")
 Progress = Callable[[float, str], None]
+
+MIN_WORKERS = 2  # worker processes for a build started from the app (see run_build)
 
 
 @dataclass
@@ -68,7 +71,9 @@ def run_build(input_dir: Path, out_dir: Path, progress: Progress | None = None) 
     report = progress or (lambda frac, msg: None)
     before = _doc_ids(Path(out_dir))
     report(0.1, "build")
-    kwargs: dict = {"progress": False}
+    # Never read in the app's own process, even on one core: a file that crashes a reader (or the
+    # out-of-memory killer) then ends a worker, which the build survives, not the app's server.
+    kwargs: dict = {"progress": False, "workers": max(MIN_WORKERS, os.cpu_count() or 1)}
     params = inspect.signature(build_dataset).parameters
     if "on_progress" in params:  # finer progress once the build offers a callback
         kwargs["on_progress"] = lambda done, total: report(0.1 + 0.8 * done / max(total, 1), "extract")

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ctypes
 import os
+import queue
 import signal
 import sys
 import threading
@@ -149,12 +150,13 @@ class _Due:
 class _Watchdog:
     """One daemon thread that stops every watched thread past its deadline. It fires only while it
     holds the lock, and a thread leaving its block clears a pending timeout under the same lock, so
-    no timeout is raised after the block. The lock is a plain C lock, taken by `with`: a timeout
-    raised at any bytecode of a Python-level lock wrapper (Condition) could leave it held."""
+    no timeout is raised after the block. A watched thread touches only C-level synchronisation (the
+    lock, a SimpleQueue to wake the watchdog): a timeout raised at a bytecode of a Python-level one
+    (Condition, Event) could leave its lock held, and every thread after it waiting forever."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._changed = threading.Event()
+        self._wake: queue.SimpleQueue[None] = queue.SimpleQueue()
         self._due: dict[int, _Due] = {}
         self._next_token = 0
         self._thread: threading.Thread | None = None
@@ -173,7 +175,7 @@ class _Watchdog:
             if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(target=self._run, name="file-time-limit", daemon=True)
                 self._thread.start()
-        self._changed.set()
+            self._wake.put(None)  # under the lock: no timeout of this block can be raised before it
         return token
 
     def disarm(self, token: int) -> None:
@@ -187,7 +189,6 @@ class _Watchdog:
 
     def _run(self) -> None:
         while True:
-            self._changed.clear()  # before reading the deadlines: a later arm() wakes the wait below
             with self._lock:
                 now = time.monotonic()
                 stacks = sys._current_frames() if any(d.deadline <= now for d in self._due.values()) else {}
@@ -201,7 +202,12 @@ class _Watchdog:
                     due.fired, due.deadline = True, now + REFIRE_SECONDS
                 del stacks
                 wait = min((d.deadline for d in self._due.values()), default=now + 60) - now
-            self._changed.wait(timeout=max(wait, 0.001))
+            try:  # an arm() since the deadlines were read left an item: no wait then
+                self._wake.get(timeout=max(wait, 0.001))
+                while True:
+                    self._wake.get_nowait()
+            except queue.Empty:
+                pass
 
 
 _WATCHDOG = _Watchdog()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import io
 import json
+import os
 from pathlib import Path
 
 import numpy as np
@@ -426,6 +427,45 @@ def test_uploads_are_saved_then_built_with_new_rows_and_failures_reported(tmp_pa
     monkeypatch.setattr(fingerprint, "_extraction", lambda: "an upgraded pipeline")
     upgraded = run_build(raw, out)  # the upload tab says why this one read every file
     assert upgraded.summary["read_again_because"] == [fingerprint.REASONS["extraction"]]
+
+
+_TEST_PID = os.getpid()  # a forked worker tells itself apart from the test process (the app's server)
+
+
+def _crashes_on_the_upload(task):
+    """process_file, except that reading 'crash.txt' ends the process it runs in, as a crash inside
+    a reader's C code would; never the test process itself, which stands for the app's server."""
+    from pipeline import dataset
+
+    if task.rel == "crash.txt":
+        if os.getpid() == _TEST_PID:
+            raise AssertionError("the file was read in the app's own process")
+        os._exit(11)
+    return dataset._real_process_file(task)
+
+
+def test_an_upload_that_crashes_its_reader_is_a_failed_file_not_a_dead_app_even_on_one_core(
+    tmp_path, monkeypatch
+):
+    from dashboard.build import run_build
+    from pipeline import dataset
+
+    raw, out = tmp_path / "raw", tmp_path / "dataset"
+    raw.mkdir()
+    sample = sorted((Path(APP).parent / "data" / "raw").glob("*.txt"))[0]
+    (raw / sample.name).write_bytes(sample.read_bytes())
+    (raw / "crash.txt").write_bytes(sample.read_bytes() + b"\n")
+    monkeypatch.setattr(os, "cpu_count", lambda: 1)  # a one-core machine
+    monkeypatch.setattr(dataset, "_real_process_file", dataset.process_file, raising=False)
+    monkeypatch.setattr(dataset, "process_file", _crashes_on_the_upload)
+    outcome = run_build(raw, out)
+    assert outcome.ok, outcome.error
+    failed = outcome.failures.set_index("path")
+    assert (
+        list(failed.index) == ["crash.txt"]
+        and "ended its worker process" in failed.loc["crash.txt", "message"]
+    )
+    assert len(outcome.new_rows) > 0  # the other report was read
 
 
 @pytest.mark.parametrize(

@@ -17,6 +17,7 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard import exports, urlstate
 from dashboard.data import ENV_VAR
+from pipeline import dataset as pipeline_dataset
 from tests.dashboard_fixtures import HOSTILE_TEXT, INJECTED_EVIDENCE, write_dataset
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
@@ -430,25 +431,23 @@ def test_uploads_are_saved_then_built_with_new_rows_and_failures_reported(tmp_pa
 
 
 _TEST_PID = os.getpid()  # a forked worker tells itself apart from the test process (the app's server)
+_real_process_file = pipeline_dataset.process_file  # what the crashing stand-in wraps
 
 
 def _crashes_on_the_upload(task):
     """process_file, except that reading 'crash.txt' ends the process it runs in, as a crash inside
     a reader's C code would; never the test process itself, which stands for the app's server."""
-    from pipeline import dataset
-
     if task.rel == "crash.txt":
         if os.getpid() == _TEST_PID:
             raise AssertionError("the file was read in the app's own process")
         os._exit(11)
-    return dataset._real_process_file(task)
+    return _real_process_file(task)
 
 
 def test_an_upload_that_crashes_its_reader_is_a_failed_file_not_a_dead_app_even_on_one_core(
     tmp_path, monkeypatch
 ):
     from dashboard.build import run_build
-    from pipeline import dataset
 
     raw, out = tmp_path / "raw", tmp_path / "dataset"
     raw.mkdir()
@@ -456,8 +455,7 @@ def test_an_upload_that_crashes_its_reader_is_a_failed_file_not_a_dead_app_even_
     (raw / sample.name).write_bytes(sample.read_bytes())
     (raw / "crash.txt").write_bytes(sample.read_bytes() + b"\n")
     monkeypatch.setattr(os, "cpu_count", lambda: 1)  # a one-core machine
-    monkeypatch.setattr(dataset, "_real_process_file", dataset.process_file, raising=False)
-    monkeypatch.setattr(dataset, "process_file", _crashes_on_the_upload)
+    monkeypatch.setattr(pipeline_dataset, "process_file", _crashes_on_the_upload)
     outcome = run_build(raw, out)
     assert outcome.ok, outcome.error
     failed = outcome.failures.set_index("path")

@@ -27,7 +27,8 @@ def extract(raw: str, filename: str | None = None) -> Extraction:
     records = table_records + extract_narrative(work, meta)
     if traditional:
         for r in records:
-            at = work.rfind(r.evidence, 0, max(r.start, 0) + 1)
+            # The evidence holds its value: the nearest copy starting at or before the value's start.
+            at = work.rfind(r.evidence, 0, max(r.start, 0) + len(r.evidence))
             if at >= 0:
                 r.evidence = text[at : at + len(r.evidence)]
     return Extraction(text=text, meta=meta, records=records)

@@ -49,3 +49,26 @@ def test_every_record_offset_points_at_the_value_as_written(path):
         else:
             parsed = float(parse_number(written))
             assert r.value in (pytest.approx(parsed), pytest.approx(parsed * 10000)), (r.metric, written)
+
+
+# Traditional forms of common characters; to_simplified maps each back, so a copy made with them
+# reads as a mirror site's traditional-character copy of the same report.
+_TRADITIONAL = "們個來時說會經發為與從關過現當進開學實機體樣點務區辦處這還對應員於產電總項設報國條類請復佈"
+
+
+@pytest.mark.parametrize("path", sorted(RAW_DIR.glob("*.txt")), ids=lambda p: p.name[:3])
+def test_a_traditional_copy_yields_the_same_values_with_its_own_text_as_evidence(path):
+    from pipeline.text import looks_traditional, normalise, to_simplified
+
+    to_traditional = str.maketrans({to_simplified(t): t for t in _TRADITIONAL if to_simplified(t) != t})
+    original = extract(path.read_text(encoding="utf-8"), path.name)
+    copy = normalise(path.read_text(encoding="utf-8")).translate(to_traditional)
+    assert looks_traditional(copy) and copy != original.text
+    mirrored = extract(copy, path.name)
+    assert [(r.metric, r.scope, r.value, r.start, r.end) for r in mirrored.records] == [
+        (r.metric, r.scope, r.value, r.start, r.end) for r in original.records
+    ]
+    for mine, theirs in zip(mirrored.records, original.records, strict=True):
+        assert mine.evidence == theirs.evidence.translate(to_traditional)  # as the copy writes it
+        at = mirrored.text.rfind(mine.evidence, 0, mine.start + len(mine.evidence))
+        assert 0 <= at <= mine.start and mine.end <= at + len(mine.evidence)

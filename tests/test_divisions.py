@@ -31,6 +31,45 @@ def test_a_county_name_alone_finds_its_city_and_province(name, expected):
     assert [d.name for d in D.parse_region(name)] == expected
 
 
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("平城区", ["山西省", "大同市", "平城区"]),  # 2018, from 城区 and 南郊区
+        ("济南市莱芜区", ["山东省", "济南市", "莱芜区"]),  # 2019, 莱芜市 became part of 济南
+        ("钢城区", ["山东省", "济南市", "钢城区"]),  # the same district under its new code and city
+        ("龙港市", ["浙江省", "温州市", "龙港市"]),  # 2019, from 苍南县
+        ("南昌市红谷滩区", ["江西省", "南昌市", "红谷滩区"]),
+        ("大同市城区", ["山西省", "大同市", "城区"]),  # abolished in 2018: older reports still name it
+        ("莱芜市", ["山东省", "莱芜市"]),
+    ],
+)
+def test_divisions_made_since_the_adcode_table_are_known_and_the_abolished_ones_kept(name, expected):
+    assert [d.name for d in D.parse_region(name)] == expected
+
+
+def test_a_new_district_is_not_read_as_an_older_name_inside_it():
+    # 平城区 holds 城区 (five cities had one): the whole name is the place
+    assert D.scan("平城区行政审批局") == [(0, 3, "平城区")]
+
+
+def test_with_newer_adds_new_codes_replaces_recoded_places_and_keeps_the_rest():
+    known = {
+        "320000": D.Division("320000", "江苏省", "province", "320000", None),
+        "320600": D.Division("320600", "南通市", "city", "320000", "320600"),
+        "320602": D.Division("320602", "崇川区", "county", "320000", "320600"),
+        "320611": D.Division("320611", "港闸区", "county", "320000", "320600"),
+        "320612": D.Division("320612", "通州区", "county", "320000", "320600"),
+    }
+    newer = {"320000": "江苏省", "320600": "南通市", "320612": "通州区(新)", "320613": "崇川区",
+             "320614": "海门区", "990101": "无省可归"}  # fmt: skip
+    merged = D.with_newer(known, newer)
+    assert sorted(merged) == ["320000", "320600", "320611", "320612", "320613", "320614"]
+    assert merged["320613"] == D.Division("320613", "崇川区", "county", "320000", "320600")  # re-coded
+    assert merged["320611"].name == "港闸区"  # abolished, not re-coded: older reports name it
+    assert merged["320612"].name == "通州区"  # a code already known keeps its name
+    assert D.with_newer(known, {}) == known
+
+
 def test_an_ambiguous_county_name_alone_settles_nothing():
     # 朝阳区 is in Beijing and in Changchun: no guess
     assert D.parse_region("朝阳区") == []

@@ -274,6 +274,12 @@ _TITLE_AFTER_YEAR = re.compile(
     _YEAR + r"(?:度)?(?:上半年|下半年)?([^\d\s]{2,30}?)(?:政府信息公开|信息公开|政务公开|工作总结|工作报告)"
 )
 _TITLE_SEPARATOR = re.compile(r"[_|]| - ")
+# An official document's title is issuer + 关于 + matter + kind (GB/T 9704: 发文机关名称、事由和文种):
+# 南山区人民政府办公室关于做好2024年政务公开工作的通知.
+_ISSUER_TITLE = re.compile(
+    r"^([^,。,;;::\s|]{2,40}?)关于[^。]{2,100}的"
+    r"(?:通知|通告|公告|意见|决定|批复|函|报告|请示|通报|办法|规定|方案|计划|总结)$"
+)
 _NOT_SIGNATURE = re.compile(r"[::]|承办|主办|技术支持|版权|网站|备案")
 
 
@@ -302,6 +308,9 @@ def agency_candidates(text: str) -> list[tuple[str, int, str]]:
         m = _TITLE_AFTER_YEAR.search(ln)
         if m and report:
             add(m.group(2), 10, "title")
+        m = _ISSUER_TITLE.match(ln)
+        if m:
+            add(m.group(1), 10, "title issuer")
         if len(ln) <= 30 and not report and not _YEAR_RE.search(ln):
             add(ln, 9, "title line")
         for seg in _TITLE_SEPARATOR.split(ln)[1:]:

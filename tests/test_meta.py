@@ -84,6 +84,20 @@ def test_agency_from_compiled_by_phrase_and_contact_line_trimmed_to_the_body():
 
 
 @pytest.mark.parametrize(
+    ("title", "issuer"),
+    [
+        ("南山区人民政府办公室关于做好2024年政务公开工作的通知", "南山区人民政府办公室"),
+        ("南宁市人民政府地方志办公室关于印发2020年政务公开工作要点的通知", "南宁市人民政府地方志办公室"),
+        ("某县人民政府关于2019年度政府信息公开工作的报告", "某县人民政府"),
+    ],
+)
+def test_an_official_documents_issuer_comes_before_guanyu_in_its_title(title: str, issuer: str):
+    """Issuer + 关于 + matter + kind (GB/T 9704); the body named most in the text is its superior."""
+    text = normalise(f"{title}\n为进一步做好工作,经南山区人民政府同意,现就有关事项通知如下。\n南山区人民政府")
+    assert read_meta(text).agency == issuer
+
+
+@pytest.mark.parametrize(
     ("sentence", "named"),
     [
         ("继续充实专业团队,形成省局、局机关处室、市县区局上下联动的工作格局。", None),  # a verb before 省局

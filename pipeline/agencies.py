@@ -605,16 +605,39 @@ def infer_region(evidence: list[Evidence]) -> tuple[list[D.Division], float]:
     """
     score: dict[str, float] = defaultdict(float)
     direct: set[str] = set()  # cities named as such, not only through a county they contain
+
+    def credit(d: D.Division, share: float) -> None:
+        if d.level == "city":
+            direct.add(d.code)
+        for x in D.chain_of(d):
+            score[x.code] += share
+        city = D.city_of(d)
+        if city and city.level == "province":  # a municipality is its own city
+            score["city:" + city.code] += share
+
     for e in evidence:
-        share = e.weight / len(e.options)
-        for d in e.options:
-            if d.level == "city":
-                direct.add(d.code)
-            for x in D.chain_of(d):
-                score[x.code] += share
-            city = D.city_of(d)
-            if city and city.level == "province":  # a municipality is its own city
-                score["city:" + city.code] += share
+        if len(e.options) == 1:
+            credit(e.options[0], e.weight)
+    # A name several places share (鼓楼区: 南京, 徐州, 福州, 开封) backs the readings the unambiguous
+    # evidence supports (a phone area code 0591), in proportion. Split evenly, it outvoted that
+    # evidence: a province with two of the homonyms won on the name alone. With no reading supported
+    # it is still split evenly, and the ties fall to the table's order: a guess, but the same one for
+    # every document of that name, and the name keeps its county.
+    support = dict(score)
+    unbacked: list[tuple[D.Division, ...]] = []  # readings of shared names nothing else told apart
+    for e in evidence:
+        if len(e.options) < 2:
+            continue
+        backing = [sum(support.get(x.code, 0.0) for x in D.chain_of(d)) for d in e.options]
+        total_backing = sum(backing)
+        if total_backing > 0:
+            for d, b in zip(e.options, backing, strict=True):
+                if b > 0:
+                    credit(d, e.weight * b / total_backing)
+        else:
+            unbacked.append(e.options)
+            for d in e.options:
+                credit(d, e.weight / len(e.options))
     # the scored divisions in code order (the order of D.divisions(), which decides ties)
     scored = [D.by_code(code) for code in sorted(c for c, v in score.items() if v and ":" not in c)]
     provinces = [d for d in scored if d.level == "province"]
@@ -648,7 +671,9 @@ def infer_region(evidence: list[Evidence]) -> tuple[list[D.Division], float]:
         ):
             out = D.chain(county)
     confidence = min(1.0, score[best.code] / max(total, 1e-9) * min(1.0, score[best.code] / 6.0))
-    return out, confidence
+    # A place taken from a shared name with nothing else to go on is one guess among its readings.
+    readings = max((len(opts) for opts in unbacked if out[-1] in opts), default=1)
+    return out, confidence / readings
 
 
 # ---------------------------------------------------------------------------------------------

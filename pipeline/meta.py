@@ -384,11 +384,27 @@ def _place_region(head_text: str) -> str:
         import cpca  # noqa: PLC0415 - heavy import, only when a name has a place in it
 
         row = _cpca_row(cpca, head_text)
+        county = row["区"]
+        if isinstance(county, str) and county and _guessed(county, head_text):
+            return head_text
         parts = [str(row[c]) for c in ("省", "市", "区") if isinstance(row[c], str) and row[c]]
         joined = "".join(dict.fromkeys(parts))
         return joined or head_text
     except Exception:  # cpca is optional; the text itself is still a region
         return head_text
+
+
+def _guessed(county: str, head_text: str) -> bool:
+    """Whether cpca placed a county whose name several cities have (鼓楼区: 福州, 南京, 徐州, 开封)
+    without the text saying which: it takes the first in its table, and that guess outweighed what
+    the rest of the report says (a phone area code, a postcode). Left to pipeline.agencies."""
+    from pipeline.divisions import lookup, parse_region  # noqa: PLC0415 - a large table, read once
+
+    places = {d.city_code or d.province_code for d in lookup(county) if d.level == "county"}
+    if len(places) < 2:
+        return False
+    settled = parse_region(head_text)
+    return not settled or settled[-1].level != "county"
 
 
 def _cpca_row(cpca: Any, place: str) -> Any:

@@ -998,6 +998,13 @@ def _identity(
     )
 
 
+def _same_body_as_first(names: list[str]) -> list[str]:
+    """The document's best name and the other names of the same body. A body it merely names (the
+    government whose portal hosts an office's report: 平房区人民政府 on 平房区人民政府办公室's page)
+    must not take the document to that body's row of the analyst table."""
+    return names[:1] + [n for n in names[1:] if same_body(n, names[0])]
+
+
 def resolve(meta: DocumentMeta, text: str = "", table: pd.DataFrame | None = None) -> AgencyIdentity:
     """The agency a document speaks for: the analyst's row when one names it, else the text's best name
     placed in the region the text points at. Reads data/agencies.csv (never writes it) unless `table`."""
@@ -1009,7 +1016,7 @@ def resolve(meta: DocumentMeta, text: str = "", table: pd.DataFrame | None = Non
     analyst = _default_analyst() if table is None else _Analyst.of(table) if len(table) else None
     if analyst is not None:
         composed = [_compose(parsed, region)[1]] if parsed else []
-        found = _match_table(analyst, composed + names, region)
+        found = _match_table(analyst, composed + _same_body_as_first(names), region)
         if found:
             return _from_row(found[0], analyst, region, names)
     if parsed is None:

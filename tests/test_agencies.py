@@ -239,6 +239,26 @@ def test_the_analyst_table_takes_precedence_over_the_rules(tmp_path):
     assert ident.city == "厦门市"
 
 
+def test_a_body_the_report_only_names_does_not_take_it_to_that_bodys_row(tmp_path):
+    """An office's report on its government's portal names the government; the report is the office's."""
+    table = A.load_agency_table(
+        _write_table(
+            tmp_path / "agencies.csv",
+            [
+                "hrb-pf-gov,哈尔滨市平房区人民政府,黑龙江省/哈尔滨市/平房区,county,people_government,平房区|平房区人民政府,"
+            ],
+        )
+    )
+    office = _resolve(
+        "平房区人民政府办公室2018年政府信息公开工作年度报告\n现将平房区人民政府办公室2018年度工作情况报告如下。"
+        "本办在平房区人民政府领导下开展工作。\n平房区人民政府办公室",
+        table,
+    )
+    assert office.agency_id != "hrb-pf-gov" and office.agency == "哈尔滨市平房区人民政府办公室"
+    government = _resolve("平房区人民政府2018年政府信息公开工作年度报告\n正文。", table)
+    assert (government.agency_id, government.source) == ("hrb-pf-gov", "analyst")
+
+
 def test_a_successor_row_gives_its_id_to_the_body_it_succeeded(tmp_path):
     table = A.load_agency_table(
         _write_table(

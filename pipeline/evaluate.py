@@ -6,9 +6,11 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipeline.agencies import same_body
+from pipeline import divisions as D
+from pipeline.agencies import resolve, same_body
 from pipeline.catalog import CORE_KEYS
 from pipeline.extract import extract
+from pipeline.readers import read_path
 from pipeline.record import MetricRecord
 from pipeline.resolve import resolve_records
 from pipeline.text import normalise, to_simplified
@@ -72,6 +74,10 @@ class DocResult:
     agency: tuple[str | None, str | None]
     agency_ok: bool | None
     error: str | None = None
+    resolved: str | None = None  # the agency the dataset files the document under (pipeline.agencies)
+    resolved_ok: bool | None = None
+    region: tuple[str | None, str | None] = (None, None)  # (resolved region path, gold region)
+    region_ok: bool | None = None
     read_elsewhere: list[dict] = field(
         default_factory=list
     )  # matched values read outside the gold's evidence
@@ -107,6 +113,8 @@ class Report:
             "year": acc([d.year[0] == d.year[1] for d in docs]),
             "doc_type": acc([d.doc_type[0] == d.doc_type[1] for d in docs if d.doc_type[1] is not None]),
             "agency": acc([bool(d.agency_ok) for d in docs if d.agency_ok is not None]),
+            "agency_resolved": acc([bool(d.resolved_ok) for d in docs if d.resolved_ok is not None]),
+            "region": acc([bool(d.region_ok) for d in docs if d.region_ok is not None]),
         }
 
     def groups(self) -> list[str]:
@@ -126,6 +134,8 @@ class Report:
                     "year": {"predicted": d.year[0], "gold": d.year[1]},
                     "doc_type": {"predicted": d.doc_type[0], "gold": d.doc_type[1]},
                     "agency": {"predicted": d.agency[0], "gold": d.agency[1], "match": d.agency_ok},
+                    "agency_resolved": {"predicted": d.resolved, "match": d.resolved_ok},
+                    "region": {"predicted": d.region[0], "gold": d.region[1], "match": d.region_ok},
                     "misses": d.misses,
                     "read_elsewhere": d.read_elsewhere,
                     "false_positives": d.false_positives,
@@ -151,10 +161,11 @@ class Report:
             lines.append(f"  approx flag agrees on {a['agree']}/{a['matched']} matched values")
             e = s["evidence_agreement"]
             lines.append(f"  read inside the gold's own evidence: {e['agree']}/{e['checked']} matched values")
-            for key in ("year", "doc_type", "agency"):
+            for key, label in (("year", "year"), ("doc_type", "doc_type"), ("agency", "agency"),
+                               ("agency_resolved", "agency as filed"), ("region", "region")):  # fmt: skip
                 v = s[key]
                 if v["total"]:
-                    lines.append(f"  {key:<8} accuracy {v['accuracy']:.3f} ({v['correct']}/{v['total']})")
+                    lines.append(f"  {label:<8} accuracy {v['accuracy']:.3f} ({v['correct']}/{v['total']})")
             for k, c in s["per_metric"].items():
                 lines.append(f"    {k:<24} P={c['precision']:.3f} R={c['recall']:.3f} F1={c['f1']:.3f} "
                              f"tp={c['tp']} fp={c['fp']} fn={c['fn']}")  # fmt: skip
@@ -170,6 +181,10 @@ class Report:
                 issues.append(f"  doc_type: predicted {d.doc_type[0]} gold {d.doc_type[1]}")
             if d.agency_ok is False:
                 issues.append(f"  agency: predicted {d.agency[0]!r} gold {d.agency[1]!r}")
+            if d.resolved_ok is False:
+                issues.append(f"  agency as filed: {d.resolved!r} gold {d.agency[1]!r}")
+            if d.region_ok is False:
+                issues.append(f"  region: resolved {d.region[0]!r} gold {d.region[1]!r}")
             for x in d.misses:
                 issues.append(f"  MISS {x['metric']} {x['scope']} {x['value']:g}: {x['evidence']}")
             for x in d.read_elsewhere:
@@ -204,6 +219,16 @@ def _read_inside(text: str, gold_evidence: str, hit: MetricRecord) -> bool | Non
     return False
 
 
+def _region_holds(resolved: str | None, gold: str | None) -> bool | None:
+    """Whether every division the gold's region names (深圳, 相城区, 山东省威海市文登区) is in the
+    resolved region path; None when the gold names no division (a zone alone, or no region)."""
+    named = [word for _, _, word in D.scan(gold or "")]
+    if not named:
+        return None
+    path = set((resolved or "").split("/"))
+    return all(any(d.name in path for d in D.lookup(word)) for word in named)
+
+
 def _name(s: str | None) -> str | None:
     return to_simplified(normalise(s)) if s else s
 
@@ -217,7 +242,11 @@ def evaluate_doc(txt: Path, gold: dict, root: Path) -> DocResult:
     ]
     error = None
     try:
-        ex = extract(txt.read_text(encoding="utf-8", errors="replace"), txt.name)
+        # Read as the build reads it (encoding, page furniture), so the figures describe the dataset.
+        read = read_path(txt)
+        if read.text is None:
+            raise ValueError(f"{read.status}: {read.message}")
+        ex = extract(read.text, txt.name)
         predicted = [
             r for r in resolve_records(ex.records) if r.metric in CORE_KEYS and r.metric not in optional
         ]
@@ -267,6 +296,13 @@ def evaluate_doc(txt: Path, gold: dict, root: Path) -> DocResult:
     pred_agency = meta.agency if meta else None
     gold_agency = gold.get("agency")
     agency_ok = None if not gold_agency else same_body(_name(pred_agency), _name(gold_agency))
+    ident = resolve(meta, ex.text) if meta is not None and error is None else None
+    resolved = ident.agency if ident else None
+    gold_region = gold.get("region")
+    region_ok = _region_holds(ident.region if ident else None, gold_region)
+    resolved_ok = (
+        None if not gold_agency else bool(resolved) and same_body(_name(resolved), _name(gold_agency))
+    )
     return DocResult(
         path=str(rel),
         group=group,
@@ -284,6 +320,10 @@ def evaluate_doc(txt: Path, gold: dict, root: Path) -> DocResult:
         agency_ok=agency_ok,
         error=error,
         read_elsewhere=elsewhere,
+        resolved=resolved,
+        resolved_ok=resolved_ok,
+        region=(ident.region if ident else None, gold_region),
+        region_ok=region_ok,
     )
 
 

@@ -79,6 +79,29 @@ def test_a_value_read_outside_the_golds_own_evidence_is_reported(tmp_path):
     assert "ELSEWHERE items_published 54: read in '中心主动公开政府信息54条'" in report.format_text()
 
 
+def test_a_report_is_read_as_the_build_reads_it_whatever_its_encoding(tmp_path):
+    _write(tmp_path, "utf8", _gold())
+    (tmp_path / "gbk.txt").write_bytes(REPORT.encode("gb18030"))
+    (tmp_path / "gbk.json").write_text(json.dumps(_gold(), ensure_ascii=False), encoding="utf-8")
+    docs = {Path(d["path"]).stem: d for d in evaluate_dir(tmp_path).to_dict()["documents"]}
+    assert docs["gbk"]["metrics"] == docs["utf8"]["metrics"] and docs["gbk"]["metrics"]["tp"] == 2
+
+
+def test_the_agency_as_filed_and_its_region_are_scored(tmp_path):
+    text = "相城区行政服务中心2009年度工作总结\n全年共受理各类事项5万件。\n相城区行政服务中心"
+    for name, region in (("right", "苏州市相城区"), ("wrong", "南京市鼓楼区"), ("zone", "某某开发区")):
+        (tmp_path / f"{name}.txt").write_text(text, encoding="utf-8")
+        gold = {"agency": "相城区行政服务中心", "region": region, "year": 2009, "metrics": []}
+        (tmp_path / f"{name}.json").write_text(json.dumps(gold, ensure_ascii=False), encoding="utf-8")
+    report = evaluate_dir(tmp_path)
+    d = report.to_dict()
+    docs = {Path(x["path"]).stem: x for x in d["documents"]}
+    assert docs["right"]["agency_resolved"] == {"predicted": "苏州市相城区行政服务中心", "match": True}
+    assert [docs[k]["region"]["match"] for k in ("right", "wrong", "zone")] == [True, False, None]
+    assert d["overall"]["region"] == {"correct": 1, "total": 2, "accuracy": 0.5}
+    assert "region: resolved '江苏省/苏州市/相城区' gold '南京市鼓楼区'" in report.format_text()
+
+
 def test_a_txt_without_gold_is_ignored(tmp_path):
     (tmp_path / "lonely.txt").write_text(REPORT, encoding="utf-8")
     assert evaluate_dir(tmp_path).to_dict()["overall"]["documents"] == 0
@@ -122,6 +145,7 @@ def test_corpus_figures_stay_above_their_floors(corpus_report, group):
     assert m["precision"] >= floor["precision"] and m["f1"] >= floor["f1"]
     for key in ("year", "agency", "doc_type"):
         assert s[key]["accuracy"] >= floor[key], key
+    assert s["agency_resolved"]["accuracy"] >= floor["agency"] and s["region"]["accuracy"] >= floor["agency"]
     evidence = s["evidence_agreement"]  # values read inside the gold's own sentence or row
     assert (
         evidence["checked"] >= m["tp"] * 0.9 and evidence["agree"] >= evidence["checked"] * floor["evidence"]

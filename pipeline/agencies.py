@@ -311,6 +311,10 @@ def _places_compatible(a: ParsedName, b: ParsedName) -> bool:
     for level in ("province", "city", "county"):
         if pa.get(level) and pb.get(level) and not pa[level] & pb[level]:
             return False
+    # A development zone is a place of its own: a county's body (博山区行政审批局) is not a zone's
+    # (高新区政务服务中心), nor is the county's own the one of a zone inside it (淄川区经济开发区…).
+    if bool(a.zone) != bool(b.zone) and (pa.get("county") or pb.get("county")):
+        return False
     for attr in ("zone", "township"):
         va, vb = getattr(a, attr), getattr(b, attr)
         if va and vb and va != vb and not (va.endswith(vb) or vb.endswith(va)):

@@ -56,10 +56,31 @@ def test_name_variants_of_one_body_are_the_same_body(a, b):
         ("唐村镇", "平房区人民政府"),
         ("平房区人民政府", "平房区人民政府办公室"),
         ("市行政服务中心", "区行政服务中心"),
+        ("博山区行政审批局", "高新区政务服务中心"),  # a district's body vs a zone's
+        ("淄博市博山区行政审批服务局", "淄博高新技术产业开发区政务服务中心"),
+        ("淄川区政务服务中心", "淄川区经济开发区政务服务中心"),  # a district's vs a zone's inside it
     ],
 )
 def test_different_bodies_are_not_the_same_body(a, b):
     assert not A.same_body(a, b)
+    assert not A.same_body(b, a)
+
+
+def test_a_districts_report_is_not_filed_under_a_zone_of_its_city(tmp_path):
+    """The shipped table's 淄博高新区 row took every 淄博 district's 行政审批局 (a renamed 政务服务中心)."""
+    table = A.load_agency_table(
+        _write_table(
+            tmp_path / "agencies.csv",
+            [
+                "zb-gx-zwfw,淄博高新技术产业开发区政务服务中心,山东省/淄博市/高新技术产业开发区,county,service_centre,"
+                "高新区政务服务中心|高新技术产业开发区政务服务中心,"
+            ],  # fmt: skip
+        )
+    )
+    district = _resolve("博山区行政审批局2024年工作总结\n全年办件5万件。", table)
+    assert district.agency_id != "zb-gx-zwfw" and district.county == "博山区"
+    zone = _resolve("淄博高新区政务服务中心2024年工作总结\n全年办件5万件。", table)
+    assert zone.agency_id == "zb-gx-zwfw"
 
 
 def test_same_body_needs_both_names_or_neither():

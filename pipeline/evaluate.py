@@ -78,9 +78,8 @@ class DocResult:
     resolved_ok: bool | None = None
     region: tuple[str | None, str | None] = (None, None)  # (resolved region path, gold region)
     region_ok: bool | None = None
-    read_elsewhere: list[dict] = field(
-        default_factory=list
-    )  # matched values read outside the gold's evidence
+    # matched values read outside the gold's evidence
+    read_elsewhere: list[dict] = field(default_factory=list)
 
 
 @dataclass

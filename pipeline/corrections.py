@@ -95,8 +95,10 @@ class DocumentLookups:
     def __init__(self, corrections: pd.DataFrame) -> None:
         self.ids = {d for d in corrections["doc_id"] if d}
         self.names = {a for a in corrections["agency"] if a}
+        self.agency_ids = {a for a in corrections["agency_id"] if a}
         self.by_doc: dict = {}
         self.by_name: dict[str, str] = {}
+        self.known_ids: set[str] = set()  # of the agency_ids the corrections name, those documents have
 
     def add(self, documents: pd.DataFrame) -> None:
         named = documents["agency_id"].notna() & (documents["status"] != "duplicate")
@@ -104,6 +106,9 @@ class DocumentLookups:
             named & documents["doc_id"].isin(self.ids), ["doc_id", "agency_id", "agency", "year", "region"]
         ]
         self.by_doc.update({row.pop("doc_id"): row for row in rows.to_dict("records")})
+        self.known_ids.update(
+            documents.loc[named & documents["agency_id"].isin(self.agency_ids), "agency_id"]
+        )
         sel = named & documents["agency"].isin(self.names)
         for aid, name in zip(documents.loc[sel, "agency_id"], documents.loc[sel, "agency"], strict=True):
             self.by_name.setdefault(str(name), str(aid))
@@ -124,6 +129,14 @@ def match_corrections(
         doc = by_doc.get(c["doc_id"]) if c["doc_id"] else None
         if c["doc_id"] and doc is None:
             warnings.append(f"corrections line {i}: doc_id {c['doc_id']} is not in this dataset")
+            continue
+        if c["agency_id"] and doc is None and c["agency_id"] not in documents.known_ids:
+            # Applied, it would make an agency of its own, with no documents and no name.
+            warnings.append(
+                f"corrections line {i}: agency_id {c['agency_id']} is in no document of this dataset "
+                "(an agency's id changes when its name or region is read differently, as after an "
+                "upgrade; give the report's doc_id, or the agency's id from documents.csv)"
+            )
             continue
         agency_id = c["agency_id"] or (doc["agency_id"] if doc else by_name.get(c["agency"]))
         year = int(c["year"]) if c["year"] else (doc["year"] if doc else None)

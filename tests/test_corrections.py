@@ -100,6 +100,26 @@ def test_cli_refuses_a_bad_corrections_file_with_exit_2(built, capsys):
     assert "nope" in capsys.readouterr().err
 
 
+def test_a_correction_for_an_agency_id_no_document_has_is_a_warning_not_a_new_agency(built):
+    """An id that changed (the pipeline now reads the agency's region or name differently) would
+    have made an agency of its own in the resolved table: no documents, no name, the value alone."""
+    raw, tmp, first = built
+    doc = first.documents[first.documents["status"] == "ok"].iloc[0]
+    corr = tmp / "corrections.csv"
+    corr.write_text(
+        "doc_id,agency_id,agency,year,metric,value,scope,note\n"
+        f",139001-fb0fecb1aa,,{doc['year']},requests_granted,5,annual,旧编号\n"
+        f",{doc['agency_id']},,{doc['year']},requests_denied,2,annual,现编号\n",
+        encoding="utf-8",
+    )
+    result = build_dataset(raw, tmp / "ds", workers=1, progress=False, corrections_path=corr)
+    assert set(result.resolved["agency_id"]) == {doc["agency_id"]}
+    fixed = result.resolved[result.resolved["source"] == "correction"]
+    assert fixed["metric"].tolist() == ["requests_denied"]
+    [warning] = result.summary["warnings"]
+    assert "line 2" in warning and "139001-fb0fecb1aa is in no document" in warning and "doc_id" in warning
+
+
 def test_corrections_reach_their_agency_whatever_shard_it_is_in(tmp_path: Path, monkeypatch):
     import pandas as pd
 

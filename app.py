@@ -170,7 +170,12 @@ def main() -> None:
         group = group_ui(ds, lang)
         all_rows = sel_.metric_rows(ds.values, metric, scope, ds.by_metric)
         rows = all_rows[all_rows["agency_id"].isin(group["agency_id"])]
+        asked = tuple(w.selection().get("agencies") or ())  # before the widget keeps only valid ones
         agencies = agencies_ui(group, rows, lang)
+        gone = urlstate.not_offered(asked, ds.agencies["agency_id"].dropna().astype(str))
+        if gone:  # a link from an earlier build: its agency ids may have changed
+            ids = escape_markdown("、".join(gone[:10]) + ("…" if len(gone) > 10 else ""))
+            st.caption(t("link_agencies_gone", lang, n=len(gone), ids=ids))
         years = years_ui(rows, ds, lang)
         if ds.meta.get("built_at"):
             st.caption(t("built_at", lang, t=_when(ds.meta["built_at"])))

@@ -67,7 +67,11 @@ def export(args: argparse.Namespace) -> int:
     if any(f in ("png", "svg") for f in formats) and not exports.static_export_available():
         print(f"PNG/SVG need Chromium: {exports.INSTALL_HINT}; writing HTML only", file=sys.stderr)
         formats = [f for f in formats if f == "html"]
-    state = resolve_lists(ds, _state(args.view))
+    asked = _state(args.view)
+    state = resolve_lists(ds, asked)
+    gone = urlstate.not_offered(asked["agencies"], ds.agencies["agency_id"].dropna().astype(str))
+    if gone:
+        print(f"not in this dataset, left out: agencies {', '.join(gone)}", file=sys.stderr)
     metrics = [m for m in args.metrics.split(",") if m] or [
         state["metric"] or next(iter(sorted(ds.by_metric)), "")
     ]

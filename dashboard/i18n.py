@@ -17,6 +17,10 @@ TEXTS: dict[str, tuple[str, str]] = {
     "sort_value": ("按指标值", "metric value"),
     "sort_name": ("按名称", "name"),
     "no_data_suffix": ("(无数据)", "(no data)"),
+    "link_agencies_gone": (
+        "链接中的 {n} 个机构不在此数据集中(数据重建后机构编号可能改变):{ids}",
+        "{n} agencies of this link are not in this dataset (agency ids may change when it is rebuilt): {ids}",
+    ),
     "region": ("地区", "Region"),
     "province": ("省份", "Province"),
     "level": ("层级", "Level"),

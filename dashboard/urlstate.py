@@ -103,6 +103,12 @@ def as_lists(params: Mapping[str, str | Sequence[str]]) -> dict[str, list[str]]:
     return {k: [v] if isinstance(v, str) else [str(x) for x in v] for k, v in params.items()}
 
 
+def not_offered(values: Iterable[str], options: Iterable[str]) -> list[str]:
+    """The items of `values` that resolve_list drops: what a link asks for and the data no longer has."""
+    offered = list(options)
+    return [v for v in values if not resolve_list([v], offered)]
+
+
 def resolve_list(values: Iterable[str], options: Iterable[str]) -> list[str]:
     """The offered options among `values`, in order; an item that is no option but whose comma-separated
     parts all are (a link from before repeated parameters) stands for those parts."""

@@ -125,6 +125,18 @@ def test_a_filter_that_leaves_none_of_the_chosen_agencies_shows_the_new_defaults
     assert at.get("plotly_chart")
 
 
+def test_a_link_naming_agencies_the_dataset_no_longer_has_says_so(app):
+    """Agency ids change when a rebuild reads a name or region differently; a copied link then shows
+    the agencies still there and says which it left out, instead of a different chart in silence."""
+    at = app(metric="items_accepted", agencies=["a-zb-gx", "139001-fb0fecb1aa"])
+    _no_trouble(at)
+    assert at.sidebar.multiselect(key="w_agencies").value == ["a-zb-gx"]
+    notes = [c.value for c in at.sidebar.caption if "139001" in c.value]
+    assert notes and "1 个机构不在此数据集中" in notes[0]
+    plain = app(metric="items_accepted", agencies=["a-zb-gx"])
+    assert not [c.value for c in plain.sidebar.caption if "不在此数据集中" in c.value]
+
+
 def test_cumulative_figures_are_a_separate_choice(app):
     annual = _spec(app(metric="items_accepted", agencies="a-zb-gx"))
     cumulative = _spec(app(metric="items_accepted", agencies="a-zb-gx", scope="cumulative"))
@@ -242,6 +254,13 @@ def test_list_items_round_trip_through_query_parameters_whatever_they_hold(items
 )
 def test_resolving_list_values_against_the_offered_options(values, options, expected):
     assert urlstate.resolve_list(values, options) == expected
+    assert urlstate.not_offered(values, options) == [
+        v for v in values if not urlstate.resolve_list([v], options)
+    ]
+
+
+def test_the_items_a_link_asks_for_and_the_data_lacks():
+    assert urlstate.not_offered(["a", "gone", "a,b", "b,gone"], ["a", "b"]) == ["gone", "b,gone"]
 
 
 @pytest.mark.parametrize(

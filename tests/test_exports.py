@@ -143,6 +143,18 @@ def test_export_command_writes_the_chosen_charts_of_a_copied_view(tmp_path):
         )  # the view's agencies only
 
 
+def test_export_command_names_the_agencies_of_a_view_the_dataset_lacks(tmp_path, capsys):
+    from dashboard.__main__ import main
+
+    dataset = write_dataset(tmp_path / "d")
+    view = "agencies=a-zb-gx&agencies=139001-fb0fecb1aa"
+    args = ["export", "--dataset", str(dataset), "--out", str(tmp_path / "o"), "--charts", "trend",
+            "--metrics", "items_accepted", "--formats", "html", "--view", view]  # fmt: skip
+    assert main(args) == 0
+    assert "left out: agencies 139001-fb0fecb1aa" in capsys.readouterr().err
+    assert (tmp_path / "o" / "trend_items_accepted_受理件数.html").exists()
+
+
 @pytest.mark.parametrize("args", [["export", "--charts", "pie"], ["export", "--formats", "gif"]])
 def test_export_command_rejects_unknown_charts_and_formats(tmp_path, args):
     from dashboard.__main__ import main

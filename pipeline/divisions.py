@@ -9,7 +9,8 @@ Sources, all shipped inside pinned PyPI packages (nothing is downloaded at run t
   since 2017 (平城区, 济南市莱芜区, 龙港市 ... 134 counties and cities); they are added from it. A
   division that was abolished stays, since older reports name it (大同市城区 until 2018), unless
   the new table has the same name in the same province under a new code (崇川区 320602 -> 320613),
-  which then replaces it.
+  which then replaces it. A division renamed under its own code takes the new name and keeps the
+  old one as an alias (邢台市桥东区 -> 襄都区).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from __future__ import annotations
 import csv
 import re
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from importlib import resources
 
@@ -109,29 +110,44 @@ def _newer() -> dict[str, str]:
 
 
 @lru_cache(maxsize=1)
-def divisions() -> tuple[Division, ...]:
-    """Every province, prefecture and county in cpca's adcode table (placeholders left out), with the
-    divisions made since then added from the current table (module docstring)."""
+def former_names() -> dict[str, str]:
+    """Code -> the name cpca's table gives a division the current table has renamed in place."""
+    now = {d.code: d.name for d in divisions()}
+    return {code: d.name for code, d in _cpca_divisions().items() if code in now and now[code] != d.name}
+
+
+@lru_cache(maxsize=1)
+def _cpca_divisions() -> dict[str, Division]:
     text = resources.files("cpca").joinpath("resources/adcodes.csv").read_text(encoding="utf-8")
     known: dict[str, Division] = {}
     for row in csv.DictReader(text.splitlines()):
         code, name = row["adcode"][:6], row["name"].strip()
         if name and name not in _PLACEHOLDERS:
             known[code] = _division(code, name)
-    return tuple(sorted(with_newer(known, _newer()).values(), key=lambda d: d.code))
+    return known
+
+
+@lru_cache(maxsize=1)
+def divisions() -> tuple[Division, ...]:
+    """Every province, prefecture and county in cpca's adcode table (placeholders left out), with the
+    divisions made since then added from the current table (module docstring)."""
+    return tuple(sorted(with_newer(_cpca_divisions(), _newer()).values(), key=lambda d: d.code))
 
 
 def with_newer(known: dict[str, Division], newer: dict[str, str]) -> dict[str, Division]:
     """`known` plus the divisions of `newer` whose code it lacks. An abolished division (its code is
     not in `newer`) of the same name and province as an added one is the same place under a new
     code (崇川区 320602 -> 320613; 定州市 139001, under the province, -> 130682, under 保定市) and
-    gives way to it. A code `known` already has keeps its name (two were renamed in place: 桥东区
-    -> 襄都区)."""
+    gives way to it. A code `known` already has takes the current name; its former name stays an
+    alias (former_names): two were renamed in place (邢台市桥东区 -> 襄都区, 桥西区 -> 信都区)."""
     out = dict(known)
     recoded = {
         (d.name, d.province_code): c for c, d in known.items() if d.level == "county" and c not in newer
     }
     for code, name in sorted(newer.items()):
+        if code in known and name and name not in _PLACEHOLDERS and name != known[code].name:
+            out[code] = replace(known[code], name=name)
+            continue
         if code in known or not name or name in _PLACEHOLDERS or not code.isdigit() or len(code) != 6:
             continue
         div = _division(code, name)
@@ -202,6 +218,8 @@ def _names() -> dict[str, tuple[Division, ...]]:
     table: dict[str, list[Division]] = defaultdict(list)
     for d in divisions():
         table[d.name].append(d)
+    for code, former in former_names().items():  # older reports name it so
+        table[former].append(_by_code()[code])
     for d in divisions():
         if d.level in ("province", "city") and d.short != d.name and d not in table[d.short]:
             table[d.short].append(d)

@@ -41,6 +41,8 @@ def test_a_county_name_alone_finds_its_city_and_province(name, expected):
         ("南昌市红谷滩区", ["江西省", "南昌市", "红谷滩区"]),
         ("大同市城区", ["山西省", "大同市", "城区"]),  # abolished in 2018: older reports still name it
         ("莱芜市", ["山东省", "莱芜市"]),
+        ("邢台市襄都区", ["河北省", "邢台市", "襄都区"]),  # 2020, renamed in place (130502)
+        ("邢台市桥东区", ["河北省", "邢台市", "襄都区"]),  # its former name: the same place
     ],
 )
 def test_divisions_made_since_the_adcode_table_are_known_and_the_abolished_ones_kept(name, expected):
@@ -66,7 +68,7 @@ def test_with_newer_adds_new_codes_replaces_recoded_places_and_keeps_the_rest():
     assert sorted(merged) == ["320000", "320600", "320611", "320612", "320613", "320614"]
     assert merged["320613"] == D.Division("320613", "崇川区", "county", "320000", "320600")  # re-coded
     assert merged["320611"].name == "港闸区"  # abolished, not re-coded: older reports name it
-    assert merged["320612"].name == "通州区"  # a code already known keeps its name
+    assert merged["320612"] == D.Division("320612", "通州区(新)", "county", "320000", "320600")  # renamed
     assert D.with_newer(known, {}) == known
 
 

@@ -1207,6 +1207,9 @@ def proposals(inputs: ProposalInputs, table: pd.DataFrame | None = None) -> pd.D
         reasons = []
         if agency_id in unsure:
             reasons.append("low confidence")
+            shared = _shared_county(value("region", agency_id))
+            if shared:
+                reasons.append(shared)
         level = value("level", agency_id)
         city = value("city", agency_id)
         if not level or pd.isna(level) or level == "unknown":
@@ -1255,6 +1258,19 @@ def proposals(inputs: ProposalInputs, table: pd.DataFrame | None = None) -> pd.D
             }
         )
     return pd.DataFrame(rows, columns=PROPOSAL_COLUMNS)
+
+
+@lru_cache(maxsize=MEMO_SIZE)
+def _shared_county(region: object) -> str | None:
+    """What an analyst needs to settle a guessed county: its name and every city that has one."""
+    if not isinstance(region, str):
+        return None
+    for name in region.split("/"):
+        homonyms = [d for d in D.lookup(name) if d.level == "county"]
+        if len(homonyms) > 1:
+            places = "、".join(D.city_of(d).name if D.city_of(d) else D.province_of(d).name for d in homonyms)
+            return f"county name shared: {name} ({places})"
+    return None
 
 
 def _plain(column: pd.Series) -> list:

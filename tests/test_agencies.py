@@ -225,6 +225,26 @@ def test_a_shared_county_name_with_nothing_else_to_go_on_is_listed_for_review():
     assert again.agency_id == ident.agency_id
 
 
+def test_a_guessed_county_is_proposed_to_the_analyst_with_the_cities_that_share_its_name(tmp_path):
+    from pipeline.dataset import build_dataset
+
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "guess.txt").write_text(
+        "鼓楼区政务服务中心2016年工作总结\n全年共受理各类事项1万件。\n", encoding="utf-8"
+    )
+    (raw / "known.txt").write_text(
+        "鼓楼区行政审批局2016年工作总结\n全年共受理各类事项2万件。\n联系电话:0591-87654321\n",
+        encoding="utf-8",
+    )
+    build_dataset(raw, tmp_path / "ds", workers=1, progress=False, corrections_path=None)
+    proposed = pd.read_csv(tmp_path / "ds" / "agencies.proposed.csv", encoding="utf-8-sig")
+    [row] = proposed.to_dict("records")  # the one placed by its phone number is not asked about
+    assert row["canonical_name"].endswith("鼓楼区政务服务中心")
+    assert "low confidence" in row["reason"]
+    assert "county name shared: 鼓楼区 (南京市、徐州市、福州市、开封市)" in row["reason"]
+
+
 def test_the_metadata_region_does_not_guess_among_homonyms():
     from pipeline.meta import read_region
 

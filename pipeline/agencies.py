@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from pathlib import Path
+from typing import NamedTuple
 
 import pandas as pd
 
@@ -600,7 +601,16 @@ def region_evidence(text: str, candidates: list[Candidate], meta_region: str | N
     return ev
 
 
-def infer_region(evidence: list[Evidence]) -> tuple[list[D.Division], float]:
+class Placed(NamedTuple):
+    """Where the evidence puts a document: the most supported chain, a 0..1 confidence, and the part
+    of the chain the text settles (shorter when a county was one guess among its namesakes)."""
+
+    chain: list[D.Division]
+    confidence: float
+    settled: list[D.Division]
+
+
+def infer_region(evidence: list[Evidence]) -> Placed:
     """The most supported chain of divisions and a 0..1 confidence.
 
     Scores flow up (a county's evidence supports its city and province); the province is chosen first,
@@ -646,7 +656,7 @@ def infer_region(evidence: list[Evidence]) -> tuple[list[D.Division], float]:
     scored = [D.by_code(code) for code in sorted(c for c, v in score.items() if v and ":" not in c)]
     provinces = [d for d in scored if d.level == "province"]
     if not provinces:
-        return [], 0.0
+        return Placed([], 0.0, [])
     best = max(provinces, key=lambda d: score[d.code])
     total = sum(score[d.code] for d in provinces)
     out = [best]
@@ -675,9 +685,22 @@ def infer_region(evidence: list[Evidence]) -> tuple[list[D.Division], float]:
         ):
             out = D.chain(county)
     confidence = min(1.0, score[best.code] / max(total, 1e-9) * min(1.0, score[best.code] / 6.0))
-    # A place taken from a shared name with nothing else to go on is one guess among its readings.
-    readings = max((len(opts) for opts in unbacked if out[-1] in opts), default=1)
-    return out, confidence / readings
+    # A place taken from a shared name with nothing else to go on is one guess among its readings:
+    # as far as the text settles it, the region is what all those readings have in common.
+    guessed = [opts for opts in unbacked if out[-1] in opts]
+    settled = list(_common_chain([D.chain_of(d) for opts in guessed for d in opts])) if guessed else out
+    return Placed(out, confidence / max((len(opts) for opts in guessed), default=1), settled)
+
+
+def _common_chain(chains: list[tuple[D.Division, ...]]) -> tuple[D.Division, ...]:
+    """The divisions every chain starts with (province, then city ...)."""
+    common = chains[0]
+    for c in chains[1:]:
+        n = 0
+        while n < min(len(common), len(c)) and common[n] == c[n]:
+            n += 1
+        common = common[:n]
+    return common
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1015,12 +1038,13 @@ def resolve(meta: DocumentMeta, text: str = "", table: pd.DataFrame | None = Non
     work = _simplified(text or "")
     candidates = name_candidates(work, meta)
     evidence = region_evidence(work, candidates, meta.region)
-    region, region_conf = infer_region(evidence)
+    region, region_conf, settled = infer_region(evidence)
     parsed, name_conf, names = _pick(candidates)
     analyst = _default_analyst() if table is None else _Analyst.of(table) if len(table) else None
     if analyst is not None:
         composed = [_compose(parsed, region)[1]] if parsed else []
-        found = _match_table(analyst, composed + _same_body_as_first(names), region)
+        # a county guessed among its namesakes must not overrule the analyst's row for one of them
+        found = _match_table(analyst, composed + _same_body_as_first(names), settled)
         if found:
             return _from_row(found[0], analyst, region, names)
     if parsed is None:

@@ -179,12 +179,12 @@ def test_a_body_of_a_division_made_since_2017_is_placed_in_it(title, expected):
         assert ident.agency == name
 
 
-def _read_and_resolve(text: str) -> A.AgencyIdentity:
+def _read_and_resolve(text: str, table: pd.DataFrame = NO_TABLE) -> A.AgencyIdentity:
     """As a build resolves: the metadata read from the text (its region included), then the agency."""
     from pipeline.extract import extract
 
     ex = extract(text)
-    return A.resolve(ex.meta, ex.text, table=NO_TABLE)
+    return A.resolve(ex.meta, ex.text, table=table)
 
 
 @pytest.mark.parametrize(
@@ -243,6 +243,19 @@ def test_a_guessed_county_is_proposed_to_the_analyst_with_the_cities_that_share_
     assert row["canonical_name"].endswith("鼓楼区政务服务中心")
     assert "low confidence" in row["reason"]
     assert "county name shared: 鼓楼区 (南京市、徐州市、福州市、开封市)" in row["reason"]
+    # and the row the analyst then adds settles it: the guess does not contradict the row's region
+    table = A.load_agency_table(
+        _write_table(
+            tmp_path / "agencies.csv",
+            [
+                "fz-gl-zwfw,福州市鼓楼区政务服务中心,福建省/福州市/鼓楼区,county,service_centre,鼓楼区政务服务中心,"
+            ],
+        )
+    )
+    settled = _read_and_resolve((raw / "guess.txt").read_text(encoding="utf-8"), table)
+    assert (settled.agency_id, settled.city) == ("fz-gl-zwfw", "福州市")
+    nanjing = _read_and_resolve("鼓楼区政务服务中心2016年工作总结\n联系电话:025-87654321\n", table)
+    assert nanjing.agency_id != "fz-gl-zwfw" and nanjing.city == "南京市"  # its text says otherwise
 
 
 def test_the_metadata_region_does_not_guess_among_homonyms():

@@ -103,6 +103,8 @@ KINDS: tuple[Kind, ...] = (
     ),
     Kind("people_government", "人民政府", ("人民政府",)),
     Kind("subdistrict", "街道办事处", ("办事处",)),
+    # A town's or township's government: told by its place (镇/乡), not by a suffix (see ParsedName.kind).
+    Kind("township_government", "乡镇人民政府", ()),
     Kind("zone_committee", "开发区管委会", ("管理委员会", "管委会")),
     Kind("commission", "委员会", ("委员会",)),
     Kind("bureau", "局", ("分局", "局")),

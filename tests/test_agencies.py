@@ -439,6 +439,20 @@ def test_propose_summarises_each_agency_over_all_its_documents():
         assert row["region"] == "安徽省/阜阳市/临泉县" and row["level"] == "county"
 
 
+def test_the_proposals_of_a_build_are_rows_the_analyst_table_accepts(generated_build, tmp_path):
+    """The analyst's loop: agencies.proposed.csv, its first columns pasted into agencies.csv, must
+    load. A town's government (kind township_government) was refused as an unknown kind."""
+    proposed = pd.read_csv(generated_build / "ds" / "agencies.proposed.csv", encoding="utf-8-sig", dtype=str)
+    assert "township_government" in set(proposed["kind"])  # the case that was refused
+    pasted = tmp_path / "agencies.csv"
+    proposed[list(A.TABLE_COLUMNS)].fillna("").to_csv(pasted, index=False, encoding="utf-8")
+    table = A.load_agency_table(pasted)
+    assert len(table) == len(proposed)
+    from pipeline.agency_rules import KIND_LABELS
+
+    assert set(proposed["kind"].dropna()) <= set(KIND_LABELS)  # each with its Chinese label for the app
+
+
 def test_proposals_gathered_part_by_part_are_those_of_the_whole_table(generated_documents):
     """A build reads its documents back a batch at a time for the proposals: per agency and per
     name, what it gathers must not depend on where the batches split."""

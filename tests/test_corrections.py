@@ -9,10 +9,18 @@ import pandas as pd
 import pytest
 from conftest import RAW_DIR
 
-from pipeline.corrections import CorrectionsError, load_corrections
+from pipeline.corrections import COLUMNS, CorrectionsError, load_corrections
 from pipeline.dataset import build_dataset
 
 SEED = sorted(RAW_DIR.glob("*.txt"))[0]
+HEADER = ",".join(COLUMNS) + "\n"
+
+
+def _write_corrections(folder: Path, *rows: str) -> Path:
+    """data/corrections.csv as an analyst writes it: the header, then one line per row."""
+    path = folder / "corrections.csv"
+    path.write_text(HEADER + "".join(f"{row}\n" for row in rows), encoding="utf-8")
+    return path
 
 
 @pytest.fixture()
@@ -28,11 +36,8 @@ def test_correction_by_doc_id_wins_and_survives_rebuilds(built):
     raw, tmp, first = built
     target = first.resolved.iloc[0]
     doc_id = first.metrics.loc[first.metrics["metric"] == target["metric"], "doc_id"].iloc[0]
-    corr = tmp / "corrections.csv"
-    corr.write_text(
-        "doc_id,agency_id,agency,year,metric,value,scope,note\n"
-        f"{doc_id},,,,{target['metric']},{target['value'] + 7},{target['scope']},核对原文表格后更正\n",
-        encoding="utf-8",
+    corr = _write_corrections(
+        tmp, f"{doc_id},,,,{target['metric']},{target['value'] + 7},{target['scope']},核对原文表格后更正"
     )
     before = corr.read_bytes()
     for _ in range(2):  # the second build re-uses every file and must still apply the correction
@@ -105,12 +110,10 @@ def test_a_correction_for_an_agency_id_no_document_has_is_a_warning_not_a_new_ag
     have made an agency of its own in the resolved table: no documents, no name, the value alone."""
     raw, tmp, first = built
     doc = first.documents[first.documents["status"] == "ok"].iloc[0]
-    corr = tmp / "corrections.csv"
-    corr.write_text(
-        "doc_id,agency_id,agency,year,metric,value,scope,note\n"
-        f",139001-fb0fecb1aa,,{doc['year']},requests_granted,5,annual,旧编号\n"
-        f",{doc['agency_id']},,{doc['year']},requests_denied,2,annual,现编号\n",
-        encoding="utf-8",
+    corr = _write_corrections(
+        tmp,
+        f",139001-fb0fecb1aa,,{doc['year']},requests_granted,5,annual,旧编号",
+        f",{doc['agency_id']},,{doc['year']},requests_denied,2,annual,现编号",
     )
     result = build_dataset(raw, tmp / "ds", workers=1, progress=False, corrections_path=corr)
     assert set(result.resolved["agency_id"]) == {doc["agency_id"]}
@@ -162,12 +165,10 @@ def test_corrections_apply_when_a_report_is_filed_twice(tmp_path: Path):
     first = build_dataset(raw, tmp_path / "ds", workers=1, progress=False, corrections_path=None)
     assert sorted(first.documents["status"]) == ["duplicate", "ok"]
     doc = first.documents[first.documents["status"] == "ok"].iloc[0]
-    corr = tmp_path / "corrections.csv"
-    corr.write_text(
-        "doc_id,agency_id,agency,year,metric,value,scope,note\n"
-        f"{doc['doc_id']},,,,requests_granted,5,annual,按文号\n"
-        f",,{doc['agency']},{doc['year']},requests_denied,2,annual,按机关\n",
-        encoding="utf-8",
+    corr = _write_corrections(
+        tmp_path,
+        f"{doc['doc_id']},,,,requests_granted,5,annual,按文号",
+        f",,{doc['agency']},{doc['year']},requests_denied,2,annual,按机关",
     )
     result = build_dataset(raw, tmp_path / "ds", workers=1, progress=False, corrections_path=corr)
     fixed = result.resolved[result.resolved["source"] == "correction"].set_index("metric")
@@ -179,10 +180,7 @@ def test_corrections_apply_when_a_report_is_filed_twice(tmp_path: Path):
 def _a_correction(built) -> str:
     _, tmp, _ = built
     doc_id = pd.read_parquet(tmp / "ds" / "documents.parquet")["doc_id"].iloc[0]
-    return (
-        "doc_id,agency_id,agency,year,metric,value,scope,note\n"
-        f"{doc_id},,,,lawsuits,7,annual,经核对原件更正\n"
-    )
+    return f"{HEADER}{doc_id},,,,lawsuits,7,annual,经核对原件更正\n"
 
 
 @pytest.mark.parametrize("encoding", ["gbk", "utf-16", "utf-8-sig"])

@@ -42,6 +42,21 @@ def raw(tmp_path: Path) -> Path:
     return folder
 
 
+# Traditional forms of common characters; pipeline.text.to_simplified maps each back, so a text
+# translated with to_traditional() reads as a mirror site's traditional-character copy.
+_TRADITIONAL_FORMS = (
+    "們個來時說會經發為與從關過現當進開學實機體樣點務區辦處這還對應員於產電總項設報國條類請復佈"
+)
+
+
+def to_traditional(text: str) -> str:
+    """`text` with the common characters above in their traditional form (same length)."""
+    from pipeline.text import to_simplified
+
+    table = str.maketrans({to_simplified(t): t for t in _TRADITIONAL_FORMS if to_simplified(t) != t})
+    return text.translate(table)
+
+
 def load_gold(txt: Path) -> dict:
     return json.loads(txt.with_suffix(".json").read_text(encoding="utf-8"))
 

@@ -17,14 +17,11 @@ from pipeline.extract import extract
 from pipeline.numbers import parse_number
 from pipeline.resolve import resolve_records
 from pipeline.text import to_simplified
-from tests.conftest import RAW_DIR
+from tests.conftest import RAW_DIR, to_traditional
 
 SEEDS = sorted(RAW_DIR.glob("*.txt"))
 TEXTS = [p.read_text(encoding="utf-8") for p in SEEDS]
 TOKENS = ["\n", "|", "。", " ", "\t", "其中", "约", "万", "0", "一", "(", ")", "第", "%", "件", "余", "累计"]
-# Traditional forms that to_simplified maps back (a mirror site's copy of a simplified report).
-_TRADITIONAL = "們個來時說會經發為與從關過現當進開學實機體樣點務區辦處這還對應員於產電總項設報國條類請復佈"
-TO_TRADITIONAL = str.maketrans({to_simplified(t): t for t in _TRADITIONAL if to_simplified(t) != t})
 
 FUZZ = settings(max_examples=80, deadline=None, database=None, suppress_health_check=list(HealthCheck))
 
@@ -55,7 +52,7 @@ def damaged(text: str, edits: list[tuple]) -> str:
         elif kind == "join":
             text = text[:at] + text[at:].replace("\n", " ", args[1])
         else:
-            text = text.translate(TO_TRADITIONAL)
+            text = to_traditional(text)
     return text
 
 

@@ -196,6 +196,13 @@ class BenchResult:
             )
             worst = sorted(q["per_metric"].items(), key=lambda kv: kv[1]["f1"])[:3]
             out.append("  weakest: " + ", ".join(f"{k} F1={v['f1']:.3f}" for k, v in worst))
+            shares = [
+                f"{label} {q[k]['correct']:,}/{q[k]['total']:,}"
+                for k, label in (("agency", "agency as filed"), ("region", "region"))
+                if q.get(k, {}).get("total")
+            ]
+            if shares:
+                out.append("  identities vs synthetic truth: " + ", ".join(shares))
         s = self.build_summary
         if s:
             brief = {k: s[k] for k in ("documents", "status", "failed", "metrics", "agencies") if k in s}
@@ -204,17 +211,19 @@ class BenchResult:
 
 
 def score_build(dataset_dir: Path, truth_dir: Path) -> dict:
-    """Precision/recall of the built metrics table against the generator's truth, per core metric."""
+    """Precision/recall of the built metrics table against the generator's truth, per core metric;
+    and how often each document's agency (as filed) and region are the truth's, as evaluate scores them."""
     import numpy as np
     import pandas as pd
     import pyarrow as pa
     import pyarrow.compute as pc
     import pyarrow.parquet as pq
 
+    from pipeline.agencies import same_body
     from pipeline.catalog import CORE_KEYS
-    from pipeline.evaluate import Counts, _same_value
+    from pipeline.evaluate import Counts, _name, _region_holds, _same_value
 
-    docs = pd.read_parquet(dataset_dir / "documents.parquet", columns=["doc_id", "path"])
+    docs = pd.read_parquet(dataset_dir / "documents.parquet", columns=["doc_id", "path", "agency", "region"])
     # Values grouped by document without a Python object per value: a million-report build has
     # tens of millions of them. Strings as categories, rows sorted by document, one slice each.
     table = pq.read_table(
@@ -250,12 +259,21 @@ def score_build(dataset_dir: Path, truth_dir: Path) -> dict:
 
     total, per_metric = Counts(), {}
     n = 0
-    for doc_id, path in docs.itertuples(index=False):
+    identity = {"agency": [0, 0], "region": [0, 0]}  # [right, scored]
+    for doc_id, path, agency, region in docs.itertuples(index=False):
         truth_path = truth_dir / Path(path).with_suffix(".json").name
         if not truth_path.exists():
             continue
         n += 1
         truth = json.loads(truth_path.read_text(encoding="utf-8"))
+        if truth.get("agency"):
+            filed = agency if isinstance(agency, str) else None
+            identity["agency"][0] += bool(filed) and same_body(_name(filed), _name(truth["agency"]))
+            identity["agency"][1] += 1
+        placed = _region_holds(region if isinstance(region, str) else None, truth.get("region"))
+        if placed is not None:
+            identity["region"][0] += placed
+            identity["region"][1] += 1
         predicted = predicted_for(doc_id) if isinstance(doc_id, str) else []
         for g in truth["metrics"]:
             c = per_metric.setdefault(g["metric"], Counts())
@@ -279,6 +297,7 @@ def score_build(dataset_dir: Path, truth_dir: Path) -> dict:
         "documents": n,
         "metrics": total.to_dict(),
         "per_metric": {k: per_metric[k].to_dict() for k in sorted(per_metric)},
+        **{k: {"correct": right, "total": scored} for k, (right, scored) in identity.items()},
     }
 
 

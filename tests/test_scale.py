@@ -175,6 +175,12 @@ def test_scoring_a_build_against_its_own_truth_counts_every_truth_value(corpus, 
     m = q["metrics"]
     assert q["documents"] == N_DOCS and m["tp"] + m["fn"] == n_truth
     assert m["precision"] >= 0.95 and m["recall"] >= 0.85, m
+    # the identities too: every truth with an agency scored, nearly all of them right
+    n_agency = sum(
+        bool(json.loads(p.read_text(encoding="utf-8")).get("agency")) for p in truth.glob("*.json")
+    )
+    assert q["agency"]["total"] == n_agency and q["agency"]["correct"] >= 0.95 * n_agency, q["agency"]
+    assert q["region"]["total"] >= 0.9 * N_DOCS and q["region"]["correct"] >= 0.9 * q["region"]["total"]
 
 
 def test_bench_prints_speed_memory_ratio_and_quality_as_json(tmp_path: Path, capsys):
@@ -198,6 +204,7 @@ def test_bench_text_report_names_each_step_as_a_multiple_of_the_floor(tmp_path: 
     assert bench_main(["--docs", "6", "--workers", "1", "--keep", str(tmp_path / "b"), "--no-csv"]) == 0
     text = capsys.readouterr().out
     assert "build / floor" in text and "parquet only: --no-csv" in text
+    assert "identities vs synthetic truth: agency as filed " in text
     assert not (tmp_path / "b" / "dataset" / "metrics.csv").exists()
     assert re.search(
         r"of which: plan [\d.]+ s \([\d.]+x\), extract [\d.]+ s \([\d.]+x\), documents [\d.]+ s \([\d.]+x\), shards",

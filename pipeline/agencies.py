@@ -13,7 +13,7 @@ import io
 import re
 import unicodedata
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from pathlib import Path
@@ -1180,10 +1180,56 @@ def propose_in_parts(
         inputs.add(part)
     out = proposals(inputs, table)
     del inputs
-    if len(out):  # the files behind each listed agency only
-        paths = listed_paths(set(out["agency_id"]), parts_of(["agency_id", "agency", "path"]))
+    if len(out):  # the files behind each listed agency only, and the years of its names
+        years = NameYears(set(out.loc[out["reason"].str.contains(SEVERAL_NAMES, regex=False), "agency_id"]))
+        paths = listed_paths(
+            set(out["agency_id"]), years.fed(parts_of(["agency_id", "agency", "path", "year"]))
+        )
         out["paths"] = out["agency_id"].map(paths).fillna("")
+        out["reason"] = [years.reason(a, r) for a, r in zip(out["agency_id"], out["reason"], strict=True)]
     return out
+
+
+SEVERAL_NAMES = "several names for one id"
+
+
+class NameYears:
+    """The years each name of an agency was used in, for the agencies listed with several names: a
+    renaming uses one name after the other; two names in one year may be two bodies that the
+    renaming rules joined (a district's 政务服务中心 and its 行政审批局), which the analyst can part
+    with a row each."""
+
+    def __init__(self, ids: set[str]) -> None:
+        self.ids = ids
+        self.years: dict[str, dict[str, set[int]]] = defaultdict(lambda: defaultdict(set))
+
+    def fed(self, parts: Iterable[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+        """`parts` passed on unchanged, each gathered from on its way."""
+        for docs in parts:
+            if self.ids and "year" in docs:
+                mine = docs["agency_id"].isin(self.ids) & docs["agency"].notna() & docs["year"].notna()
+                for agency_id, name, year in (
+                    docs.loc[mine, ["agency_id", "agency", "year"]].drop_duplicates().itertuples(index=False)
+                ):
+                    self.years[str(agency_id)][str(name)].add(int(year))
+            yield docs
+
+    def reason(self, agency_id: str, reason: str) -> str:
+        by_name = self.years.get(agency_id)
+        if not by_name or SEVERAL_NAMES not in reason:
+            return reason
+        shared = sorted(
+            y for y in set().union(*by_name.values()) if sum(y in ys for ys in by_name.values()) > 1
+        )
+        if shared:
+            both = "、".join(sorted(n for n, ys in by_name.items() if shared[0] in ys))
+            said = (
+                f"{SEVERAL_NAMES}, in the same year ({shared[0]}: {both}): two bodies? give each its own row"
+            )
+        else:
+            spans = sorted((min(ys), max(ys), n) for n, ys in by_name.items())
+            said = f"{SEVERAL_NAMES} (by year: " + "; ".join(f"{n} {a}-{b}" for a, b, n in spans) + ")"
+        return reason.replace(SEVERAL_NAMES, said)
 
 
 def listed_paths(listed: set[str], parts: Iterable[pd.DataFrame]) -> pd.Series:
@@ -1241,7 +1287,7 @@ def proposals(inputs: ProposalInputs, table: pd.DataFrame | None = None) -> pd.D
         elif level not in ("national", "province") and (pd.isna(city) or not city):
             reasons.append("no city found")
         if len(names) > 1:
-            reasons.append("several names for one id")
+            reasons.append(SEVERAL_NAMES)
         if str(agency_id).endswith("-unknown"):
             reasons.append("no agency name found")
         if not reasons:

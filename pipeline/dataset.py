@@ -31,7 +31,7 @@ from pipeline.corrections import DocumentLookups, load_corrections, match_correc
 from pipeline.derived import compute_derived
 from pipeline.doc_order import BUCKET_ROWS, DocumentKeys, PathBuckets
 from pipeline.doc_summary import AgencyNames, DocumentCounts
-from pipeline.file_tasks import FileTask, PathList, batches, load, stored_path
+from pipeline.file_tasks import FileTask, PathList, batches, load, name_note, stored_path
 from pipeline.heap import trim, use_returning_pool
 from pipeline.listing import InputFolderError, Skipped, list_input
 from pipeline.readers_base import Limits
@@ -126,9 +126,6 @@ class BuildResult:
         return 1 if self.summary.get("failed", 0) else 0
 
 
-NAME_NOT_UTF8 = "file name is not valid UTF-8: its path is recorded with \\x escapes"
-
-
 def process_file(task: FileTask) -> FileResult:
     """Read, extract and resolve one file; never raises (a failure is a status with its cause),
     and never takes much longer than Limits.file_seconds (pipeline.time_limit: not within one long C call)."""
@@ -185,7 +182,7 @@ def _read_and_extract(task: FileTask, doc: dict, limits: Limits) -> FileResult:
     )
     notes = [n for n in read.notes + meta.notes if n]
     if doc["path"] != task.rel:
-        notes.append(NAME_NOT_UTF8)
+        notes.append(name_note(task.rel))
     records = [r for r in result.records if r.metric in BY_KEY]
     # One value per (metric, scope) per document; the rest of the disagreement is in flags.
     kept = resolve_records(records)

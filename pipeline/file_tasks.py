@@ -52,6 +52,25 @@ def stored_path(rel: str) -> str:
         return os.fsencode(rel).decode("utf-8", "backslashreplace")
 
 
+NAME_NOT_UTF8 = "file name is not valid UTF-8: its path is recorded with \\x escapes"
+
+
+def name_note(rel: str) -> str:
+    """documents.message's note on a name that stored_path() escaped. Chinese Windows writes names
+    in GB18030 (so do zip archives made there and unpacked on Linux): that reading, folder by folder,
+    tells the analyst which file \\xb1\\xa8\\xb8\\xe6.txt is (报告.txt)."""
+    parts = []
+    for part in os.fsencode(rel).split(b"/"):
+        try:
+            parts.append(part.decode("utf-8"))
+        except UnicodeDecodeError:
+            try:
+                parts.append(part.decode("gb18030"))
+            except UnicodeDecodeError:
+                return NAME_NOT_UTF8
+    return f"{NAME_NOT_UTF8}; read as GB18030 it is {'/'.join(parts)}"
+
+
 class PathList:
     """Relative paths held as one Arrow binary array (their file-system bytes): a national build
     lists a million files, and a Python list of str cost ~60 B a path more. Iterating gives the

@@ -174,6 +174,7 @@ def test_a_file_name_that_is_not_utf8_is_read_and_recorded_with_escapes(raw: Pat
     docs = result.documents.set_index("path")
     assert docs.loc["\\xb1\\xa8\\xb8\\xe6.txt", "status"] == "ok"
     assert "not valid UTF-8" in docs.loc["\\xb1\\xa8\\xb8\\xe6.txt", "message"]
+    assert "read as GB18030 it is 报告.txt" in docs.loc["\\xb1\\xa8\\xb8\\xe6.txt", "message"]
     assert docs.loc["\\xff.xyz", "status"] == "unsupported"
     assert docs["status"].isin(["ok", "no_metrics"]).sum() == len(SEEDS)
     csv = pd.read_csv(tmp_path / "ds" / "documents.csv", encoding="utf-8-sig")

@@ -4,6 +4,7 @@ as one the worker reads itself, bad files keep their status, batches stay small.
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pandas as pd
@@ -151,3 +152,22 @@ def test_a_path_list_holds_a_path_in_its_bytes_and_a_few_more():
     per_path = (pa.total_allocated_bytes() - before) / len(paths)
     assert per_path < len(paths[0]) + 12, per_path  # its bytes plus an 8-byte offset, with slack
     assert list(held) == paths
+
+
+@pytest.mark.parametrize(
+    ("name", "escaped", "shown"),
+    [
+        ("报告.txt".encode("gbk"), "\\xb1\\xa8\\xb8\\xe6.txt", "报告.txt"),
+        # a UTF-8 folder unpacked beside Windows names keeps its own reading
+        ("年报/".encode() + "二.txt".encode("gbk"), "年报/\\xb6\\xfe.txt", "年报/二.txt"),
+        # part of the bytes is valid UTF-8 (子目录 in GBK holds Ŀ¼): the folder is still read as GB18030
+        ("子目录/二.txt".encode("gbk"), "\\xd7\\xd3Ŀ¼/\\xb6\\xfe.txt", "子目录/二.txt"),
+        (b"\xff.xyz", "\\xff.xyz", None),  # no reading at all
+    ],
+)
+def test_a_name_that_is_not_utf8_is_escaped_and_its_gb18030_reading_given(name, escaped, shown):
+    rel = os.fsdecode(name)
+    assert file_tasks.stored_path(rel) == escaped
+    note = file_tasks.name_note(rel)
+    assert note.startswith(file_tasks.NAME_NOT_UTF8)
+    assert note.endswith(f"read as GB18030 it is {shown}") if shown else note == file_tasks.NAME_NOT_UTF8

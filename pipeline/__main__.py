@@ -111,6 +111,9 @@ def cmd_build(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
+    except KeyboardInterrupt:
+        print(f"\ninterrupted: {_last_whole(Path(args.out))}", file=sys.stderr)
+        return 130  # as a shell reports a command stopped by Ctrl-C (128 + SIGINT)
     except BrokenProcessPool:  # a worker was killed: by the system when memory ran out, or by hand
         print(
             "error: the build stopped: a worker process ended abruptly (killed, or out of memory).\n"
@@ -125,6 +128,16 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 _KEPT = "The dataset in {out} is as it was: its files are replaced only once every new one is written."
+
+
+def _last_whole(out: Path) -> str:
+    """Which dataset `out` holds after a stopped build: files are swapped in together, meta.json
+    last (pipeline.writing.interrupts_held), so its time says which build they all come from."""
+    try:
+        built_at = json.loads((out / "meta.json").read_text(encoding="utf-8"))["built_at"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return f"no dataset was written to {out}."
+    return f"the dataset in {out} is the last one written in whole, built at {built_at}."
 
 
 LOST_NAMES_SHOWN = 5

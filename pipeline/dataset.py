@@ -53,7 +53,7 @@ from pipeline.validate import (
     frame_problems,
     link_problems,
 )
-from pipeline.writing import StagedTable, clean_stale_temps, write_json_atomic
+from pipeline.writing import StagedTable, clean_stale_temps, interrupts_held, write_json_atomic
 
 # Document rows are gathered into frames this many at a time. Each frame lives until the end of
 # extraction with a few hundred small Python objects of its own, which pin the interpreter's memory
@@ -823,9 +823,6 @@ def _write_all(
         stages.mark("finish")  # summary["stage_seconds"] is this dict: it is in meta.json
         summary["stage_seconds"] = stages.seconds
         summary["seconds"] = stages.total()
-        # Everything is on disk; now swap the files in, in one quick pass, meta.json last.
-        for table in staged:
-            table.commit()
         meta = {
             "schema_version": SCHEMA_VERSION,
             "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -834,7 +831,11 @@ def _write_all(
             fingerprint.KEY: fingerprints or {},  # what the rows depend on besides the files (re-use)
             "summary": summary,
         }
-        write_json_atomic(meta, out_dir / "meta.json")
+        # Everything is on disk; now swap the files in, in one quick pass, meta.json last.
+        with interrupts_held():
+            for table in staged:
+                table.commit()
+            write_json_atomic(meta, out_dir / "meta.json")
         return summary
     finally:
         bar.close()

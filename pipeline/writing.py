@@ -12,7 +12,10 @@ import json
 import os
 import re
 import shutil
+import signal
 import tempfile
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -65,6 +68,25 @@ def _commit(tmp: Path, target: Path) -> None:
         os.fsync(fh.fileno())
     os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; outputs are ordinary shared files
     os.replace(tmp, target)
+
+
+@contextlib.contextmanager
+def interrupts_held() -> Iterator[None]:
+    """Ctrl-C (SIGINT) waits until the block ends, then interrupts as usual. A build swaps its files
+    in with a few renames, meta.json last: stopped between two of them, the folder would hold one
+    build's documents beside another's values. Signal handlers belong to the main thread; in any
+    other (a build started from the app) the block runs as it is."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: caught.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if caught and callable(previous):
+        previous(signal.SIGINT, None)  # as if it came now: Python's handler raises KeyboardInterrupt
 
 
 def write_csv(df: pd.DataFrame, path: Path) -> None:

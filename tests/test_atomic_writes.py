@@ -236,3 +236,100 @@ def test_an_unwritable_out_folder_is_told_apart_from_a_full_disk(
     assert "Permission denied" in err and "Choose a folder you can write to" in err
     assert "Free some space" not in err and "Traceback" not in err
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+
+
+def test_ctrl_c_while_files_are_swapped_in_waits_until_the_last_is(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+):
+    """Stopped between two renames, the folder held one build's documents beside another's values
+    and the older meta.json. Ctrl-C now lands once every file and meta.json are in place."""
+    from pipeline.__main__ import main
+    from pipeline.writing import StagedTable
+
+    raw, out = tmp_path / "raw", tmp_path / "ds"
+    _many_reports(raw, 6)
+    cmd = ["build", str(raw), "--out", str(out), "--workers", "1", "--quiet", "--full"]
+    assert main(cmd) == 0
+    before = _snapshot(out)
+    (raw / "0000_extra.txt").write_text(
+        (RAW_DIR / sorted(os.listdir(RAW_DIR))[1]).read_text(encoding="utf-8-sig") + "\n新增\n",
+        encoding="utf-8",
+    )
+
+    commit, commits = StagedTable.commit, []
+
+    def commit_then_ctrl_c(self):
+        commit(self)
+        commits.append(self.targets[0].stem)
+        if len(commits) == 1:
+            os.kill(os.getpid(), signal.SIGINT)  # as Ctrl-C, just after the first file is swapped in
+
+    monkeypatch.setattr(StagedTable, "commit", commit_then_ctrl_c)
+    time.sleep(1.1)  # built_at has whole seconds
+    capsys.readouterr()
+    assert main(cmd) == 130
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    after = _snapshot(out)
+    assert len(commits) == 4 and after["built_at"] != before["built_at"]  # every table, then meta.json
+    assert f"the last one written in whole, built at {after['built_at']}" in err
+    assert after["rows"]["documents"] == before["rows"]["documents"] + 1
+    assert after["rows"] == after["csv_rows"]
+
+
+def test_ctrl_c_outside_the_swap_stops_the_build_at_once_and_names_the_dataset_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+):
+    from pipeline import dataset
+    from pipeline.__main__ import main
+
+    raw, out = tmp_path / "raw", tmp_path / "ds"
+    _many_reports(raw, 3)
+    cmd = ["build", str(raw), "--out", str(out), "--workers", "1", "--quiet", "--full"]
+
+    def stopped(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    with monkeypatch.context() as m:
+        m.setattr(dataset, "build_dataset", stopped)
+        assert main(cmd) == 130
+    assert "interrupted: no dataset was written to" in capsys.readouterr().err
+    assert main(cmd) == 0
+    before = _snapshot(out)
+    monkeypatch.setattr(dataset, "build_dataset", stopped)
+    assert main(cmd) == 130
+    err = capsys.readouterr().err
+    assert (
+        f"interrupted: the dataset in {out} is the last one written in whole, built at {before['built_at']}"
+        in err
+    )
+    assert "Traceback" not in err
+
+
+def test_holding_interrupts_works_off_the_main_thread_and_keeps_an_ignored_ctrl_c_ignored():
+    """The app builds from its script thread, where no signal handler can be set; a build started
+    in the background of a shell ignores SIGINT, and must go on doing so."""
+    import threading
+
+    from pipeline.writing import interrupts_held
+
+    errors: list[BaseException] = []
+
+    def off_main() -> None:
+        try:
+            with interrupts_held():
+                pass
+        except BaseException as e:  # noqa: BLE001 - reported to the test
+            errors.append(e)
+
+    t = threading.Thread(target=off_main)
+    t.start()
+    t.join()
+    assert errors == []
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        with interrupts_held():
+            os.kill(os.getpid(), signal.SIGINT)
+        assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+    finally:
+        signal.signal(signal.SIGINT, previous)

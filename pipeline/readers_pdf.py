@@ -6,6 +6,7 @@ import io
 import re
 import statistics
 import zlib
+from collections import Counter
 from dataclasses import dataclass
 
 from pipeline.readers_base import MB, Limits, ReadProblem, table_row
@@ -15,6 +16,9 @@ _STREAM = re.compile(rb"stream\r?\n")
 # A line ending this close to the right margin (in character widths) was wrapped by the layout.
 WRAP_SLACK_CHARS = 2.0
 RIGHT_EDGE_QUANTILE = 0.8
+# Lines shorter than this share of the widest one (headings, a paragraph's last line, cells set as
+# lines) say nothing of where the margin is.
+WIDE_LINE_SHARE = 0.5
 # The next line starting further right than this (in character widths) is an indented new paragraph.
 INDENT_CHARS = 0.8
 
@@ -62,8 +66,8 @@ def _inside(obj: dict, boxes: list[tuple[float, float, float, float]]) -> bool:
     return any(x0 <= cx <= x1 and top <= cy <= bottom for x0, top, x1, bottom in boxes)
 
 
-def _page_items(page) -> tuple[list[_Item], float, float, float]:
-    """A page's text lines and table rows ordered top to bottom, plus its margins and char width."""
+def _page_items(page) -> tuple[list[_Item], float, float]:
+    """A page's text lines and table rows ordered top to bottom, plus its left margin and char width."""
     tables = page.find_tables()
     boxes = [t.bbox for t in tables]
     text_page = page.filter(lambda obj: not _inside(obj, boxes)) if boxes else page
@@ -79,15 +83,42 @@ def _page_items(page) -> tuple[list[_Item], float, float, float]:
     items.sort(key=lambda it: it.top)
     text_lines = [it for it in items if not it.is_row]
     if not text_lines:
-        return items, 0.0, 0.0, 0.0
+        return items, 0.0, 0.0
     widths = [(it.x1 - it.x0) / len(it.text) for it in text_lines if len(it.text) >= 4]
     char_w = statistics.median(widths) if widths else 10.0
-    left = min(it.x0 for it in text_lines)
-    # The text block's right edge: left-aligned Chinese leaves ragged ends and punctuation may hang
-    # past the margin, so take a high quantile of the line ends rather than the maximum.
-    ends = sorted(it.x1 for it in text_lines)
-    right = ends[int(RIGHT_EDGE_QUANTILE * (len(ends) - 1))]
-    return items, left, right, char_w
+    return items, min(it.x0 for it in text_lines), char_w
+
+
+def _right_edge(pages: list[tuple[list[_Item], float, float]]) -> float:
+    """The text block's right edge, where the layout wraps lines: one for the whole document, whose
+    pages share their margins. Left-aligned Chinese leaves ragged ends and punctuation may hang past
+    the margin, so a high quantile of the line ends rather than the maximum; of the wide lines only,
+    since short ones (headings, cells set as lines) put the edge mid-page where they crowd a page,
+    and then no line there was taken as wrapped."""
+    spans = [(it.x1, it.x1 - left) for items, left, _ in pages for it in items if not it.is_row]
+    if not spans:
+        return 0.0
+    widest = max(width for _, width in spans)
+    ends = sorted(end for end, width in spans if width >= WIDE_LINE_SHARE * widest)
+    return ends[int(RIGHT_EDGE_QUANTILE * (len(ends) - 1))]
+
+
+def _wrapped_left(pages: list[tuple[list[_Item], float, float]], right: float) -> float | None:
+    """Where the lines after a line that reaches the right edge most often start: the text block's
+    left margin, which a paragraph's first line is indented from. The leftmost line of each page
+    stood for it, but on a page whose every line opens a paragraph (a list, cells set as lines) that
+    is the indent, and a line that happens to fill the width took the next paragraph as its rest.
+    None when no line reaches the edge."""
+    starts: Counter[int] = Counter()
+    for items, _, char_w in pages:
+        lines = [it for it in items if not it.is_row]
+        for prev, nxt in zip(lines, lines[1:], strict=False):
+            if prev.x1 >= right - WRAP_SLACK_CHARS * char_w:
+                starts[round(nxt.x0)] += 1
+    if not starts:
+        return None
+    most = max(starts.values())
+    return float(min(x for x, n in starts.items() if n == most))
 
 
 def pdf_to_text(data: bytes, limits: Limits) -> tuple[str, list[str]]:
@@ -111,11 +142,17 @@ def pdf_to_text(data: bytes, limits: Limits) -> tuple[str, list[str]]:
                 raise ReadProblem(
                     "unsupported", f"PDF has {n_pages} pages, over the {limits.max_pages} page limit"
                 )
+            pages = []
+            for page in pdf.pages:
+                pages.append(_page_items(page))
+                page.close()  # pdfplumber caches layout per page; free it on long documents
+            right = _right_edge(pages)
+            wrapped_left = _wrapped_left(pages, right)
             pending: _Item | None = None  # the last text line, possibly continued on the next line
             geometry = (0.0, 0.0, 10.0)
             n_tables = 0
-            for page in pdf.pages:
-                items, left, right, char_w = _page_items(page)
+            for items, page_left, char_w in pages:
+                left = page_left if wrapped_left is None else wrapped_left
                 n_tables += sum(1 for it in items if it.is_row)
                 for it in items:
                     if it.is_row:
@@ -131,7 +168,6 @@ def pdf_to_text(data: bytes, limits: Limits) -> tuple[str, list[str]]:
                             out.append(pending.text)
                         pending = it
                     geometry = (left, right, char_w)
-                page.close()  # pdfplumber caches layout per page; free it on long documents
             if pending:
                 out.append(pending.text)
     except ReadProblem:

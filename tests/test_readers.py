@@ -390,6 +390,22 @@ def test_pdf_wrapped_lines_are_rejoined_and_indented_paragraphs_kept(generated) 
             assert normalise(content) in normalise(text).split("\n")
 
 
+def test_pdf_wrapping_is_judged_on_the_document_not_on_a_page_of_short_lines() -> None:
+    """A table flattened to one cell a line fills pages with short lines. Judged on such a page
+    alone, the right margin sat mid-page: a paragraph wrapped there stayed cut in two (a value apart
+    from its words); and the left margin sat at the indent, so a cell that happens to fill the
+    width took the next cell as its rest."""
+    paragraph = "依托政府门户网站、政务微博、微信公众号等平台拓宽公开渠道。2022年主动公开政府信息233条,其中政策文件16条、工作动态217条。"
+    filling = "2.申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请"
+    cells = ["信息内容", "本年制发件数", "规章", "0", "1", "行政规范性文件", "0", "15"] * 5
+    text = "\n".join(
+        [paragraph, *cells, paragraph.replace("233", "234"), *cells, filling, "7", "3.其他", "0"]
+    )
+    lines = read_bytes(make_pdf(text), "a.pdf").text.split("\n")
+    assert normalise(paragraph) in lines and normalise(paragraph.replace("233", "234")) in lines
+    assert lines[lines.index(normalise(filling)) + 1] == "7"
+
+
 def test_docx_tables_are_rows_in_document_order(generated) -> None:
     seed = SEEDS[0]
     text = read_bytes(generated[(seed.name, "report.docx")], "a.docx").text.split("\n")

@@ -96,15 +96,23 @@ def is_cjk(ch: str) -> bool:
     )
 
 
+# Two or more numbers apart by spaces and nothing else: the cells of a table row.
+_CELL_RUN = re.compile(r"\d+(?:\.\d+)?%?(?:[ \t]+\d+(?:\.\d+)?%?)+")
+
+
 def join_wrapped(left: str, right: str) -> str:
     """Join two pieces of one visual line-wrapped paragraph.
 
     Chinese is written without spaces, so a wrap between two CJK characters (or a CJK character and
-    a digit, as in "548786\n件") joins with nothing; a wrap between two Latin words keeps one space.
+    a digit, as in "548786\n件") joins with nothing; a wrap between two Latin words keeps one space,
+    and so does one before a run of numbers, a table row's cells wrapped after its label
+    ("…政府信息公开申请\n0 0 0 0 0 0 0": joined close, the label took the first cell).
     """
     left, right = left.rstrip(), right.lstrip()
     if not left or not right:
         return left + right
+    if _CELL_RUN.fullmatch(right):
+        return left + " " + right
     if is_cjk(left[-1]) or is_cjk(right[0]):
         return left + right
     return left + " " + right

@@ -83,6 +83,16 @@ def test_is_cjk(ch: str, cjk: bool) -> None:
         ("the annual", "report", "the annual report"),
         ("共 ", " 3件", "共3件"),
         ("", "x", "x"),
+        # a table row's cells wrapped after its label stay cells
+        (
+            "行政机关不再处理其政府信息公开申请",
+            "0 0 0 0 0 0 0",
+            "行政机关不再处理其政府信息公开申请 0 0 0 0 0 0 0",
+        ),
+        ("(七)总计", "3 0 0 12.5 100%", "(七)总计 3 0 0 12.5 100%"),
+        # a number that is not a run of cells still joins close
+        ("共受理", "548 件", "共受理548 件"),
+        ("共受理", "548", "共受理548"),
     ],
 )
 def test_join_wrapped_joins_chinese_without_a_space_and_latin_with_one(

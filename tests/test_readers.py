@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import gc
-import html as htmlmod
 import io
-import quopri
 import re
 import zipfile
 import zlib
@@ -20,160 +18,10 @@ from pipeline.extract import extract
 from pipeline.readers import STATUSES, read_bytes, read_path
 from pipeline.readers_base import Limits
 from pipeline.readers_docx import W
-from pipeline.text import is_cjk, normalise
+from pipeline.synth_formats import SEPARATOR_ROW, blocks, make_docx, make_html, make_mht, make_pdf, make_rtf
+from pipeline.text import normalise
 
 SEEDS = sorted(RAW_DIR.glob("*.txt"))
-_SEPARATOR_ROW = re.compile(r"^[\s|:\-]*$")
-
-
-# ---------------------------------------------------------------- fixture writers (from a seed text)
-
-
-def blocks(text: str) -> list[tuple[str, list]]:
-    """The seed as ('p', line) paragraphs and ('table', rows) runs of '|'-flattened lines."""
-    out: list[tuple[str, list]] = []
-    for line in text.split("\n"):
-        if "|" in line:
-            if _SEPARATOR_ROW.match(line):
-                continue  # markdown '---|---' rule or a bare '|': no cells
-            cells = [c.strip() for c in line.strip().removesuffix("|").split("|")]
-            if out and out[-1][0] == "table":
-                out[-1][1].append(cells)
-            else:
-                out.append(("table", [cells]))
-        elif line.strip():
-            out.append(("p", line.strip()))
-    return out
-
-
-def make_html(text: str, charset: str = "utf-8") -> bytes:
-    """A government-site page: menus, breadcrumb, share bar, QR prompt and footer around the report."""
-    body = []
-    for kind, content in blocks(text):
-        if kind == "p":
-            # a source line break between two Chinese characters, as editors leave them
-            mid = range(len(content) // 2, len(content))
-            cut = next((i for i in mid if is_cjk(content[i - 1]) and is_cjk(content[i])), 0)
-            body.append(f"<p>{htmlmod.escape(content[:cut])}\n{htmlmod.escape(content[cut:])}</p>")
-        else:
-            rows = "".join(
-                "<tr>" + "".join(f"<td>{htmlmod.escape(c)}</td>" for c in row) + "</tr>" for row in content
-            )
-            body.append(f'<table border="1">{rows}</table>')
-    menu = "".join(
-        f'<li><a href="/{i}">{t}</a></li>' for i, t in enumerate(["首页", "政务公开", "政务服务", "互动交流"])
-    )
-    page = f"""<!DOCTYPE html>
-<html><head><meta http-equiv="Content-Type" content="text/html; charset={charset}">
-<title>报告正文_某某区人民政府门户网站</title><style>.x{{color:red}}</style>
-<script>var tracker = "共受理999件";</script></head>
-<body><div class="top-nav"><ul>{menu}</ul></div>
-<div class="breadcrumb">当前位置：<a href="/">首页</a> &gt; <a>政务公开</a></div>
-<div id="zoom" class="article-content">{"".join(body)}</div>
-<div class="bdshare">分享到：<a>微信</a><a>微博</a><a>QQ空间</a><a>人人网</a></div>
-<p>扫一扫在手机打开当前页</p><p>【打印本页】【关闭窗口】</p>
-<div class="footer">版权所有：某某区人民政府办公室 鲁ICP备05001918号 网站标识码3703000001</div>
-</body></html>"""
-    return page.encode(charset if charset != "gb2312" else "gb18030")
-
-
-def make_pdf(text: str) -> bytes:
-    """Paragraphs with a two-character first-line indent (as Chinese reports are set) and ruled tables."""
-    from reportlab.lib.pagesizes import A4
-    from reportlab.lib.styles import ParagraphStyle
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-    from reportlab.platypus import Paragraph, SimpleDocTemplate, Table, TableStyle
-
-    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
-    style = ParagraphStyle(
-        "cn", fontName="STSong-Light", fontSize=11, leading=16, wordWrap="CJK", firstLineIndent=22
-    )
-    cell = ParagraphStyle("cell", fontName="STSong-Light", fontSize=9, leading=12, wordWrap="CJK")
-    story = []
-    for kind, content in blocks(text):
-        if kind == "p":
-            story.append(Paragraph(htmlmod.escape(content), style))
-        else:
-            width = max(len(r) for r in content)
-            rows = [
-                [Paragraph(htmlmod.escape(c), cell) for c in r] + [""] * (width - len(r)) for r in content
-            ]
-            table = Table(rows, colWidths=[450 / width] * width)  # wide tables must still fit A4
-            table.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.5, "black")]))
-            story.append(table)
-    buf = io.BytesIO()
-    SimpleDocTemplate(buf, pagesize=A4, pageCompression=1).build(story)  # Flate streams, like real PDFs
-    return buf.getvalue()
-
-
-def make_docx(text: str) -> bytes:
-    import docx
-
-    document = docx.Document()
-    for kind, content in blocks(text):
-        if kind == "p":
-            document.add_paragraph(content)
-        else:
-            width = max(len(r) for r in content)
-            table = document.add_table(rows=len(content), cols=width)
-            for r, row in enumerate(content):
-                for c, value in enumerate(row):
-                    table.cell(r, c).text = value
-    buf = io.BytesIO()
-    document.save(buf)
-    return buf.getvalue()
-
-
-def rtf_escape(s: str) -> str:
-    """Chinese as GBK bytes in \\'xx escapes (what Word writes), anything else GBK lacks as \\uN?."""
-    out = []
-    for ch in s:
-        if ch in "\\{}":
-            out.append("\\" + ch)
-        elif ord(ch) < 0x80:
-            out.append(ch)
-        else:
-            try:
-                out.append("".join(f"\\'{b:02x}" for b in ch.encode("gbk")))
-            except UnicodeEncodeError:
-                code = ord(ch) if ord(ch) < 0x8000 else ord(ch) - 0x10000
-                out.append(f"\\u{code}?")
-    return "".join(out)
-
-
-def make_rtf(text: str) -> bytes:
-    parts = [r"{\rtf1\ansi\ansicpg936\deff0{\fonttbl{\f0\fnil\fcharset134 \'cb\'ce\'cc\'e5;}}\f0\fs24 "]
-    for kind, content in blocks(text):
-        if kind == "p":
-            parts.append(r"\pard " + rtf_escape(content) + r"\par" + "\n")
-        else:
-            for row in content:
-                cells = "".join(rf"\pard\intbl {rtf_escape(c)}\cell " for c in row)
-                parts.append(
-                    r"\trowd "
-                    + "".join(rf"\cellx{1500 * (i + 1)}" for i in range(len(row)))
-                    + cells
-                    + r"\row"
-                    + "\n"
-                )
-    parts.append("}")
-    return "".join(parts).encode("ascii")
-
-
-def make_mht(text: str) -> bytes:
-    """Word's "single file web page": the page as quoted-printable GB2312 in a MIME archive, with
-    an image part after it (what Chinese sites often attach under a .doc name)."""
-    page = quopri.encodestring(make_html(text, "gb2312")).decode("ascii")
-    return (
-        'MIME-Version: 1.0\r\nContent-Type: multipart/related; boundary="----=_NextPart_01D9"\r\n\r\n'
-        "This document is a Single File Web Page, also known as a Web Archive file.\r\n\r\n"
-        "------=_NextPart_01D9\r\nContent-Location: file:///C:/report.htm\r\n"
-        'Content-Transfer-Encoding: quoted-printable\r\nContent-Type: text/html; charset="gb2312"\r\n\r\n'
-        f"{page}\r\n\r\n------=_NextPart_01D9\r\nContent-Location: file:///C:/image001.png\r\n"
-        "Content-Transfer-Encoding: base64\r\nContent-Type: image/png\r\n\r\niVBORw0KGgo=\r\n\r\n"
-        "------=_NextPart_01D9--\r\n"
-    ).encode("ascii")
 
 
 FORMATS = {
@@ -222,7 +70,7 @@ def content_lines(seed_text: str) -> list[str]:
     return [
         _key(line)
         for line in seed_text.split("\n")
-        if _key(line) and not _SEPARATOR_ROW.match(line) and line_rule(line) is None
+        if _key(line) and not SEPARATOR_ROW.match(line) and line_rule(line) is None
     ]
 
 

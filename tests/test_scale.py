@@ -212,10 +212,26 @@ def test_bench_text_report_names_each_step_as_a_multiple_of_the_floor(tmp_path: 
     )
 
 
+def test_bench_in_every_format_scores_its_reports_against_the_same_truth(tmp_path: Path, capsys):
+    """Reports as sites serve them: the readers are part of what the bench measures and scores."""
+    from pipeline.synth_formats import WRITERS
+
+    argv = ["--docs", str(len(WRITERS)), "--workers", "1", "--no-csv", "--formats", ",".join(WRITERS)]
+    assert bench_main([*argv, "--keep", str(tmp_path / "b"), "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["formats"] == list(WRITERS)
+    files = [p for p in (tmp_path / "b" / "corpus").iterdir()]
+    assert sorted(p.suffix.lstrip(".") for p in files) == sorted(ext for ext, _ in WRITERS.values())
+    assert out["text_bytes"] == sum(p.stat().st_size for p in files)
+    assert out["quality"]["documents"] == len(WRITERS)
+    assert out["quality"]["metrics"]["fp"] == 0 and out["quality"]["metrics"]["fn"] == 0
+
+
 @pytest.mark.parametrize(
     "argv",
     [
         ["--docs", "0"],
+        ["--formats", "txt,xls"],
         ["--workers", "0"],
         ["--engine", "spark"],
         ["--scheduler", "tcp://x:1"],

@@ -75,6 +75,7 @@ def test_the_command_line_refuses_data_raw_with_status_2(capsys):
         (["3", "{out}", "--workers", "0"], "--workers at least 1"),
         (["3", "{file}"], "cannot write the reports"),  # a file where the folder should be
         (["3", "{file}/below"], "cannot write the reports"),
+        (["3", "{out}", "--formats", "txt,xls"], "unknown format xls: choose from txt, html"),
     ],
 )
 def test_the_command_line_refuses_what_it_cannot_do_with_status_2(tmp_path: Path, capsys, args, said):
@@ -205,3 +206,30 @@ def test_extraction_reaches_its_measured_precision_and_recall_on_generated_repor
     # Floors a little under what was measured on this corpus (P 0.998, R 0.93): a regression fails.
     assert overall["precision"] >= 0.97, overall
     assert overall["recall"] >= 0.88, overall
+
+
+def test_reports_in_several_formats_cycle_through_them_and_keep_their_truth(tmp_path: Path):
+    from pipeline.readers import read_path
+    from pipeline.synth_formats import WRITERS
+
+    formats = list(WRITERS)
+    g = synth.generate(2 * len(formats), tmp_path, seed=4, formats=formats)
+    reports = sorted(p for p in tmp_path.iterdir() if p.suffix != ".json")
+    assert [p.suffix.lstrip(".") for p in reports] == [WRITERS[f][0] for f in formats] * 2
+    assert g.text_bytes == sum(p.stat().st_size for p in reports)
+    for p in reports:
+        read = read_path(p)
+        truth = json.loads(p.with_suffix(".json").read_text(encoding="utf-8"))
+        assert read.status == "ok", (p.name, read.message)
+        assert read.kind == {"htm": "html", "mht": "mhtml"}.get(p.suffix[1:], p.suffix[1:])
+        assert truth["agency"] in read.text.replace("\n", ""), p.name  # the text went in whole
+        assert synth.MARK in read.text
+
+
+def test_a_format_whose_writer_needs_a_missing_package_is_refused_before_writing(tmp_path: Path, monkeypatch):
+    from pipeline import synth_formats
+
+    monkeypatch.setitem(synth_formats.NEEDS, "pdf", "no_such_package_here")
+    with pytest.raises(synth.FormatError, match="needs the package 'no_such_package_here'.*requirements-dev"):
+        synth.generate(3, tmp_path / "out", formats=["txt", "pdf"])
+    assert not (tmp_path / "out").exists()

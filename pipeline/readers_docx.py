@@ -75,7 +75,7 @@ def docx_to_text(data: bytes, limits: Limits) -> tuple[str, list[str]]:
     """The main part (word/document.xml) parsed on its own. python-docx loaded every part into an
     object graph with reference cycles (package <-> parts) that only the collector frees; pool
     workers collect rarely (engines.worker_init), so each worker kept ~5 MB a .docx (300 files: 880 MB
-    a worker, against 180 MB). A tree from lxml alone is freed when the function returns."""
+    a worker, against 220 MB now). A tree from lxml alone is freed when the function returns."""
     check_zip(data, limits)
     # No entities, no network, libxml2's default depth and size limits (as python-docx parsed).
     parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)

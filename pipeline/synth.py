@@ -2,8 +2,9 @@
 
 Every document is template-filled from the tables below with one `random.Random` per document
 seeded by (seed, index), so a corpus is the same whatever the worker count. Each report starts with
-MARK, is named synth_*.txt (or .pdf, .docx... with --formats), and has a gold-schema .json beside it whose evidence strings are exact
-substrings of the text. Writing into data/raw is refused: synthetic text must never pass for a report.
+MARK, is named synth_*.txt (or .pdf, .docx... with --formats), and has a gold-schema .json beside it
+whose evidence strings are exact substrings of the text. Writing into data/raw is refused: synthetic
+text must never pass for a report.
 """
 
 from __future__ import annotations
@@ -831,7 +832,7 @@ class FormatError(ValueError):
 
 
 def check_formats(formats: Sequence[str]) -> tuple[str, ...]:
-    from pipeline.synth_formats import WRITERS, missing_package
+    from pipeline.synth_formats import NEEDS, WRITERS, missing_package
 
     unknown = [f for f in formats if f not in WRITERS]
     if unknown or not formats:
@@ -841,7 +842,7 @@ def check_formats(formats: Sequence[str]) -> tuple[str, ...]:
     missing = missing_package(formats)
     if missing:
         raise FormatError(
-            f"writing {'/'.join(f for f in formats if f in ('pdf', 'docx'))} needs the package {missing!r}: "
+            f"writing {'/'.join(f for f in formats if NEEDS.get(f) == missing)} needs the package {missing!r}: "
             "install the test packages (pip install -r requirements-dev.txt)"
         )
     return tuple(formats)

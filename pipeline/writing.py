@@ -83,8 +83,8 @@ def interrupts_held() -> Iterator[None]:
     previous = signal.signal(signal.SIGINT, lambda signum, frame: caught.append(signum))
     try:
         yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
+    finally:  # None: a handler not set from Python (an embedding program's), which SIG_DFL stands for
+        signal.signal(signal.SIGINT, signal.SIG_DFL if previous is None else previous)
     if caught and callable(previous):
         previous(signal.SIGINT, None)  # as if it came now: Python's handler raises KeyboardInterrupt
 

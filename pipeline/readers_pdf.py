@@ -90,8 +90,8 @@ def _page_items(page) -> tuple[list[_Item], float, float]:
 
 
 def _right_edge(pages: list[tuple[list[_Item], float, float]]) -> float:
-    """The text block's right edge, where the layout wraps lines: one for the whole document, whose
-    pages share their margins. Left-aligned Chinese leaves ragged ends and punctuation may hang past
+    """The text block's right edge, where the layout wraps lines: one for all `pages` (of one size),
+    which share their margins. Left-aligned Chinese leaves ragged ends and punctuation may hang past
     the margin, so a high quantile of the line ends rather than the maximum; of the wide lines only,
     since short ones (headings, cells set as lines) put the edge mid-page where they crowd a page,
     and then no line there was taken as wrapped."""
@@ -142,16 +142,22 @@ def pdf_to_text(data: bytes, limits: Limits) -> tuple[str, list[str]]:
                 raise ReadProblem(
                     "unsupported", f"PDF has {n_pages} pages, over the {limits.max_pages} page limit"
                 )
-            pages = []
+            pages, sizes = [], []
             for page in pdf.pages:
                 pages.append(_page_items(page))
+                sizes.append((round(page.width), round(page.height)))
                 page.close()  # pdfplumber caches layout per page; free it on long documents
-            right = _right_edge(pages)
-            wrapped_left = _wrapped_left(pages, right)
+            # Pages of one size share their margins (a landscape table page has its own).
+            margins = {}
+            for size in set(sizes):
+                alike = [p for p, s in zip(pages, sizes, strict=True) if s == size]
+                right = _right_edge(alike)
+                margins[size] = (right, _wrapped_left(alike, right))
             pending: _Item | None = None  # the last text line, possibly continued on the next line
             geometry = (0.0, 0.0, 10.0)
             n_tables = 0
-            for items, page_left, char_w in pages:
+            for (items, page_left, char_w), size in zip(pages, sizes, strict=True):
+                right, wrapped_left = margins[size]
                 left = page_left if wrapped_left is None else wrapped_left
                 n_tables += sum(1 for it in items if it.is_row)
                 for it in items:

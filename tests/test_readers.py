@@ -273,6 +273,44 @@ def test_pdf_wrapping_is_judged_on_the_document_not_on_a_page_of_short_lines() -
     assert lines[lines.index(normalise(filling)) + 1] == "7"
 
 
+def _pdf_of_lines(pages: list[tuple[tuple[float, float], list[tuple[float, str]]]]) -> bytes:
+    """A PDF drawn line by line: each page its (width, height) and its lines as (x, text), 11 pt."""
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.pdfgen import canvas
+
+    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf)
+    for size, lines in pages:
+        c.setPageSize(size)
+        c.setFont("STSong-Light", 11)
+        for i, (x, text) in enumerate(lines):
+            c.drawString(x, size[1] - 72 - 16 * i, text)
+        c.showPage()
+    c.save()
+    return buf.getvalue()
+
+
+def test_pdf_pages_of_another_size_keep_their_own_margins() -> None:
+    """A landscape page among portrait ones: its lines pass the portrait pages' right margin without
+    reaching their own, and must not be taken for wrapped (…共计15 + 2.… would read 152)."""
+    wrapped = [
+        (94, "依托政府门户网站、政务微博、微信公众号等平台拓宽公开渠道主动公开政府信息与政策"),
+        (72, "解读。"),
+    ]
+    portrait = ((595, 842), wrapped * 12)
+    items = [
+        (72, f"{i}.本年度共受理政府信息公开申请的办理情况及答复情况的统计说明与分析汇总报告附表共计15件")
+        for i in range(1, 5)
+    ]
+    wide = [(94, "依托政府门户网站、政务微博、微信公众号等平台拓宽公开渠道," * 2), (72, "主动公开政府信息。")]
+    landscape = ((842, 595), wide + items + wide)
+    lines = read_bytes(_pdf_of_lines([portrait, portrait, landscape]), "a.pdf").text.split("\n")
+    assert [line for line in lines if "本年度共受理" in line] == [text for _, text in items]
+    assert "依托政府门户网站、政务微博、微信公众号等平台拓宽公开渠道主动公开政府信息与政策解读。" in lines
+
+
 def test_docx_tables_are_rows_in_document_order(generated) -> None:
     seed = SEEDS[0]
     text = read_bytes(generated[(seed.name, "report.docx")], "a.docx").text.split("\n")

@@ -11,6 +11,8 @@ from lxml import etree
 from pipeline.readers_base import MB, Limits, ReadProblem, table_row
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+# Word's "Strict Open XML" save option: the same elements in another namespace.
+W_STRICT = "http://purl.oclc.org/ooxml/wordprocessingml/main"
 W2003 = "http://schemas.microsoft.com/office/word/2003/wordml"
 MC_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
 MAX_MEMBERS = 10_000
@@ -84,12 +86,13 @@ def docx_to_text(data: bytes, limits: Limits) -> tuple[str, list[str]]:
             root = etree.fromstring(zf.read("word/document.xml"), parser=parser)
     except (KeyError, ValueError, zipfile.BadZipFile, zlib.error, EOFError, etree.XMLSyntaxError) as e:
         raise ReadProblem("unreadable", f"Word document is damaged: {type(e).__name__}: {e}"[:300]) from e
-    body = root.find(f"{{{W}}}body")
+    ns = W_STRICT if etree.QName(root).namespace == W_STRICT else W
+    body = root.find(f"{{{ns}}}body")
     if body is None:
         raise ReadProblem("unreadable", "Word document is damaged: its main part has no w:body")
     out: list[str] = []
-    _blocks(body, W, out)
-    n_tables = len(body.findall(f".//{{{W}}}tbl"))
+    _blocks(body, ns, out)
+    n_tables = len(body.findall(f".//{{{ns}}}tbl"))
     return "\n".join(out), [f"docx: {n_tables} table(s)"]
 
 

@@ -446,6 +446,23 @@ def test_a_zip_bomb_docx_is_refused() -> None:
     assert "expands to" in result.message
 
 
+def test_a_strict_open_xml_docx_reads_as_the_transitional_one(generated) -> None:
+    """Word's 'Strict Open XML Document' keeps the elements and changes their namespace."""
+    from pipeline.readers_docx import W_STRICT
+
+    transitional = generated[(SEEDS[0].name, "report.docx")]
+    with zipfile.ZipFile(io.BytesIO(transitional)) as src:
+        members = {i.filename: src.read(i) for i in src.infolist()}
+    members["word/document.xml"] = members["word/document.xml"].replace(W.encode(), W_STRICT.encode())
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as dst:
+        for name, content in members.items():
+            dst.writestr(name, content)
+    want = read_bytes(transitional, "a.docx")
+    got = read_bytes(buf.getvalue(), "strict.docx")
+    assert got.status == "ok" and got.text == want.text and len(want.text) > 1000
+
+
 def test_a_docx_does_not_expand_entities_or_fetch_files(tmp_path: Path) -> None:
     secret = tmp_path / "secret.txt"
     secret.write_text("机密", encoding="utf-8")

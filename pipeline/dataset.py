@@ -35,7 +35,7 @@ from pipeline.file_tasks import FileTask, PathList, batches, load, name_note, st
 from pipeline.heap import trim, use_returning_pool
 from pipeline.listing import InputFolderError, Skipped, list_input
 from pipeline.readers_base import Limits
-from pipeline.readers_sniff import extension_kind, sniff
+from pipeline.readers_sniff import NOT_READ_ADVICE, extension_kind, sniff
 from pipeline.record import MetricRecord
 from pipeline.schema import DOCUMENT_COLUMNS, METRIC_COLUMNS, READ, RESOLVED_COLUMNS, SCHEMA_VERSION
 from pipeline.shard_resolve import WINNER_EXTRA, ShardResolver, ShardWinners
@@ -304,7 +304,8 @@ def _unsupported_row(path: str, rel: str) -> dict:
         "path": stored_path(rel),
         "kind": suffix.lstrip(".").lower() or "unknown",
         "status": "unsupported",
-        "message": f"file type {suffix or '(none)'} is not a supported report format",
+        "message": f"file type {suffix or '(none)'} is not a supported report format"
+        + (f"; {advice}" if (advice := NOT_READ_ADVICE.get(suffix.lower().lstrip("."))) else ""),
         "mtime": stat.st_mtime,
         "size": stat.st_size,
     }

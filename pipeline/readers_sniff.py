@@ -24,6 +24,18 @@ EXTENSION_KINDS: dict[str, str] = {
     "mhtml": "mhtml",
 }
 
+# What to do with a file the build does not read, by extension: said after "not a supported report format".
+_ARCHIVE = "it is an archive: unpack it into the input folder to read the reports in it"
+_IMAGE = "it is an image (a scan?): reports are read from their text, and OCR is not supported"
+_SHEET = "it is a spreadsheet: save the report as PDF or .docx to read it"
+NOT_READ_ADVICE: dict[str, str] = {
+    **dict.fromkeys(("zip", "rar", "7z", "tar", "gz", "tgz", "bz2", "xz"), _ARCHIVE),
+    **dict.fromkeys(("jpg", "jpeg", "png", "tif", "tiff", "bmp", "gif", "webp"), _IMAGE),
+    **dict.fromkeys(("xls", "xlsx", "et", "ods"), _SHEET),
+    "ofd": "OFD is China's fixed-layout format (GB/T 33190): export it as PDF",
+    "odt": "save it as .docx",
+}
+
 # (rule id, offset, magic bytes, kind or None, label). kind None: a known binary that is not a report.
 SIGNATURES: tuple[tuple[str, int, bytes, str | None, str], ...] = (
     ("sig-pdf", 0, b"%PDF-", "pdf", "PDF document"),
@@ -58,7 +70,9 @@ ZIP_MEMBERS: tuple[tuple[str, str | None, str], ...] = (
     ("xl/workbook.xml", None, "Excel workbook (.xlsx)"),
     ("ppt/presentation.xml", None, "PowerPoint presentation (.pptx)"),
     ("content.xml", None, "OpenDocument file (.odt/.ods); save it as .docx"),
+    ("OFD.xml", None, "OFD document (GB/T 33190, China's fixed-layout format); export it as PDF"),
 )
+ZIP_NAMES_SHOWN = 3
 
 # Inside an OLE2 file: the stream name (UTF-16LE in the directory) that says which program wrote it.
 OLE_STREAMS: tuple[tuple[bytes, str | None, str], ...] = (
@@ -129,7 +143,25 @@ def _sniff_zip(data: bytes) -> tuple[str | None, str]:
     for member, kind, label in ZIP_MEMBERS:
         if member in names:
             return kind, label
-    return None, "zip archive (not a Word document)"
+    files = [_member_name(i) for i in zipfile.ZipFile(io.BytesIO(data)).infolist() if not i.is_dir()]
+    if not files:
+        return None, "zip archive with no files in it"
+    shown = ", ".join(files[:ZIP_NAMES_SHOWN]) + (", …" if len(files) > ZIP_NAMES_SHOWN else "")
+    return None, f"zip archive of {len(files)} file(s): {shown}; unpack it into the input folder to read them"
+
+
+def _member_name(info: zipfile.ZipInfo) -> str:
+    """A member's name as its maker wrote it. Without the UTF-8 flag, zipfile decodes the name as
+    cp437, which turns the GBK names of archives made on Chinese Windows into box-drawing marks."""
+    if info.flag_bits & 0x800:
+        return info.filename
+    raw = info.filename.encode("cp437")
+    for codec in ("utf-8", "gb18030"):
+        try:
+            return raw.decode(codec)
+        except UnicodeDecodeError:
+            continue
+    return info.filename
 
 
 def _sniff_ole(data: bytes) -> tuple[str | None, str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import time
+import zipfile
 from pathlib import Path
 
 import pandas as pd
@@ -133,6 +134,30 @@ def test_touched_file_with_same_bytes_is_not_re_extracted(raw: Path, tmp_path: P
         dataset.hashlib, "sha256", lambda data=b"": (data == content and hashed.append("x")) or real(data)
     )
     assert build(raw, out).summary["extracted"] == 0 and hashed == []
+
+
+@pytest.mark.parametrize(
+    ("name", "advice"),
+    [
+        ("年报下载.zip", "it is an archive: unpack it into the input folder to read the reports in it"),
+        ("scan.JPG", "it is an image (a scan?): reports are read from their text, and OCR is not supported"),
+        ("报告.ofd", "OFD is China's fixed-layout format (GB/T 33190): export it as PDF"),
+        ("统计表.xlsx", "it is a spreadsheet: save the report as PDF or .docx to read it"),
+        ("notes.xyz", None),
+    ],
+)
+def test_a_file_that_is_not_read_says_what_to_do_with_it(raw: Path, tmp_path: Path, name: str, advice):
+    """A bulk download arrives zipped, scans as images, new official documents as OFD: the analyst
+    is told what would make them readable, not only that they are not."""
+    if name.endswith(".zip"):  # a real archive, reports inside
+        with zipfile.ZipFile(raw / name, "w") as z:
+            z.writestr("2023年报.pdf", (raw / SEEDS[0].name).read_bytes())
+    else:
+        (raw / name).write_bytes(b"not read at all")
+    row = build(raw, tmp_path / "ds").documents.set_index("path").loc[name]
+    assert row["status"] == "unsupported"
+    said = f"file type {Path(name).suffix} is not a supported report format"
+    assert row["message"] == (f"{said}; {advice}" if advice else said)
 
 
 def test_bad_files_get_a_status_and_the_run_goes_on(raw: Path, tmp_path: Path):

@@ -387,6 +387,19 @@ BAD = [
         ".doc could not be read",
     ),
     ("zip.docx", lambda g: _zip({"a.txt": "hi"}), "unsupported", "zip archive"),
+    (
+        "reports.zip",
+        lambda g: _zip({f"年报/{i}.pdf": "x" for i in range(5)} | {"年报/": ""}),
+        "unsupported",
+        "zip archive of 5 file(s): 年报/0.pdf, 年报/1.pdf, 年报/2.pdf, …; unpack it into the input folder",
+    ),
+    ("windows.zip", lambda g: _gbk_named_zip(), "unsupported", "zip archive of 1 file(s): 报告.pdf; unpack"),
+    (
+        "report.ofd",
+        lambda g: _zip({"OFD.xml": "<ofd:OFD/>", "Doc_0/Document.xml": "<x/>"}),
+        "unsupported",
+        "OFD document (GB/T 33190, China's fixed-layout format); export it as PDF",
+    ),
     ("badxml.docx", lambda g: _zip({"word/document.xml": "<w:document><w:body>"}), "unreadable", "damaged"),
     (
         "bodyless.docx",
@@ -409,6 +422,12 @@ def _zip(members: dict[str, str]) -> bytes:
         for name, content in members.items():
             z.writestr(name, content)
     return buf.getvalue()
+
+
+def _gbk_named_zip() -> bytes:
+    """A zip as Chinese Windows makes it: the member's name in GBK bytes, without the UTF-8 flag."""
+    data = _zip({"XXXX.pdf": "x"})  # an ASCII name of the same length, swapped for the GBK bytes
+    return data.replace(b"XXXX.pdf", "报告.pdf".encode("gbk"))
 
 
 def _blank_pdf() -> bytes:

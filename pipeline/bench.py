@@ -118,6 +118,11 @@ class BenchResult:
     formats: list[str] = field(default_factory=lambda: ["txt"])  # what the reports were written as
 
     @property
+    def text_only(self) -> bool:
+        """Whether the reports were plain text, what the targets are set for."""
+        return self.formats == ["txt"]
+
+    @property
     def ratio(self) -> float:
         return self.build.seconds / self.floor.seconds if self.floor.seconds > 0 else float("inf")
 
@@ -167,12 +172,12 @@ class BenchResult:
         t = self.targets()
         out = [
             f"bench: {self.docs} synthetic reports"
-            + (f" ({', '.join(self.formats)}, in turn)" if self.formats != ["txt"] else "")
-            + f", {mb:.1f} MB of {'text' if self.formats == ['txt'] else 'files'}, engine {self.engine}, "
+            + ("" if self.text_only else f" ({', '.join(self.formats)}, in turn)")
+            + f", {mb:.1f} MB of {'text' if self.text_only else 'files'}, engine {self.engine}, "
             f"{self.workers} workers, {os.cpu_count()} cores",
             *(
                 []
-                if self.formats == ["txt"]
+                if self.text_only
                 else ["  (the targets below are set for text reports; here the readers' time counts too)"]
             ),
             line("generate", self.generate),

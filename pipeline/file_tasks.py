@@ -17,6 +17,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from pipeline.readers_base import MB
+from pipeline.text import name_from_bytes
 
 # A shipped batch travels as one task message through the scheduler, and Dask warns about task
 # messages above ~10 MB: a batch ends at this many bytes (or at its number of files).
@@ -60,14 +61,11 @@ def name_note(rel: str) -> str:
     in GB18030 (so do zip archives made there and unpacked on Linux): that reading, folder by folder,
     tells the analyst which file \\xb1\\xa8\\xb8\\xe6.txt is (报告.txt)."""
     parts = []
-    for part in os.fsencode(rel).split(b"/"):
-        try:
-            parts.append(part.decode("utf-8"))
-        except UnicodeDecodeError:
-            try:
-                parts.append(part.decode("gb18030"))
-            except UnicodeDecodeError:
-                return NAME_NOT_UTF8
+    for raw in os.fsencode(rel).split(b"/"):
+        part = name_from_bytes(raw)
+        if part is None:
+            return NAME_NOT_UTF8
+        parts.append(part)
     return f"{NAME_NOT_UTF8}; read as GB18030 it is {'/'.join(parts)}"
 
 

@@ -7,6 +7,8 @@ import re
 import zipfile
 from pathlib import PurePath
 
+from pipeline.text import name_from_bytes
+
 # Formats we read, by extension (the fallback when the content has no signature).
 EXTENSION_KINDS: dict[str, str] = {
     "txt": "txt",
@@ -155,13 +157,7 @@ def _member_name(info: zipfile.ZipInfo) -> str:
     cp437, which turns the GBK names of archives made on Chinese Windows into box-drawing marks."""
     if info.flag_bits & 0x800:
         return info.filename
-    raw = info.filename.encode("cp437")
-    for codec in ("utf-8", "gb18030"):
-        try:
-            return raw.decode(codec)
-        except UnicodeDecodeError:
-            continue
-    return info.filename
+    return name_from_bytes(info.filename.encode("cp437")) or info.filename
 
 
 def _sniff_ole(data: bytes) -> tuple[str | None, str]:

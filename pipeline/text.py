@@ -96,6 +96,17 @@ def is_cjk(ch: str) -> bool:
     )
 
 
+def name_from_bytes(raw: bytes) -> str | None:
+    """A file name's bytes as their maker meant them: UTF-8, else GB18030 (what Chinese Windows
+    writes, in folders and in zip archives); None when they are neither."""
+    for codec in ("utf-8", "gb18030"):
+        try:
+            return raw.decode(codec)
+        except UnicodeDecodeError:
+            continue
+    return None
+
+
 # Two or more numbers apart by spaces and nothing else: the cells of a table row.
 _CELL_RUN = re.compile(r"\d+(?:\.\d+)?%?(?:[ \t]+\d+(?:\.\d+)?%?)+")
 

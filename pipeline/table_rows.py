@@ -202,6 +202,8 @@ REVIEW_WIDTH = len(REVIEW_OUTCOMES)
 
 # A label cell holds no figure: digits only in enumerators (1. / 第二十条), none in free-text sentences.
 _ENUM = re.compile(r"[一二三四五六七八九十]+、|\([一二三四五六七八九十]+\)|(?<![\d.])\d{1,2}[.、](?=\D)")
+# A cell opening with an enumerator is a row's label (its numbering), known or not.
+OPENS_WITH_ENUM = re.compile(r"\s*(?:" + _ENUM.pattern + ")")
 _ASIDE = re.compile(r"\([^()]*\)")  # (不同渠道和方式公开相同信息计1条): a note, not a figure
 MAX_LABEL_CHARS = 60
 _DIGIT = re.compile(r"\d")

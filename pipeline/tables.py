@@ -13,6 +13,7 @@ from pipeline.table_layout import BLANK, TEXT, VALUE_KINDS, Token, tokenize
 from pipeline.table_rows import (
     GENERIC_MARKERS,
     OLD_ROWS,
+    OPENS_WITH_ENUM,
     REVIEW_KEYS,
     REVIEW_WIDTH,
     ROW_RULES,
@@ -119,8 +120,8 @@ def _starts_something(cell: str, template: str) -> bool:
     label = label_text(cell)
     if label is None:
         return True  # free text ends a row
-    if _section_of(label, template):
-        return True
+    if _section_of(label, template) or OPENS_WITH_ENUM.match(label):
+        return True  # a row's numbering starts a row, even one whose label was not recognised
     return any(re.search(r.pattern, label) for r in ROW_RULES + OLD_ROWS)
 
 

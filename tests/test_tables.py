@@ -304,3 +304,38 @@ def test_table_reads_on_the_shared_corpus_never_contradict_the_gold(corpus_dir: 
                     wrong.append((path.name, r.metric, r.value))
     assert not wrong
     assert right >= 5  # the tables that survive truncation do give core values
+
+
+def _column_lines(cell: str, width: float = 3.0) -> list[str]:
+    """`cell` wrapped in a column `width` Chinese characters wide (a Latin character is half one)."""
+    lines, line, used = [], "", 0.0
+    for ch in cell:
+        w = 0.5 if ord(ch) < 128 else 1.0
+        if used + w > width:
+            lines, line, used = [*lines, line], "", 0.0
+        line, used = line + ch, used + w
+    return [*lines, line]
+
+
+def _label_rest_below(row: Row) -> str:
+    """A row as narrow columns set it: each label's first line beside the numbers, the rest of the
+    label below them (LibreOffice's layout of a table without set widths)."""
+    numbers = [c for c in row if c and c.replace(".", "").isdigit()]
+    if not numbers:
+        return " ".join(row)  # headings and headers: set across the page
+    labels = [_column_lines(c) for c in row if c and c not in numbers]
+    head = " ".join([lines[0] for lines in labels] + numbers)
+    return "\n".join([head, *(line for lines in labels for line in lines[1:])])
+
+
+def test_a_label_rest_below_its_row_gives_no_value_to_the_next_row() -> None:
+    """The rest of one label ("行政查" / "询事项") came just before the next row, whose own label was
+    cut to unknown pieces ("(四)无 1.本机 0 0 0 0 1 0 1"): the rest took that row's numbers as its
+    own. A row's numbering (一、 / (四) / 1.) starts another row, known or not. Values may be lost
+    in such a layout; none may be read into the wrong row."""
+    body = "\n".join(_label_rest_below(r) for r in table_rows(TABLE))
+    records = extract_tables(normalise(f"{INTRO}\n{body}\n{TABLE['after']}"))
+    want = expected(TABLE, keeps_blanks=False)
+    wrong = [(r.metric, r.value, want.get(r.metric)) for r in records if want.get(r.metric) != r.value]
+    assert wrong == []
+    assert "admin_reconsiderations" in {r.metric for r in records}  # the rows it can place, it reads

@@ -9,8 +9,8 @@ import zlib
 from collections import Counter
 from dataclasses import dataclass
 
-from pipeline.readers_base import MB, Limits, ReadProblem, table_row
-from pipeline.text import join_wrapped
+from pipeline.readers_base import MB, Limits, ReadProblem, cell_text, table_row
+from pipeline.text import CELL_RUN, CJK_CLASS, join_wrapped
 
 _STREAM = re.compile(rb"stream\r?\n")
 # A line ending this close to the right margin (in character widths) was wrapped by the layout.
@@ -21,6 +21,35 @@ RIGHT_EDGE_QUANTILE = 0.8
 WIDE_LINE_SHARE = 0.5
 # The next line starting further right than this (in character widths) is an indented new paragraph.
 INDENT_CHARS = 0.8
+# A space between two Chinese characters of a text line, where the PDF has a space glyph or a gap,
+# is mostly not the report's: a line break in the page's source (a browser or word processor printing
+# it shows one: "全年无依申 请公开信息"), or letter-spacing ("年 度 报 告"). It splits the words a
+# value is read by. But cells of a table set without rules are spaced alike ("信息内容 本年制发件数
+# 本年废止件数"), and geometry cannot tell them apart: both are a quarter-em space glyph. Cells are
+# names, not sentences: in a line with a sentence's punctuation all such spaces go; in others, those
+# of a letter-spaced run and one alone in the line; several stay, as cells.
+_CJK_SPACE = re.compile(f"(?<={CJK_CLASS}) (?={CJK_CLASS})")
+_SENTENCE_MARK = re.compile("[，。；！？,;]")
+_LETTER_SPACED = re.compile(f"(?<!\\S){CJK_CLASS}(?: {CJK_CLASS})+(?!\\S)")
+
+
+# A row label's last character and the first of its cells, closer than a space: tab stops can leave
+# the label flush against the cell ("…禁止公开0 0 0 0 0 0 0"), which then reads as part of it.
+_GLUED_CELLS = re.compile(f"(?<={CJK_CLASS})(?=\\d+(?:\\.\\d+)?%?(?: \\d+(?:\\.\\d+)?%?){{2,}}$)")
+
+
+def cells_apart(line: str) -> str:
+    """`line` with a row's cells apart from its label."""
+    return _GLUED_CELLS.sub(" ", line)
+
+
+def cjk_spaces_dropped(line: str) -> str:
+    """`line` without the spaces between Chinese characters that are not cell boundaries (see above)."""
+    if _SENTENCE_MARK.search(line):
+        return _CJK_SPACE.sub("", line)
+    line = _LETTER_SPACED.sub(lambda m: m.group().replace(" ", ""), line)
+    spaces = _CJK_SPACE.findall(line)
+    return _CJK_SPACE.sub("", line) if len(spaces) == 1 else line
 
 
 def inflated_size(data: bytes, cap: int) -> int:
@@ -58,6 +87,7 @@ class _Item:
     x1: float
     text: str
     is_row: bool  # a table row: never joined with its neighbours
+    cells: tuple[str, ...] = ()  # a table row's cells
 
 
 def _inside(obj: dict, boxes: list[tuple[float, float, float, float]]) -> bool:
@@ -72,14 +102,19 @@ def _page_items(page) -> tuple[list[_Item], float, float]:
     boxes = [t.bbox for t in tables]
     text_page = page.filter(lambda obj: not _inside(obj, boxes)) if boxes else page
     lines = text_page.extract_text_lines(return_chars=False)
-    items = [_Item(ln["top"], ln["x0"], ln["x1"], ln["text"], False) for ln in lines if ln["text"].strip()]
+    items = [
+        _Item(ln["top"], ln["x0"], ln["x1"], cjk_spaces_dropped(ln["text"]), False)
+        for ln in lines
+        if ln["text"].strip()
+    ]
     for t in tables:
         rows = t.extract()
         step = (t.bbox[3] - t.bbox[1]) / max(len(rows), 1)
         for i, row in enumerate(rows):
-            line = table_row(row)
+            cells = tuple(cell_text(c) for c in row)
+            line = table_row(list(cells))
             if line:
-                items.append(_Item(t.bbox[1] + i * step, t.bbox[0], t.bbox[2], line, True))
+                items.append(_Item(t.bbox[1] + i * step, t.bbox[0], t.bbox[2], line, True, cells))
     items.sort(key=lambda it: it.top)
     text_lines = [it for it in items if not it.is_row]
     if not text_lines:
@@ -87,6 +122,25 @@ def _page_items(page) -> tuple[list[_Item], float, float]:
     widths = [(it.x1 - it.x0) / len(it.text) for it in text_lines if len(it.text) >= 4]
     char_w = statistics.median(widths) if widths else 10.0
     return items, min(it.x0 for it in text_lines), char_w
+
+
+_NUMBER_CELL = re.compile(r"[\d.,%\s-]+")
+
+
+def row_continued(row: tuple[str, ...], top: tuple[str, ...]) -> tuple[str, ...] | None:
+    """`row` (the last of a page) with the rest of its cells' text, when `top` (the first row of the
+    next page) is that rest: Word and WPS let a row break across pages by default, and a long label
+    ("5.要求行政机关确认或重新出" / "具已获取信息") then leaves a row of its own with no values.
+    Rest of a row: the same columns, text only in cells that hold text above, and empty where the
+    row above has its numbers. None when `top` is a row of its own."""
+    if len(row) != len(top) or not any(top):
+        return None
+    numbers = [bool(c) and _NUMBER_CELL.fullmatch(c) is not None for c in row]
+    if not any(n and not t for n, t in zip(numbers, top, strict=True)):
+        return None
+    if any(t and (not r or n) for r, t, n in zip(row, top, numbers, strict=True)):
+        return None
+    return tuple(join_wrapped(r, t) if t else r for r, t in zip(row, top, strict=True))
 
 
 def _right_edge(pages: list[tuple[list[_Item], float, float]]) -> float:
@@ -156,26 +210,36 @@ def pdf_to_text(data: bytes, limits: Limits) -> tuple[str, list[str]]:
             pending: _Item | None = None  # the last text line, possibly continued on the next line
             geometry = (0.0, 0.0, 10.0)
             n_tables = 0
+            last_row: _Item | None = None  # the table row last written, if nothing came after it
             for (items, page_left, char_w), size in zip(pages, sizes, strict=True):
                 right, wrapped_left = margins[size]
                 left = page_left if wrapped_left is None else wrapped_left
                 n_tables += sum(1 for it in items if it.is_row)
-                for it in items:
+                for k, it in enumerate(items):
                     if it.is_row:
                         if pending:
-                            out.append(pending.text)
+                            out.append(cells_apart(pending.text))
                             pending = None
-                        out.append(it.text)
+                        if k == 0 and last_row and (cells := row_continued(last_row.cells, it.cells)):
+                            last_row = _Item(
+                                last_row.top, last_row.x0, last_row.x1, table_row(list(cells)), True, cells
+                            )
+                            out[-1] = last_row.text
+                            n_tables -= 1
+                        else:
+                            out.append(it.text)
+                            last_row = it
                         continue
+                    last_row = None
                     if pending and _continues(pending, it, geometry, left, char_w):
                         pending = _Item(it.top, pending.x0, it.x1, join_wrapped(pending.text, it.text), False)
                     else:
                         if pending:
-                            out.append(pending.text)
+                            out.append(cells_apart(pending.text))
                         pending = it
                     geometry = (left, right, char_w)
             if pending:
-                out.append(pending.text)
+                out.append(cells_apart(pending.text))
     except ReadProblem:
         raise
     except PDFPasswordIncorrect as e:
@@ -217,11 +281,44 @@ def _unmapped_checked(text: str, notes: list[str]) -> tuple[str, list[str]]:
     return _CID.sub("\ufffd", text), notes
 
 
+# A line may not be broken inside a number or a Latin word, so a line followed by one ends early by
+# its width ("…全年接待办事群众约" / "133661人次"): it was still wrapped. Digits and Latin letters
+# are about half a Chinese character wide.
+_UNBREAKABLE = re.compile(r"[0-9A-Za-z.%,/-]+")
+LATIN_CHAR_SHARE = 0.6
+# A line ending a sentence ends early because its paragraph does.
+_PARAGRAPH_END = tuple("。！？；：!?;:")
+
+
+def _unbreakable_width(text: str, char_w: float) -> float:
+    """The width of the number or Latin word `text` opens with, which the line before had no room for."""
+
+    m = _UNBREAKABLE.match(text)
+    if not m or m.end() == len(text.rstrip()):
+        return 0.0  # a number alone on its line is a cell set as a line more often than a wrap
+    return len(m.group()) * LATIN_CHAR_SHARE * char_w
+
+
+# A line ending in two or more numbers apart by spaces: a table row's cells.
+_ENDS_IN_CELLS = re.compile(r"(?:^|\s)\d+(?:\.\d+)?%?(?:\s+\d+(?:\.\d+)?%?)+\s*$")
+
+
 def _continues(
     prev: _Item, nxt: _Item, geometry: tuple[float, float, float], left: float, char_w: float
 ) -> bool:
     """Was `prev` wrapped by the layout, with `nxt` its continuation (not a new, indented paragraph)?"""
     prev_left, prev_right, prev_w = geometry
-    reaches_margin = prev.x1 >= prev_right - WRAP_SLACK_CHARS * prev_w
-    not_indented = nxt.x0 <= left + INDENT_CHARS * char_w
-    return reaches_margin and not_indented and prev_right - prev_left > 20 * prev_w
+    room = prev_right - prev.x1
+    reaches_margin = room <= WRAP_SLACK_CHARS * prev_w or (
+        not prev.text.endswith(_PARAGRAPH_END)
+        and room <= WRAP_SLACK_CHARS * prev_w + _unbreakable_width(nxt.text, prev_w)
+    )
+    if not reaches_margin or prev_right - prev_left <= 20 * prev_w:
+        return False
+    # A row of a table set with tabs, not rules: a row that reached the margin goes on in numbers
+    # only (at a tab stop, so indented), and the next row opens with its label.
+    if CELL_RUN.fullmatch(nxt.text.strip()):
+        return True
+    if _ENDS_IN_CELLS.search(prev.text):
+        return False
+    return nxt.x0 <= left + INDENT_CHARS * char_w

@@ -107,6 +107,7 @@ def make_docx(text: str) -> bytes:
         else:
             width = max(len(r) for r in content)
             table = document.add_table(rows=len(content), cols=width)
+            table.style = "Table Grid"  # ruled, as reports' tables are (the default style has no rules)
             for r, row in enumerate(content):
                 for c, value in enumerate(row):
                     table.cell(r, c).text = value

@@ -82,6 +82,10 @@ def looks_traditional(text: str, threshold: float = 0.01) -> bool:
     return len(_TRAD.findall(text)) / han >= threshold
 
 
+# The characters is_cjk() accepts, as a regex class.
+CJK_CLASS = "[\u2e80-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef\U00020000-\U0003ffff]"
+
+
 def is_cjk(ch: str) -> bool:
     """Han ideographs, CJK punctuation and full-width forms: scripts written without spaces."""
     if not ch:
@@ -108,7 +112,7 @@ def name_from_bytes(raw: bytes) -> str | None:
 
 
 # Two or more numbers apart by spaces and nothing else: the cells of a table row.
-_CELL_RUN = re.compile(r"\d+(?:\.\d+)?%?(?:[ \t]+\d+(?:\.\d+)?%?)+")
+CELL_RUN = re.compile(r"\d+(?:\.\d+)?%?(?:[ \t]+\d+(?:\.\d+)?%?)+")
 
 
 def join_wrapped(left: str, right: str) -> str:
@@ -122,7 +126,7 @@ def join_wrapped(left: str, right: str) -> str:
     left, right = left.rstrip(), right.lstrip()
     if not left or not right:
         return left + right
-    if _CELL_RUN.fullmatch(right):
+    if CELL_RUN.fullmatch(right):
         return left + " " + right
     if is_cjk(left[-1]) or is_cjk(right[0]):
         return left + right

@@ -1,0 +1,259 @@
+"""PDF layouts a word processor or a browser makes: what the reader must rejoin or keep apart so that
+a value keeps its words. Each case was seen in PDFs that LibreOffice Writer exported from generated
+reports (as Word, WPS or a browser's print would) and lost values there; the drawn ones isolate it."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+
+from pipeline.extract import extract
+from pipeline.readers import read_bytes, read_path
+from pipeline.readers_pdf import cjk_spaces_dropped, row_continued
+
+LIBREOFFICE = Path(__file__).parent / "fixtures" / "libreoffice"
+FONT = "STSong-Light"
+SIZE = 11
+PAGE = (595, 842)
+LEFT, RIGHT = 72, 523  # the text block
+STEP = 16  # line pitch
+
+Line = tuple[tuple[float, str], ...]  # one line's pieces: (x, text)
+
+
+def _font() -> None:
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+
+    pdfmetrics.registerFont(UnicodeCIDFont(FONT))
+
+
+def _width(text: str) -> float:
+    from reportlab.pdfbase import pdfmetrics
+
+    _font()
+    return pdfmetrics.stringWidth(text, FONT, SIZE)
+
+
+def _pdf(pages: list[list[Line | list[str]]]) -> bytes:
+    """Each page top to bottom: a text line as its pieces, or a table row as its cells (a list),
+    ruled all round and between cells as a word processor draws a table, 60 pt a cell."""
+    from reportlab.pdfgen import canvas
+
+    _font()
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf, pagesize=PAGE)
+    for items in pages:
+        c.setFont(FONT, SIZE)
+        y = PAGE[1] - 72
+        for item in items:
+            if isinstance(item, list):
+                xs = [LEFT + 60 * i for i in range(len(item) + 1)]
+                xs[1:] = [x + 120 for x in xs[1:]]  # a wide label column
+                top, bottom = y + SIZE + 3, y - 5
+                for yy in (top, bottom):
+                    c.line(xs[0], yy, xs[-1], yy)
+                for x in xs:
+                    c.line(x, top, x, bottom)
+                for cell, x in zip(item, xs, strict=False):
+                    c.drawString(x + 2, y, cell)
+                y -= STEP + 3
+            else:
+                for x, text in item:
+                    c.drawString(x, y, text)
+                y -= STEP
+        c.showPage()
+    c.save()
+    return buf.getvalue()
+
+
+def _full(indent: float = 0, filler: str = "依托政府门户网站、政务微博、微信公众号等平台拓宽公开渠道") -> str:
+    """As much of `filler` as fits between the margins, after `indent`."""
+    line = ""
+    for ch in filler * 4:
+        if _width(line + ch) > RIGHT - LEFT - indent:
+            return line
+        line += ch
+    return line
+
+
+def _at(text: str, x: float = LEFT) -> Line:
+    return ((x, text),)
+
+
+# A paragraph that sets the margins: an indented first line, a line to the right edge, a short end.
+INDENT = 2 * SIZE
+MARGINS: list[Line | list[str]] = [_at(_full(INDENT), LEFT + INDENT), _at(_full()), _at("拓宽公开渠道。")] * 2
+
+
+def _lines(data: bytes) -> list[str]:
+    result = read_bytes(data, "a.pdf")
+    assert result.status == "ok", result.message
+    return result.text.split("\n")
+
+
+def _values(text: str) -> set[tuple[str, str, float]]:
+    return {(r.metric, r.scope, r.value) for r in extract(text, "a.pdf").records}
+
+
+# ------------------------------------------------------------------ spaces between Chinese characters
+
+
+@pytest.mark.parametrize(
+    ("line", "read"),
+    [
+        ("全年无依申 请公开信息。", "全年无依申请公开信息。"),  # a source line break, printed as a space
+        ("申请行 政复议、提起 行政诉讼的情况,共计 2 件", "申请行政复议、提起行政诉讼的情况,共计 2 件"),
+        ("石家庄市桥 西区民政局", "石家庄市桥西区民政局"),  # one space alone in a line
+        ("年 度 报 告", "年度报告"),  # letter-spaced
+        (
+            "信息内容 本年制发件数 本年废止件数 现行有效件数",
+            "信息内容 本年制发件数 本年废止件数 现行有效件数",
+        ),
+        ("申请人情况 自然人 法人或其他组织", "申请人情况 自然人 法人或其他组织"),
+        ("共受理 548 件", "共受理 548 件"),  # by a number: not between Chinese characters
+        ("Open Data 平台", "Open Data 平台"),
+    ],
+)
+def test_spaces_between_chinese_characters_go_unless_they_part_cells(line: str, read: str) -> None:
+    assert cjk_spaces_dropped(line) == read
+
+
+def test_a_space_glyph_inside_a_sentence_no_longer_splits_the_words_of_a_value() -> None:
+    """HTML whose source broke a line between two characters, printed: the browser or word
+    processor sets a space there. "行 政复议" was no reconsideration, "政府 信息" no item."""
+    text = read_bytes(
+        _pdf(
+            [
+                [
+                    _at("全年共公开政府 信息35390条,其中政策文件33993条。"),
+                    _at("全年因政府信息公开申请行 政复议3件。"),
+                ]
+            ]
+        ),
+        "a.pdf",
+    ).text
+    assert {("items_published", "annual", 35390.0), ("admin_reconsiderations", "annual", 3.0)} <= _values(
+        text
+    )
+
+
+# ------------------------------------------------------------------------- a line ended by a number
+
+
+def _wrapped_before(early: str, after: str) -> list[str]:
+    return _lines(_pdf([[*MARGINS, _at(early), _at(after), *MARGINS]]))
+
+
+def test_a_line_left_short_because_a_number_did_not_fit_is_rejoined() -> None:
+    """No line breaks inside a number: the layout moves it whole to the next line, and the line
+    before ends short of the margin by its width (room for three characters, not six digits)."""
+    early = _full()[:-3]
+    lines = _wrapped_before(early, "133661人次,群众满意度达到99%。")
+    assert early + "133661人次,群众满意度达到99%。" in lines, lines
+
+
+def test_a_line_ending_a_sentence_short_of_the_margin_stays_apart_from_a_number_after_it() -> None:
+    early = _full()[:-4] + "。"
+    assert {early, "2018年,中心坚持一窗受理。"} <= set(_wrapped_before(early, "2018年,中心坚持一窗受理。"))
+
+
+def test_a_number_alone_on_the_next_line_is_a_cell_not_the_rest_of_the_line() -> None:
+    early = _full()[:-3]
+    assert {early, "7"} <= set(_wrapped_before(early, "7"))
+
+
+# ------------------------------------------------------------------------------ rows set with tabs
+
+
+def _cells(n: int, value: str = "0") -> str:
+    return " ".join([value] * n)
+
+
+def test_rows_set_with_tabs_stay_rows() -> None:
+    """A table typed with tabs, not drawn: its rows are text lines. A row reaching the margin is
+    not wrapped into the next row; a row whose numbers ran over goes on in numbers only (at a tab
+    stop, so indented); a label the tab left flush against its first cell is apart from it."""
+    first, second = "一、本年新收政府信息公开申请数量", "二、上年结转政府信息公开申请数量"
+    long_label = "(二)部分公开(区分处理的,只计这一情形,不计其他情形)"
+    glued = "2.其他法律行政法规禁止公开" + _cells(7)
+    right_aligned = RIGHT - _width(_cells(7))
+    page: list[Line | list[str]] = [
+        *MARGINS,
+        ((LEFT, first), (right_aligned, _cells(7))),
+        ((LEFT, second), (right_aligned, _cells(7))),
+        ((LEFT, long_label), (RIGHT - _width(_cells(3, "1")), _cells(3, "1"))),
+        _at(_cells(4), LEFT + 100),
+        _at(glued),
+    ]
+    lines = _lines(_pdf([page]))
+    assert f"{first} {_cells(7)}" in lines and f"{second} {_cells(7)}" in lines, lines
+    assert f"{long_label} 1 1 1 0 0 0 0" in lines, lines
+    assert "2.其他法律行政法规禁止公开 0 0 0 0 0 0 0" in lines, lines
+
+
+# ------------------------------------------------------------------- a row broken across two pages
+
+
+def _table_pages(top_of_next_page: list[str]) -> list[str]:
+    filler: list[Line | list[str]] = MARGINS * 7
+    rows: list[Line | list[str]] = [
+        ["4.无正当理由大量反复申请", *"0000000"],
+        ["5.要求行政机关确认或重新出", *"0010001"],
+    ]
+    return _lines(_pdf([filler + rows, [top_of_next_page, ["(六)其他处理", *"0000000"]]]))
+
+
+def test_a_row_broken_across_pages_is_one_row() -> None:
+    """Word and WPS let a table row break across pages: a long label leaves its rest, and no
+    values, in a row at the top of the next page."""
+    lines = _table_pages(["具已获取信息", *[""] * 7])
+    assert "5.要求行政机关确认或重新出具已获取信息 | 0 | 0 | 1 | 0 | 0 | 0 | 1" in lines, lines
+    assert not any(line.startswith("具已获取信息") for line in lines)
+
+
+@pytest.mark.parametrize(
+    ("row", "top", "joined"),
+    [
+        (
+            ("5.要求行政机关确认或重新出", "0", "1"),
+            ("具已获取信息", "", ""),
+            ("5.要求行政机关确认或重新出具已获取信息", "0", "1"),
+        ),
+        (
+            ("(六)其他处理", "1.申请人无正", "0"),
+            ("", "当理由逾期不补正", ""),
+            ("(六)其他处理", "1.申请人无正当理由逾期不补正", "0"),
+        ),
+        (("3.其他", "0", "1"), ("(七)总计", "0", "1"), None),  # a row of its own: it has values
+        (("3.其他", "0", "1"), ("行政复议", "", "行政诉讼"), None),  # a header: text over numbers
+        (("3.其他", "0", "1"), ("", "", ""), None),
+        (("3.其他", "0", "1"), ("总计", ""), None),  # other columns: another table
+        (("信息内容", "本年制发件数"), ("规章", ""), None),  # nothing above was a number
+    ],
+)
+def test_which_page_top_row_is_the_rest_of_the_row_above(row, top, joined) -> None:
+    assert row_continued(row, top) == joined
+
+
+def test_a_page_top_row_with_values_of_its_own_stays_a_row() -> None:
+    lines = _table_pages(["(五)不予处理", *"0100001"])
+    assert "5.要求行政机关确认或重新出 | 0 | 0 | 1 | 0 | 0 | 0 | 1" in lines
+    assert "(五)不予处理 | 0 | 1 | 0 | 0 | 0 | 0 | 1" in lines
+
+
+# ------------------------------------------------------------ PDFs that LibreOffice Writer exported
+
+
+@pytest.mark.parametrize("pdf", sorted(LIBREOFFICE.glob("*.pdf")), ids=lambda p: p.stem)
+def test_pdfs_exported_by_a_word_processor_give_the_values_of_their_text(pdf: Path) -> None:
+    """Generated reports saved as DOCX or HTML and exported to PDF by LibreOffice Writer 7.4 (a
+    real layout engine, not our writer): justified and wrapped text, tab stops, tables that break
+    across pages. Every value of the text, and no other. See fixtures/libreoffice/README.md."""
+    want = _values(read_path(pdf.with_suffix(".txt")).text)
+    result = read_path(pdf)
+    assert result.status == "ok", result.message
+    got = _values(result.text)
+    assert got == want, f"lost {sorted(want - got)[:4]}, added {sorted(got - want)[:4]}"

@@ -56,13 +56,14 @@ _APPROX_AFTER_STARTS = frozenset(a[0] for a in APPROX_AFTER)
 
 _ARABIC = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
 _CN = f"[{CN_NUM_CHARS}]+(?:点[零〇一二三四五六七八九]+)?"
-# An Arabic numeral with an optional Chinese multiplier and a trailing digit (13万2 = 13.2万).
+# An Arabic numeral with an optional Chinese multiplier and a trailing digit (13万2 = 13.2万); a
+# space may part the multiplier from the digits, as PDFs from Word and WPS do ("1424 万件").
 # Every number starts with a digit or a Chinese numeral; the leading lookahead says so, which lets the
 # regex engine skip other positions quickly (2x faster on report text, same matches).
 _NUMBER_RE = re.compile(
     rf"(?=[\d{CN_NUM_CHARS}])"
     rf"(?:(?P<range>(?:{_ARABIC})\s*[-~—–至到]\s*)?"
-    rf"(?P<arabic>{_ARABIC})(?P<mult>[万亿](?:(?P<tail>[1-9])(?![\d.,元件条篇项个次人%]))?|千万|百万)?"
+    rf"(?P<arabic>{_ARABIC})(?:[ ](?=[万亿]|千万|百万))?(?P<mult>[万亿](?:(?P<tail>[1-9])(?![\d.,元件条篇项个次人%]))?|千万|百万)?"
     rf"|(?P<cn>{_CN}))"
 )
 _PERCENT_WORD = re.compile("百分之")
@@ -255,7 +256,7 @@ def find_numbers(text: str) -> Iterator[NumberSpan]:
         else:
             if start > 0 and (text[start - 1].isdigit() or text[start - 1] == "."):
                 continue
-            value = _parse_cached(range_text.rstrip(" -~—–至到") if is_range else raw)
+            value = _parse_cached(range_text.rstrip(" -~—–至到") if is_range else raw.replace(" ", ""))
         if value is None:
             continue
         unit, unit_end = _unit_after(text, end)
@@ -275,10 +276,15 @@ def find_numbers(text: str) -> Iterator[NumberSpan]:
             value *= _MULT[unit[0]]
             unit = "元"
         approx = is_range or marker_approx
-        if lead_start > 0 and text[lead_start - 1] in _APPROX_BEFORE_ENDS:
+        # A space may part the marker from the number: PDFs from Word and WPS space Chinese from
+        # digits ("近 47条"), and web pages pad numbers.
+        before = lead_start
+        while before > 0 and text[before - 1] == " ":
+            before -= 1
+        if before > 0 and text[before - 1] in _APPROX_BEFORE_ENDS:
             for p in APPROX_BEFORE:
-                if text.startswith(p, lead_start - len(p)) and lead_start - len(p) >= 0:
-                    approx, lead_start = True, lead_start - len(p)
+                if text.startswith(p, before - len(p)) and before - len(p) >= 0:
+                    approx, lead_start = True, before - len(p)
                     break
         tail_from = unit_end if unit else end
         after = text[tail_from : tail_from + 2]

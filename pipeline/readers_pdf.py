@@ -35,7 +35,7 @@ _LETTER_SPACED = re.compile(f"(?<!\\S){CJK_CLASS}(?: {CJK_CLASS})+(?!\\S)")
 
 # A row label's last character and the first of its cells, closer than a space: tab stops can leave
 # the label flush against the cell ("…禁止公开0 0 0 0 0 0 0"), which then reads as part of it.
-_GLUED_CELLS = re.compile(f"(?<={CJK_CLASS})(?=\\d+(?:\\.\\d+)?%?(?: \\d+(?:\\.\\d+)?%?){{2,}}$)")
+_GLUED_CELLS = re.compile(f"(?<={CJK_CLASS[:-1]}”’)])(?=\\d+(?:\\.\\d+)?%?(?: \\d+(?:\\.\\d+)?%?){{2,}}$)")
 
 
 def cells_apart(line: str) -> str:
@@ -124,6 +124,9 @@ def _page_items(page) -> tuple[list[_Item], float, float]:
     return items, min(it.x0 for it in text_lines), char_w
 
 
+_NUMBERED = re.compile(
+    r"\s*(?:第[一二三四五六七八九十百\d]+[条章节项]|[一二三四五六七八九十]+[、.．]|[(（][一二三四五六七八九十\d]+[)）]|\d{1,2}[.、．](?!\d))"
+)
 _NUMBER_CELL = re.compile(r"[\d.,%\s-]+")
 
 
@@ -140,6 +143,8 @@ def row_continued(row: tuple[str, ...], top: tuple[str, ...]) -> tuple[str, ...]
         return None
     if any(t and (not r or n) for r, t, n in zip(row, top, numbers, strict=True)):
         return None
+    if any(_NUMBERED.match(t) for t in top if t):
+        return None  # numbered: a row or a heading of its own ("第二十条第(五)项", "(六)其他处理")
     return tuple(join_wrapped(r, t) if t else r for r, t in zip(row, top, strict=True))
 
 
@@ -149,7 +154,11 @@ def _right_edge(pages: list[tuple[list[_Item], float, float]]) -> float:
     the margin, so a high quantile of the line ends rather than the maximum; of the wide lines only,
     since short ones (headings, cells set as lines) put the edge mid-page where they crowd a page,
     and then no line there was taken as wrapped."""
-    spans = [(it.x1, it.x1 - left) for items, left, _ in pages for it in items if not it.is_row]
+    lines = [(it, left) for items, left, _ in pages for it in items if not it.is_row]
+    # Rows set with tabs end where their numbers do, short of the edge, and a report of many such
+    # rows put the edge there.
+    spans = [(it.x1, it.x1 - left) for it, left in lines if not _ENDS_IN_CELLS.search(it.text)]
+    spans = spans or [(it.x1, it.x1 - left) for it, left in lines]
     if not spans:
         return 0.0
     widest = max(width for _, width in spans)
@@ -299,6 +308,7 @@ def _unbreakable_width(text: str, char_w: float) -> float:
     return len(m.group()) * LATIN_CHAR_SHARE * char_w
 
 
+_NUMBERS_ONLY = re.compile(r"\d+(?:\.\d+)?%?(?:\s+\d+(?:\.\d+)?%?)*")
 # A line ending in two or more numbers apart by spaces: a table row's cells.
 _ENDS_IN_CELLS = re.compile(r"(?:^|\s)\d+(?:\.\d+)?%?(?:\s+\d+(?:\.\d+)?%?)+\s*$")
 
@@ -317,8 +327,8 @@ def _continues(
         return False
     # A row of a table set with tabs, not rules: a row that reached the margin goes on in numbers
     # only (at a tab stop, so indented), and the next row opens with its label.
+    if _ENDS_IN_CELLS.search(prev.text):
+        return _NUMBERS_ONLY.fullmatch(nxt.text.strip()) is not None
     if CELL_RUN.fullmatch(nxt.text.strip()):
         return True
-    if _ENDS_IN_CELLS.search(prev.text):
-        return False
     return nxt.x0 <= left + INDENT_CHARS * char_w

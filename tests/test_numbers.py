@@ -114,6 +114,12 @@ def _spans(text: str) -> list[tuple[str, Decimal, str, bool]]:
         ("同比增加516%", [("516", Decimal(516), "%", False)]),
         ("受理四百四十九余件", [("四百四十九", Decimal(449), "件", True)]),
         ("共1,234,567条", [("1,234,567", Decimal(1234567), "条", False)]),
+        # PDFs from Word and WPS space Chinese from digits (the default 'adjust space between
+        # Asian text and numbers'): the marker and the multiplier still belong to the number
+        ("信息近 47条", [("47", Decimal(47), "条", True)]),
+        ("累计受理业务 1424 万件", [("1424 万", Decimal(14240000), "件", False)]),
+        ("接待 4.8 万人次", [("4.8 万", Decimal(48000), "人次", False)]),
+        ("第1 百", [("1", Decimal(1), "", False)]),
     ],
 )
 def test_the_finder_reports_value_unit_approx_and_the_numeral_as_written(text, expected):

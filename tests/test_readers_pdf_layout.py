@@ -187,11 +187,16 @@ def test_rows_set_with_tabs_stay_rows() -> None:
         ((LEFT, long_label), (RIGHT - _width(_cells(3, "1")), _cells(3, "1"))),
         _at(_cells(4), LEFT + 100),
         _at(glued),
+        ((LEFT, "三、本年度办理结果 (一)予以公开"), (RIGHT - _width(_cells(6)), _cells(6))),
+        _at("0", LEFT + 100),
+        _at("3.危及“三安全一稳定”" + _cells(7)),
     ]
     lines = _lines(_pdf([page]))
     assert f"{first} {_cells(7)}" in lines and f"{second} {_cells(7)}" in lines, lines
     assert f"{long_label} 1 1 1 0 0 0 0" in lines, lines
     assert "2.其他法律行政法规禁止公开 0 0 0 0 0 0 0" in lines, lines
+    assert f"三、本年度办理结果 (一)予以公开 {_cells(7)}" in lines, lines  # one number ran over
+    assert f"3.危及“三安全一稳定” {_cells(7)}" in lines, lines
 
 
 # ------------------------------------------------------------------- a row broken across two pages
@@ -232,6 +237,8 @@ def test_a_row_broken_across_pages_is_one_row() -> None:
         (("3.其他", "0", "1"), ("", "", ""), None),
         (("3.其他", "0", "1"), ("总计", ""), None),  # other columns: another table
         (("信息内容", "本年制发件数"), ("规章", ""), None),  # nothing above was a number
+        (("行政规范性文件", "0", "4"), ("第二十条第(五)项", "", ""), None),  # numbered: a heading
+        (("(五)不予处理", "1.信访举报", "0"), ("", "2.重复申请", ""), None),  # numbered: a row
     ],
 )
 def test_which_page_top_row_is_the_rest_of_the_row_above(row, top, joined) -> None:

@@ -7,8 +7,10 @@ import re
 import shutil
 import subprocess
 import tempfile
+import unicodedata
 
 from pipeline.readers_base import Limits, ReadProblem, table_row
+from pipeline.text import join_wrapped
 
 # (tool, arguments before the file name). antiword: UTF-8 output, no line wrapping. catdoc: same.
 TOOLS: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -17,14 +19,56 @@ TOOLS: tuple[tuple[str, tuple[str, ...]], ...] = (
 )
 INSTALL_HINT = "apt-get install antiword catdoc"
 _ANTIWORD_ROW = re.compile(r"^\|(.*)\|\s*$")
+# antiword sets each cell in a fixed width and wraps its text onto the lines below, which look like
+# rows of their own: "|标题: |美兰区…2022年政府 |" / "|      |信息公开工作年度报告 |". A cell whose text
+# fills its width within this many columns (a pad, and no room for one more Chinese character) went
+# on below; a number never does.
+WRAP_SLACK_COLUMNS = 3
+_NUMBER = re.compile(r"[\d.,%-]+")
+
+
+def _columns(s: str) -> int:
+    """Display width in a fixed-width layout: Chinese and full-width characters take two columns."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in s)
+
+
+def _goes_on(fields: list[str], below: list[str]) -> bool:
+    """Is the antiword row line `below` the wrapped rest of `fields`' cells? The same cells, text only
+    under cells that filled their width, and some."""
+    if len(fields) != len(below) or not any(c.strip() for c in below):
+        return False
+    return all(not rest.strip() or _filled(cell) for cell, rest in zip(fields, below, strict=True))
+
+
+def _filled(cell: str) -> bool:
+    text = cell.strip()
+    return (
+        bool(text)
+        and not _NUMBER.fullmatch(text)
+        and _columns(cell.rstrip()) >= _columns(cell) - WRAP_SLACK_COLUMNS
+    )
 
 
 def _table_rows(text: str) -> str:
-    """antiword draws table rows as '|cell|cell|'; make them ' | '-joined like every other reader."""
-    lines = []
+    """antiword draws table rows as '|cell|cell|'; make them ' | '-joined like every other reader,
+    with the cells it wrapped over several lines joined back."""
+    lines: list[str] = []
+    fields: list[str] | None = None  # the raw cells of the row line just before, padded as drawn
+    cells: list[str] = []  # its cells' text so far
     for line in text.split("\n"):
         m = _ANTIWORD_ROW.match(line)
-        lines.append(table_row(m.group(1).split("|")) if m else line)
+        if m is None:
+            fields = None
+            lines.append(line)
+            continue
+        below = m.group(1).split("|")
+        if fields is not None and _goes_on(fields, below):
+            cells = [join_wrapped(c, r.strip()) for c, r in zip(cells, below, strict=True)]
+            lines[-1] = table_row(cells)
+        else:
+            cells = [c.strip() for c in below]
+            lines.append(table_row(cells))
+        fields = below
     return "\n".join(lines)
 
 

@@ -63,3 +63,47 @@ def test_a_password_protected_office_file_says_so():
         result = read_bytes(data, name)
         assert (result.status, result.text) == ("unreadable", None)
         assert "password-protected" in result.message and "antiword" not in result.message
+
+
+LIBREOFFICE = Path(__file__).parent / "fixtures" / "libreoffice"
+
+
+def test_cells_antiword_wrapped_over_lines_are_one_cell_again():
+    """antiword sets each cell in a fixed width and wraps longer text onto lines that look like rows.
+    The report's title, cut in two that way, was no longer a title: the report read as a work
+    summary, and values that need a disclosure report were lost (a generated report exported as
+    .doc by LibreOffice Writer: fixtures/libreoffice)."""
+    doc = LIBREOFFICE / "doc-cells-wrapped.doc"
+    if shutil.which("antiword") is None:
+        pytest.skip("needs antiword (scripts/setup.sh installs it)")
+    text = read_path(doc).text
+    assert "标题: | 美兰区黄岗乡人民政府2022年政府信息公开工作年度报告 |  |" in text.split("\n")
+    want = extract(read_path(doc.with_suffix(".txt")).text, "a.txt")
+    got = extract(text, doc.name)
+    assert got.meta.doc_type == want.meta.doc_type == "disclosure_annual_report"
+    assert {(r.metric, r.scope, r.value) for r in got.records} == {
+        (r.metric, r.scope, r.value) for r in want.records
+    }
+
+
+@pytest.mark.parametrize(
+    ("drawn", "rows"),
+    [
+        (  # a label wider than its column goes on below
+            ["|标题:      |美兰区黄岗乡政府 |", "|           |年度报告         |"],
+            ["标题: | 美兰区黄岗乡政府年度报告"],
+        ),
+        (  # a merged first cell leaves the next row's first cell blank: a row of its own
+            ["|三、办理结果|(一)予以公开    |3   |", "|           |(二)部分公开    |0   |"],
+            ["三、办理结果 | (一)予以公开 | 3", "| (二)部分公开 | 0"],
+        ),
+        (  # text under a cell that did not fill its width: another row
+            ["|规章       |3   |", "|           |1   |"],
+            ["规章 | 3", "| 1"],
+        ),
+    ],
+)
+def test_which_antiword_lines_are_the_rest_of_a_row(drawn, rows):
+    from pipeline.readers_doc import _table_rows
+
+    assert _table_rows("\n".join(drawn)).split("\n") == rows

@@ -52,6 +52,9 @@ NOISE_PHRASES: tuple[tuple[str, str], ...] = (
 # Separators that may sit between the phrases on a noise line.
 _FILLER = re.compile(r"[\s【】\[\]（）()<>《》|｜:：,，、/·•>»\-–—_]+")
 
+# The entries of government sites' menus.
+_MENU = "网站首页|首页|政务公开|政府信息公开|信息公开|政务服务|网上办事|办事服务|互动交流|政民互动|新闻中心|新闻动态|数据开放"
+
 # Whole-line patterns (matched on the NFKC, space-squeezed line).
 LINE_RULES: tuple[tuple[str, str, str], ...] = (
     ("bp-page-number", r"[-—–]\s*\d{1,4}\s*[-—–]", "page number like '- 3 -'"),
@@ -74,6 +77,12 @@ LINE_RULES: tuple[tuple[str, str, str], ...] = (
         "bp-breadcrumb",
         r"(网站)?首页\s*([>»›/|]\s*[^>»›/|]{1,20}\s*){1,8}",
         "breadcrumb or menu starting at the home page",
+    ),
+    (
+        "bp-menu",
+        rf"(?:[•·▪◆■]\s*(?:{_MENU})\s*)+|(?:{_MENU})(?:\s*[|｜/]?\s*(?:{_MENU})){{1,}}",
+        "a site's menu, as a browser prints the page: bulleted items, or several on a line (one alone "
+        "may be a report's heading, and headings give later sentences their context)",
     ),
     ("bp-views", r"(浏览|阅读|点击|访问)(次数|量|数)?\s*[:：]\s*\d*\s*", "view counter"),
     ("bp-prev-next", r"(上一篇|下一篇|上一条|下一条)\s*[:：].*", "links to neighbouring articles"),

@@ -16,6 +16,7 @@ _STREAM = re.compile(rb"stream\r?\n")
 # A line ending this close to the right margin (in character widths) was wrapped by the layout.
 WRAP_SLACK_CHARS = 2.0
 RIGHT_EDGE_QUANTILE = 0.8
+MIN_LINES_FOR_QUANTILE = 10
 # Lines shorter than this share of the widest one (headings, a paragraph's last line, cells set as
 # lines) say nothing of where the margin is.
 WIDE_LINE_SHARE = 0.5
@@ -163,6 +164,8 @@ def _right_edge(pages: list[tuple[list[_Item], float, float]]) -> float:
         return 0.0
     widest = max(width for _, width in spans)
     ends = sorted(end for end, width in spans if width >= WIDE_LINE_SHARE * widest)
+    if len(ends) < MIN_LINES_FOR_QUANTILE:
+        return ends[-1]  # too few for a quantile: it would be a paragraph's short last line
     return ends[int(RIGHT_EDGE_QUANTILE * (len(ends) - 1))]
 
 

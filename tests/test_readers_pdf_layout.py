@@ -165,6 +165,32 @@ def test_a_number_alone_on_the_next_line_is_a_cell_not_the_rest_of_the_line() ->
     assert {early, "7"} <= set(_wrapped_before(early, "7"))
 
 
+def test_a_short_notice_keeps_its_title_and_paragraphs_apart() -> None:
+    """A page of a few lines, one of them wrapped: the right edge was a quantile of too few line
+    ends, a short paragraph's end, and the title (…的通知) took the first sentence as its rest; so
+    the notice read as a work summary and lost its agency."""
+    full = _full()
+    lines = _lines(
+        _pdf(
+            [
+                [
+                    _at("和平区桃源街道便民服务中心关于做好2010年政务公开工作的通知"),
+                    _at("为进一步做好2010年政务公开工作,现就有关事项通知如下。"),
+                    _at(full),
+                    _at("民的原则。"),
+                    _at("受理群众来电咨询2433个,进驻部门50个、设置服务窗口31个。"),
+                    _at("及时更新政府信息公开指南和目录,方便社会公众检索查询。"),
+                ]
+            ]
+        )
+    )
+    assert lines[:2] == [
+        "和平区桃源街道便民服务中心关于做好2010年政务公开工作的通知",
+        "为进一步做好2010年政务公开工作,现就有关事项通知如下。",
+    ]
+    assert full + "民的原则。" in lines
+
+
 # ------------------------------------------------------------------------------ rows set with tabs
 
 

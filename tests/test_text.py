@@ -121,6 +121,8 @@ def test_join_wrapped_joins_chinese_without_a_space_and_latin_with_one(
         "版权所有：某某市人民政府办公室 鲁ICP备05001918号",
         "主办单位：某某区人民政府办公室",
         "返回顶部",
+        "• 政务公开",  # a site's menu, as a browser prints the page
+        "首页 政务公开 政务服务 互动交流",
     ],
 )
 def test_web_noise_lines_are_recognised(line: str) -> None:
@@ -143,6 +145,7 @@ def test_web_noise_lines_are_recognised(line: str) -> None:
         "关闭窗口后累计办结5件",
         "政府信息公开工作存在的主要问题及改进措施",
         "首页",
+        "政府信息公开",  # a heading: the context of the sentences below it
     ],
 )
 def test_report_lines_and_anything_with_a_metric_are_kept(line: str) -> None:

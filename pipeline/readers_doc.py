@@ -49,6 +49,14 @@ def _filled(cell: str) -> bool:
     )
 
 
+def _join_cell(text: str, rest: str) -> str:
+    """A wrapped cell's text and its rest. antiword breaks Chinese text at its width, inside a
+    number too ("…做好2" / "021年…"): digits on both sides join close."""
+    if text[-1:].isdigit() and rest[:1].isdigit():
+        return text + rest
+    return join_wrapped(text, rest)
+
+
 def _table_rows(text: str) -> str:
     """antiword draws table rows as '|cell|cell|'; make them ' | '-joined like every other reader,
     with the cells it wrapped over several lines joined back."""
@@ -63,7 +71,7 @@ def _table_rows(text: str) -> str:
             continue
         below = m.group(1).split("|")
         if fields is not None and _goes_on(fields, below):
-            cells = [join_wrapped(c, r.strip()) for c, r in zip(cells, below, strict=True)]
+            cells = [_join_cell(c, r.strip()) for c, r in zip(cells, below, strict=True)]
             lines[-1] = table_row(cells)
         else:
             cells = [c.strip() for c in below]

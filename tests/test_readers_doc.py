@@ -93,6 +93,15 @@ def test_cells_antiword_wrapped_over_lines_are_one_cell_again():
             ["|标题:      |美兰区黄岗乡政府 |", "|           |年度报告         |"],
             ["标题: | 美兰区黄岗乡政府年度报告"],
         ),
+        (  # broken inside a number
+            [
+                "|标题:      |关于做好2021年政|",
+                "|           |务公开工作的通知|",
+                "|标题:      |关于做好2|",
+                "|           |021年通知|",
+            ],
+            ["标题: | 关于做好2021年政务公开工作的通知", "标题: | 关于做好2021年通知"],
+        ),
         (  # a merged first cell leaves the next row's first cell blank: a row of its own
             ["|三、办理结果|(一)予以公开    |3   |", "|           |(二)部分公开    |0   |"],
             ["三、办理结果 | (一)予以公开 | 3", "| (二)部分公开 | 0"],

@@ -339,6 +339,36 @@ def _parse(text: str):
     return root, too_deep
 
 
+# Page titles that name the kind of page, not the report: added as its first line, "报告正文" read as
+# a report's title and a notice became a work summary.
+GENERIC_PAGE_TITLES = frozenset(
+    {
+        "正文",
+        "报告正文",
+        "文章正文",
+        "详细信息",
+        "信息详情",
+        "详情",
+        "详情页",
+        "内容页",
+        "文章详情",
+        "查看详情",
+        "信息公开",
+        "政府信息公开",
+        "政务公开",
+        "首页",
+        "网站首页",
+        "无标题文档",
+        "新建网页",
+    }
+)
+MIN_TITLE_CHARS = 6
+
+
+def _is_title(title: str) -> bool:
+    return len(title) >= MIN_TITLE_CHARS and title not in GENERIC_PAGE_TITLES
+
+
 def html_to_text(data: bytes) -> tuple[str, list[str]]:
     decoded = decode_html(data)
     notes = list(decoded.notes)
@@ -367,7 +397,7 @@ def html_to_text(data: bytes) -> tuple[str, list[str]]:
     head_title = re.split(r"\s*[_|｜]\s*|\s+-\s+", title)[0].strip() if title else ""
     if STILL_TOO_DEEP_NOTE in notes and not any(lines):  # (a page title alone is not its text)
         raise ReadProblem("unreadable", STILL_TOO_DEEP_NOTE)
-    if head_title and not any(head_title in line for line in lines[:30]):
+    if _is_title(head_title) and not any(head_title in line for line in lines[:30]):
         lines.insert(0, head_title)
         notes.append("page <title> added as first line")
     return "\n".join(lines), notes

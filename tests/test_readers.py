@@ -595,3 +595,21 @@ def test_a_reader_bug_becomes_an_error_status(monkeypatch) -> None:
 def test_statuses_are_the_documented_ones(generated) -> None:
     for (seed, fmt), data in generated.items():
         assert read_bytes(data[: len(data) // 3], f"{seed}.{fmt}").status in STATUSES
+
+
+@pytest.mark.parametrize(
+    ("title", "first_line"),
+    [
+        (
+            "某某区民政局2019年政府信息公开工作年度报告_某某区人民政府",
+            "某某区民政局2019年政府信息公开工作年度报告",
+        ),
+        ("报告正文_某某区人民政府门户网站", "为进一步做好2019年政务公开工作,现就有关事项通知如下。"),
+        ("详细信息", "为进一步做好2019年政务公开工作,现就有关事项通知如下。"),
+    ],
+)
+def test_a_page_title_stands_for_the_missing_report_title_unless_it_names_the_page(title, first_line) -> None:
+    """A page's <title> becomes the first line when the body lacks it; one that names the kind of
+    page ("报告正文") read as a report's title: a notice on such a page became a work summary."""
+    page = f"<html><head><title>{title}</title></head><body><p>为进一步做好2019年政务公开工作,现就有关事项通知如下。</p></body></html>"
+    assert read_bytes(page.encode("utf-8"), "a.html").text.split("\n")[0] == first_line

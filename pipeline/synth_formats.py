@@ -97,9 +97,12 @@ def make_pdf(text: str) -> bytes:
     return buf.getvalue()
 
 
-def make_docx(text: str) -> bytes:
+def make_docx(text: str, merge_groups: bool = False) -> bytes:
     """Set as Chinese reports are: paragraphs justified with a two-character first-line indent, in a
-    Song typeface at 12 pt, and ruled tables (python-docx's default table style has no rules)."""
+    Song typeface at 12 pt, and ruled tables (python-docx's default table style has no rules).
+    With `merge_groups`, as the official 2019 template sets its tables: a short row (its group's label
+    given once, on the group's first row) is right-aligned, and its blank first cells are merged into
+    the label above, centred across the group's rows."""
     import docx
     from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.oxml.ns import qn
@@ -119,11 +122,31 @@ def make_docx(text: str) -> bytes:
             table = document.add_table(rows=len(content), cols=width)
             table.style = "Table Grid"
             for r, row in enumerate(content):
+                shift = width - len(row) if merge_groups else 0
                 for c, value in enumerate(row):
-                    table.cell(r, c).text = value
+                    table.cell(r, shift + c).text = value
+            if merge_groups:
+                _merge_groups(table, content, width)
     buf = io.BytesIO()
     document.save(buf)
     return buf.getvalue()
+
+
+def _merge_groups(table, rows: list[list[str]], width: int) -> None:
+    """Merge each right-aligned short row's blank leading cells into the filled cell above them."""
+    from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT
+
+    for c in range(width):
+        r = 0
+        while r < len(rows):
+            end = r
+            while end + 1 < len(rows) and width - len(rows[end + 1]) > c:
+                end += 1  # the next row is blank in column c
+            if end > r and table.cell(r, c).text:
+                table.cell(r, c).merge(
+                    table.cell(end, c)
+                ).vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
+            r = end + 1
 
 
 def rtf_escape(s: str) -> str:

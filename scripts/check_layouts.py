@@ -3,7 +3,8 @@
 Our own test writers (reportlab, python-docx) lay a report out the way we expect; real reports come
 from Word, WPS and browsers, which justify text, space Chinese from digits, wrap table cells and
 break rows across pages. LibreOffice Writer does the same things. This script writes N generated
-reports as HTML and DOCX (pipeline.synth_formats), has Writer export them as PDF, .doc and .rtf,
+reports as HTML and DOCX (pipeline.synth_formats; DOCX also with the official template's merged
+group cells), has Writer export them as PDF, .doc and .rtf,
 reads each file back and compares its values (metric, scope, value) and identities (doc type,
 year, agency) with those of its text. Needs `soffice` (Debian: libreoffice-writer-nogui).
 
@@ -41,6 +42,12 @@ LAYOUTS: dict[str, tuple[Callable[[str], bytes], str, tuple[str, ...], str]] = {
         "pdf",
     ),
     "docx as pdf": (make_docx, "docx", ("--convert-to", "pdf"), "pdf"),
+    "docx, merged, as pdf": (
+        lambda t: make_docx(t, merge_groups=True),
+        "docx",
+        ("--convert-to", "pdf"),
+        "pdf",
+    ),
     "docx as doc": (make_docx, "docx", ("--convert-to", "doc"), "doc"),
     "docx as rtf": (make_docx, "docx", ("--convert-to", "rtf"), "rtf"),
 }
@@ -111,7 +118,7 @@ def check(n_docs: int, seed: int, work: Path, workers: int = 2) -> dict[str, Out
         (texts / f"r{i:05d}.txt").write_text(text, encoding="utf-8")
     outcomes: dict[str, Outcome] = {}
     for layout, (write, src_suffix, args, suffix) in LAYOUTS.items():
-        slug = layout.replace(" ", "-")
+        slug = layout.replace(" ", "-").replace(",", "")
         src, out = work / f"{slug}-src", work / slug
         src.mkdir(exist_ok=True)
         out.mkdir(exist_ok=True)

@@ -37,6 +37,7 @@ FORMATS = {
     "archive.mht": make_mht,
     "report.pdf": make_pdf,
     "report.docx": make_docx,
+    "merged.docx": lambda t: make_docx(t, merge_groups=True),  # the official template's merged cells
     "table.rtf": make_rtf,
 }
 EXPECTED_KIND = {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from functools import reduce
 
@@ -42,6 +43,8 @@ class ReadProblem(Exception):
 
 
 CELL_SEPARATOR = " | "
+# A cell holding a figure only (digits, separators, a sign or a percent sign): never wrapped text.
+NUMBER_CELL = re.compile(r"[\d.,%\s-]+")
 
 
 def cell_text(raw: str | None) -> str:

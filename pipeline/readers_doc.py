@@ -9,7 +9,7 @@ import subprocess
 import tempfile
 import unicodedata
 
-from pipeline.readers_base import Limits, ReadProblem, table_row
+from pipeline.readers_base import NUMBER_CELL, Limits, ReadProblem, table_row
 from pipeline.text import join_wrapped
 
 # (tool, arguments before the file name). antiword: UTF-8 output, no line wrapping. catdoc: same.
@@ -24,7 +24,6 @@ _ANTIWORD_ROW = re.compile(r"^\|(.*)\|\s*$")
 # fills its width within this many columns (a pad, and no room for one more Chinese character) went
 # on below; a number never does.
 WRAP_SLACK_COLUMNS = 3
-_NUMBER = re.compile(r"[\d.,%-]+")
 
 
 def _columns(s: str) -> int:
@@ -44,7 +43,7 @@ def _filled(cell: str) -> bool:
     text = cell.strip()
     return (
         bool(text)
-        and not _NUMBER.fullmatch(text)
+        and not NUMBER_CELL.fullmatch(text)
         and _columns(cell.rstrip()) >= _columns(cell) - WRAP_SLACK_COLUMNS
     )
 

@@ -9,8 +9,8 @@ import zlib
 from collections import Counter
 from dataclasses import dataclass
 
-from pipeline.readers_base import MB, Limits, ReadProblem, cell_text, table_row
-from pipeline.text import CELL_RUN, CJK_CLASS, join_wrapped
+from pipeline.readers_base import MB, NUMBER_CELL, Limits, ReadProblem, cell_text, table_row
+from pipeline.text import CELL_NUMBER, CELL_RUN, CJK_CLASS, join_wrapped
 
 _STREAM = re.compile(rb"stream\r?\n")
 # A line ending this close to the right margin (in character widths) was wrapped by the layout.
@@ -36,7 +36,7 @@ _LETTER_SPACED = re.compile(f"(?<!\\S){CJK_CLASS}(?: {CJK_CLASS})+(?!\\S)")
 
 # A row label's last character and the first of its cells, closer than a space: tab stops can leave
 # the label flush against the cell ("…禁止公开0 0 0 0 0 0 0"), which then reads as part of it.
-_GLUED_CELLS = re.compile(f"(?<={CJK_CLASS[:-1]}”’)])(?=\\d+(?:\\.\\d+)?%?(?: \\d+(?:\\.\\d+)?%?){{2,}}$)")
+_GLUED_CELLS = re.compile(f"(?<={CJK_CLASS[:-1]}”’)])(?={CELL_NUMBER}(?: {CELL_NUMBER}){{2,}}$)")
 
 
 def cells_apart(line: str) -> str:
@@ -125,10 +125,11 @@ def _page_items(page) -> tuple[list[_Item], float, float]:
     return items, min(it.x0 for it in text_lines), char_w
 
 
+# A row's or heading's numbering, in either width (the text is not normalised yet). The table
+# parser's own (table_rows._ENUM) reads normalised text and leaves 第…条 to its section rules.
 _NUMBERED = re.compile(
     r"\s*(?:第[一二三四五六七八九十百\d]+[条章节项]|[一二三四五六七八九十]+[、.．]|[(（][一二三四五六七八九十\d]+[)）]|\d{1,2}[.、．](?!\d))"
 )
-_NUMBER_CELL = re.compile(r"[\d.,%\s-]+")
 
 
 def row_continued(row: tuple[str, ...], top: tuple[str, ...]) -> tuple[str, ...] | None:
@@ -139,7 +140,7 @@ def row_continued(row: tuple[str, ...], top: tuple[str, ...]) -> tuple[str, ...]
     row above has its numbers. None when `top` is a row of its own."""
     if len(row) != len(top) or not any(top):
         return None
-    numbers = [bool(c) and _NUMBER_CELL.fullmatch(c) is not None for c in row]
+    numbers = [bool(c) and NUMBER_CELL.fullmatch(c) is not None for c in row]
     if not any(n and not t for n, t in zip(numbers, top, strict=True)):
         return None
     if any(t and (not r or n) for r, t, n in zip(row, top, numbers, strict=True)):
@@ -304,16 +305,15 @@ _PARAGRAPH_END = tuple("。！？；：!?;:")
 
 def _unbreakable_width(text: str, char_w: float) -> float:
     """The width of the number or Latin word `text` opens with, which the line before had no room for."""
-
     m = _UNBREAKABLE.match(text)
     if not m or m.end() == len(text.rstrip()):
         return 0.0  # a number alone on its line is a cell set as a line more often than a wrap
     return len(m.group()) * LATIN_CHAR_SHARE * char_w
 
 
-_NUMBERS_ONLY = re.compile(r"\d+(?:\.\d+)?%?(?:\s+\d+(?:\.\d+)?%?)*")
+_NUMBERS_ONLY = re.compile(rf"{CELL_NUMBER}(?:\s+{CELL_NUMBER})*")
 # A line ending in two or more numbers apart by spaces: a table row's cells.
-_ENDS_IN_CELLS = re.compile(r"(?:^|\s)\d+(?:\.\d+)?%?(?:\s+\d+(?:\.\d+)?%?)+\s*$")
+_ENDS_IN_CELLS = re.compile(rf"(?:^|\s){CELL_NUMBER}(?:\s+{CELL_NUMBER})+\s*$")
 
 
 def _continues(

@@ -111,8 +111,10 @@ def name_from_bytes(raw: bytes) -> str | None:
     return None
 
 
-# Two or more numbers apart by spaces and nothing else: the cells of a table row.
-CELL_RUN = re.compile(r"\d+(?:\.\d+)?%?(?:[ \t]+\d+(?:\.\d+)?%?)+")
+# A table cell's number (a count, a decimal, a percentage), and two or more apart by spaces and
+# nothing else: the cells of a table row.
+CELL_NUMBER = r"\d+(?:\.\d+)?%?"
+CELL_RUN = re.compile(rf"{CELL_NUMBER}(?:[ \t]+{CELL_NUMBER})+")
 
 
 def join_wrapped(left: str, right: str) -> str:

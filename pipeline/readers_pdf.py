@@ -89,6 +89,7 @@ class _Item:
     text: str
     is_row: bool  # a table row: never joined with its neighbours
     cells: tuple[str, ...] = ()  # a table row's cells
+    height: float = 0.0  # a text line's height: its type size, near enough
 
 
 def _inside(obj: dict, boxes: list[tuple[float, float, float, float]]) -> bool:
@@ -104,7 +105,14 @@ def _page_items(page) -> tuple[list[_Item], float, float]:
     text_page = page.filter(lambda obj: not _inside(obj, boxes)) if boxes else page
     lines = text_page.extract_text_lines(return_chars=False)
     items = [
-        _Item(ln["top"], ln["x0"], ln["x1"], cjk_spaces_dropped(ln["text"]), False)
+        _Item(
+            ln["top"],
+            ln["x0"],
+            ln["x1"],
+            cjk_spaces_dropped(ln["text"]),
+            False,
+            height=ln["bottom"] - ln["top"],
+        )
         for ln in lines
         if ln["text"].strip()
     ]
@@ -180,7 +188,8 @@ def _wrapped_left(pages: list[tuple[list[_Item], float, float]], right: float) -
     for items, _, char_w in pages:
         lines = [it for it in items if not it.is_row]
         for prev, nxt in zip(lines, lines[1:], strict=False):
-            if prev.x1 >= right - WRAP_SLACK_CHARS * char_w:
+            # (rows set with tabs that reach the edge are followed by the next row, not their rest)
+            if prev.x1 >= right - WRAP_SLACK_CHARS * char_w and not _ENDS_IN_CELLS.search(prev.text):
                 starts[round(nxt.x0)] += 1
     if not starts:
         return None
@@ -245,7 +254,8 @@ def pdf_to_text(data: bytes, limits: Limits) -> tuple[str, list[str]]:
                         continue
                     last_row = None
                     if pending and _continues(pending, it, geometry, left, char_w):
-                        pending = _Item(it.top, pending.x0, it.x1, join_wrapped(pending.text, it.text), False)
+                        joined = join_wrapped(pending.text, it.text)
+                        pending = _Item(it.top, pending.x0, it.x1, joined, False, height=pending.height)
                     else:
                         if pending:
                             out.append(cells_apart(pending.text))
@@ -299,6 +309,8 @@ def _unmapped_checked(text: str, notes: list[str]) -> tuple[str, list[str]]:
 # are about half a Chinese character wide.
 _UNBREAKABLE = re.compile(r"[0-9A-Za-z.%,/-]+")
 LATIN_CHAR_SHARE = 0.6
+# Two lines whose heights differ by more than this share are set in different type.
+SAME_TYPE_SHARE = 0.15
 # A line ending a sentence ends early because its paragraph does.
 _PARAGRAPH_END = tuple("。！？；：!?;:")
 
@@ -334,4 +346,16 @@ def _continues(
         return _NUMBERS_ONLY.fullmatch(nxt.text.strip()) is not None
     if CELL_RUN.fullmatch(nxt.text.strip()):
         return True
+    if _centred_rest(prev, nxt, left, prev_right, char_w):
+        return True
     return nxt.x0 <= left + INDENT_CHARS * char_w
+
+
+def _centred_rest(prev: _Item, nxt: _Item, left: float, right: float, char_w: float) -> bool:
+    """Is `nxt` the rest of a centred line (a title of two lines, as official documents set them)?
+    It is centred between the margins, in the same type, and `prev` filled the width without ending
+    a sentence: "…关于做好 2010" / "年政务公开工作的通知"."""
+    if prev.text.endswith(_PARAGRAPH_END) or abs(nxt.height - prev.height) > SAME_TYPE_SHARE * prev.height:
+        return False
+    indent = nxt.x0 - left
+    return indent > INDENT_CHARS * char_w and abs(indent - (right - nxt.x1)) <= char_w

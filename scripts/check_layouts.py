@@ -4,9 +4,9 @@ Our own test writers (reportlab, python-docx) lay a report out the way we expect
 from Word, WPS and browsers, which justify text, space Chinese from digits, wrap table cells and
 break rows across pages. LibreOffice Writer does the same things. This script writes N generated
 reports as HTML and DOCX (pipeline.synth_formats; DOCX also with the official template's merged
-group cells), has Writer export them as PDF, .doc and .rtf,
-reads each file back and compares its values (metric, scope, value) and identities (doc type,
-year, agency) with those of its text. Needs `soffice` (Debian: libreoffice-writer-nogui).
+group cells, and set as an official document: 16 pt body, a centred two-line title), has Writer
+export them as PDF, .doc and .rtf, reads each file back and compares its values (metric, scope,
+value) and identities (doc type, year, agency) with those of its text. Needs `soffice` (Debian: libreoffice-writer-nogui).
 
     .venv/bin/python scripts/check_layouts.py [--docs 300] [--seed 2026] [--keep DIR] [--strict]
 
@@ -48,6 +48,7 @@ LAYOUTS: dict[str, tuple[Callable[[str], bytes], str, tuple[str, ...], str]] = {
         ("--convert-to", "pdf"),
         "pdf",
     ),
+    "docx, gongwen, as pdf": (lambda t: make_docx(t, gongwen=True), "docx", ("--convert-to", "pdf"), "pdf"),
     "docx as doc": (make_docx, "docx", ("--convert-to", "doc"), "doc"),
     "docx as rtf": (make_docx, "docx", ("--convert-to", "rtf"), "rtf"),
 }

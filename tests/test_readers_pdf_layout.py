@@ -191,6 +191,58 @@ def test_a_short_notice_keeps_its_title_and_paragraphs_apart() -> None:
     assert full + "民的原则。" in lines
 
 
+def test_a_centred_title_of_two_lines_is_one_line() -> None:
+    """Official documents centre their title in larger type, and a long one wraps: its second line
+    sits mid-page, far from the margin a continued line starts at. The title was cut in two, and
+    the notice lost its agency."""
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfgen import canvas
+
+    _font()
+    title = "和平区桃源街道便民服务中心关于做好2010年政务公开工作的通知"
+    big = 16
+    first = ""
+    for ch in title:
+        if pdfmetrics.stringWidth(first + ch, FONT, big) > RIGHT - LEFT:
+            break
+        first += ch
+    rest = title[len(first) :]
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf, pagesize=PAGE)
+    y = PAGE[1] - 72
+    for line in (first, rest):
+        c.setFont(FONT, big)
+        c.drawCentredString((LEFT + RIGHT) / 2, y, line)
+        y -= 24
+    c.setFont(FONT, SIZE)
+    for piece in MARGINS * 3:
+        for x, text in piece:
+            c.drawString(x, y, text)
+        y -= STEP
+    c.showPage()
+    c.save()
+    lines = _lines(buf.getvalue())
+    assert lines[0] == title, lines[:3]
+    assert lines[1] == _full(INDENT) + _full() + "拓宽公开渠道。"
+
+
+def test_rows_that_reach_the_margin_do_not_set_where_continued_lines_start() -> None:
+    """Rows set with tabs at the paragraph indent, many reaching the right edge: the line after
+    each stood for where a wrapped line goes on, so the indent became 'the left margin', and a
+    header filling the width took the indented row after it as its rest."""
+    cells = _cells(7)
+    rows: list[Line | list[str]] = [
+        ((LEFT + INDENT, f"{i}.属于国家秘密"), (RIGHT - _width(cells), cells)) for i in range(1, 9)
+    ]
+    header = ("信息内容", "本年制发件数", "本年废止件数", "现行有效件数")
+    step = (RIGHT - LEFT - INDENT - _width(header[-1])) / 3
+    header_line: Line = tuple((LEFT + INDENT + i * step, h) for i, h in enumerate(header[:3])) + (
+        (RIGHT - _width(header[-1]), header[-1]),
+    )
+    lines = _lines(_pdf([[*MARGINS, *rows, header_line, _at("规章 0 0 21", LEFT + INDENT), *MARGINS]]))
+    assert " ".join(header) in lines and "规章 0 0 21" in lines, lines
+
+
 # ------------------------------------------------------------------------------ rows set with tabs
 
 

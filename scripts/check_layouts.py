@@ -6,7 +6,8 @@ break rows across pages. LibreOffice Writer does the same things. This script wr
 reports as HTML and DOCX (pipeline.synth_formats; DOCX also with the official template's merged
 group cells, and set as an official document: 16 pt body, a centred two-line title), has Writer
 export them as PDF, .doc and .rtf, reads each file back and compares its values (metric, scope,
-value) and identities (doc type, year, agency) with those of its text. Needs `soffice` (Debian: libreoffice-writer-nogui).
+value) and identities (doc type, year, agency) with those of its text. Needs `soffice` (Debian:
+libreoffice-writer-nogui).
 
     .venv/bin/python scripts/check_layouts.py [--docs 300] [--seed 2026] [--keep DIR] [--strict]
 
@@ -33,24 +34,26 @@ from pipeline.extract import extract  # noqa: E402
 from pipeline.readers import read_path  # noqa: E402
 from pipeline.synth_formats import make_docx, make_html  # noqa: E402
 
-# layout -> (source writer, source suffix, soffice arguments before --outdir, target suffix)
-LAYOUTS: dict[str, tuple[Callable[[str], bytes], str, tuple[str, ...], str]] = {
+# source -> (writer, suffix): the files Writer is given, written once for every layout made from them
+SOURCES: dict[str, tuple[Callable[[str], bytes], str]] = {
+    "html": (make_html, "html"),
+    "docx": (make_docx, "docx"),
+    "docx-merged": (lambda t: make_docx(t, merge_groups=True), "docx"),
+    "docx-gongwen": (lambda t: make_docx(t, gongwen=True), "docx"),
+}
+_TO_PDF = ("--convert-to", "pdf")
+# layout -> (source, soffice arguments before --outdir, target suffix)
+LAYOUTS: dict[str, tuple[str, tuple[str, ...], str]] = {
     "html printed as pdf": (
-        make_html,
         "html",
         ("--infilter=HTML (StarWriter)", "--convert-to", "pdf:writer_pdf_Export"),
         "pdf",
     ),
-    "docx as pdf": (make_docx, "docx", ("--convert-to", "pdf"), "pdf"),
-    "docx, merged, as pdf": (
-        lambda t: make_docx(t, merge_groups=True),
-        "docx",
-        ("--convert-to", "pdf"),
-        "pdf",
-    ),
-    "docx, gongwen, as pdf": (lambda t: make_docx(t, gongwen=True), "docx", ("--convert-to", "pdf"), "pdf"),
-    "docx as doc": (make_docx, "docx", ("--convert-to", "doc"), "doc"),
-    "docx as rtf": (make_docx, "docx", ("--convert-to", "rtf"), "rtf"),
+    "docx as pdf": ("docx", _TO_PDF, "pdf"),
+    "docx, merged, as pdf": ("docx-merged", _TO_PDF, "pdf"),
+    "docx, gongwen, as pdf": ("docx-gongwen", _TO_PDF, "pdf"),
+    "docx as doc": ("docx", ("--convert-to", "doc"), "doc"),
+    "docx as rtf": ("docx", ("--convert-to", "rtf"), "rtf"),
 }
 IDENTITY = ("doc_type", "year", "agency")
 # Writer sometimes skips files of a batch without a word (seen: 52 of 300); they are asked again.
@@ -95,20 +98,15 @@ def _convert(sources: list[Path], args: tuple[str, ...], out: Path, profile: Pat
         raise SystemExit(f"soffice did not convert {len(missing)} file(s), e.g. {missing[:3]}")
 
 
-def _compare(pair: tuple[str, str]) -> tuple[str, int, list, list, list, str]:
-    """(file, values of the text, lost, wrong, identity differences, read status) for one file."""
-    path, text_path = map(Path, pair)
-    want = extract(read_path(text_path).text, text_path.name)
-    result = read_path(path)
-    got = extract(result.text or "", path.name)
-    a = {(r.metric, r.scope, r.value) for r in want.records}
-    b = {(r.metric, r.scope, r.value) for r in got.records}
-    ids = [
-        (k, getattr(want.meta, k), getattr(got.meta, k))
-        for k in IDENTITY
-        if getattr(want.meta, k) != getattr(got.meta, k)
-    ]
-    return path.name, len(a), sorted(a - b), sorted(b - a), ids, result.status
+Reading = tuple[frozenset, dict, str]  # values (metric, scope, value), identities, read status
+
+
+def _reading(path: str) -> Reading:
+    """What one file yields: its values, its identities and its read status."""
+    result = read_path(Path(path))
+    got = extract(result.text or "", Path(path).name)
+    values = frozenset((r.metric, r.scope, r.value) for r in got.records)
+    return values, {k: getattr(got.meta, k) for k in IDENTITY}, result.status
 
 
 def check(n_docs: int, seed: int, work: Path, workers: int = 2) -> dict[str, Outcome]:
@@ -117,32 +115,44 @@ def check(n_docs: int, seed: int, work: Path, workers: int = 2) -> dict[str, Out
     for i in range(n_docs):
         text = synth.make_document(seed=seed, index=i)[0]
         (texts / f"r{i:05d}.txt").write_text(text, encoding="utf-8")
+    stems = sorted(t.stem for t in texts.glob("*.txt"))
+    for name, (write, suffix) in SOURCES.items():
+        (work / name).mkdir(exist_ok=True)
+        for stem in stems:
+            source = work / name / f"{stem}.{suffix}"
+            if not source.exists():
+                source.write_bytes(write((texts / f"{stem}.txt").read_text(encoding="utf-8")))
     outcomes: dict[str, Outcome] = {}
-    for layout, (write, src_suffix, args, suffix) in LAYOUTS.items():
-        slug = layout.replace(" ", "-").replace(",", "")
-        src, out = work / f"{slug}-src", work / slug
-        src.mkdir(exist_ok=True)
-        out.mkdir(exist_ok=True)
-        sources = []
-        for t in sorted(texts.glob("*.txt")):
-            s = src / f"{t.stem}.{src_suffix}"
-            if not s.exists():
-                s.write_bytes(write(t.read_text(encoding="utf-8")))
-            sources.append(s)
-        _convert(sources, args, out, work / "lo-profile", suffix)
-        pairs = [(str(out / f"{s.stem}.{suffix}"), str(texts / f"{s.stem}.txt")) for s in sources]
-        o = outcomes[layout] = Outcome()
-        with ProcessPoolExecutor(workers) as pool:
-            for name, n, lost, wrong, ids, status in pool.map(_compare, pairs, chunksize=8):
+    with ProcessPoolExecutor(workers) as pool:
+        wanted = dict(
+            zip(stems, pool.map(_reading, [str(texts / f"{s}.txt") for s in stems], chunksize=8), strict=True)
+        )
+        for layout, (source, args, suffix) in LAYOUTS.items():
+            out = work / layout.replace(" ", "-").replace(",", "")
+            out.mkdir(exist_ok=True)
+            src_suffix = SOURCES[source][1]
+            _convert(
+                [work / source / f"{s}.{src_suffix}" for s in stems], args, out, work / "lo-profile", suffix
+            )
+            o = outcomes[layout] = Outcome()
+            files = [str(out / f"{s}.{suffix}") for s in stems]
+            for stem, (values, ids, status) in zip(
+                stems, pool.map(_reading, files, chunksize=8), strict=True
+            ):
+                want_values, want_ids, _ = wanted[stem]
+                lost, wrong = sorted(want_values - values), sorted(values - want_values)
+                differ = [(k, want_ids[k], ids[k]) for k in IDENTITY if ids[k] != want_ids[k]]
                 o.files += 1
-                o.values += n
+                o.values += len(want_values)
                 o.lost += len(lost)
                 o.wrong += len(wrong)
-                o.identities += bool(ids)
+                o.identities += bool(differ)
                 if status != "ok":
-                    o.not_ok.append(name)
-                if (lost or wrong or ids) and len(o.examples) < 3:
-                    o.examples.append(f"{name}: lost {lost[:2]} wrong {wrong[:2]} identities {ids}")
+                    o.not_ok.append(f"{stem}.{suffix}")
+                if (lost or wrong or differ) and len(o.examples) < 3:
+                    o.examples.append(
+                        f"{stem}.{suffix}: lost {lost[:2]} wrong {wrong[:2]} identities {differ}"
+                    )
     return outcomes
 
 

@@ -8,9 +8,13 @@ import statistics
 import zlib
 from collections import Counter
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from pipeline.readers_base import MB, NUMBER_CELL, Limits, ReadProblem, cell_text, table_row
 from pipeline.text import CELL_NUMBER, CELL_RUN, CJK_CLASS, join_wrapped
+
+if TYPE_CHECKING:
+    from pdfplumber.container import Container
 
 _STREAM = re.compile(rb"stream\r?\n")
 # A line ending this close to the right margin (in character widths) was wrapped by the layout.
@@ -98,12 +102,18 @@ def _inside(obj: dict, boxes: list[tuple[float, float, float, float]]) -> bool:
     return any(x0 <= cx <= x1 and top <= cy <= bottom for x0, top, x1, bottom in boxes)
 
 
-def _page_items(page) -> tuple[list[_Item], float, float]:
-    """A page's text lines and table rows ordered top to bottom, plus its left margin and char width."""
-    tables = page.find_tables()
+def _page_items(page: Container) -> tuple[list[_Item], float, float]:
+    """A page's text lines and table rows ordered top to bottom, plus its left margin and char width.
+    `page` is pdfplumber's (read by pdfminer) or PDFium's (`readers_pdfium.PageLayout`)."""
+    from pdfplumber.table import TableFinder, TableSettings
+    from pdfplumber.utils import chars_to_textmap
+
+    tables = TableFinder(page, TableSettings.resolve(None)).tables
     boxes = [t.bbox for t in tables]
-    text_page = page.filter(lambda obj: not _inside(obj, boxes)) if boxes else page
-    lines = text_page.extract_text_lines(return_chars=False)
+    chars = [c for c in page.chars if not _inside(c, boxes)] if boxes else page.chars
+    x0, top, x1, bottom = page.bbox
+    textmap = chars_to_textmap(chars, layout_bbox=page.bbox, layout_width=x1 - x0, layout_height=bottom - top)
+    lines = textmap.extract_text_lines(strip=True, return_chars=False)
     items = [
         _Item(
             ln["top"],
@@ -197,72 +207,63 @@ def _wrapped_left(pages: list[tuple[list[_Item], float, float]], right: float) -
     return float(min(x for x, n in starts.items() if n == most))
 
 
+_Page = tuple[list[_Item], float, float]  # a page's items, left margin and char width
+
+
 def pdf_to_text(data: bytes, limits: Limits) -> tuple[str, list[str]]:
+    if inflated_size(data, limits.max_inflated) > limits.max_inflated:
+        raise ReadProblem(
+            "unsupported",
+            f"PDF expands to more than {limits.max_inflated // MB} MB when decompressed (bomb?)",
+        )
+    read = _pages_by_pdfium(data, limits) or _pages_by_pdfminer(data, limits)
+    text, n_tables = _page_text(*read)
+    notes = [f"pdf: {len(read[0])} page(s), {n_tables} table row(s)"]
+    return _unmapped_checked(text, notes)
+
+
+def _page_limit(n_pages: int, limits: Limits) -> None:
+    if n_pages > limits.max_pages:
+        raise ReadProblem("unsupported", f"PDF has {n_pages} pages, over the {limits.max_pages} page limit")
+
+
+def _pages_by_pdfium(data: bytes, limits: Limits) -> tuple[list[_Page], list[tuple[int, int]]] | None:
+    """The pages read by PDFium (fast), or None for a document pdfminer must read (see readers_pdfium)."""
+    from pypdfium2 import PdfiumError
+
+    from pipeline.readers_pdfium import Fallback, pdfium_pages
+
+    opened = pdfium_pages(data, limits.max_pages)
+    if opened is None:
+        return None
+    n_pages, layouts = opened
+    _page_limit(n_pages, limits)
+    pages, sizes = [], []
+    try:
+        for layout in layouts:
+            pages.append(_page_items(layout))
+            sizes.append((round(layout.width), round(layout.height)))
+    except (Fallback, PdfiumError):
+        return None
+    return pages, sizes
+
+
+def _pages_by_pdfminer(data: bytes, limits: Limits) -> tuple[list[_Page], list[tuple[int, int]]]:
     import pdfplumber
     from pdfminer.pdfdocument import PDFPasswordIncorrect
     from pdfminer.pdfparser import PDFSyntaxError
     from pdfminer.psparser import PSException
     from pdfplumber.utils.exceptions import MalformedPDFException, PdfminerException
 
-    if inflated_size(data, limits.max_inflated) > limits.max_inflated:
-        raise ReadProblem(
-            "unsupported",
-            f"PDF expands to more than {limits.max_inflated // MB} MB when decompressed (bomb?)",
-        )
-    notes: list[str] = []
-    out: list[str] = []
     try:
         with pdfplumber.open(io.BytesIO(data)) as pdf:
-            n_pages = len(pdf.pages)
-            if n_pages > limits.max_pages:
-                raise ReadProblem(
-                    "unsupported", f"PDF has {n_pages} pages, over the {limits.max_pages} page limit"
-                )
+            _page_limit(len(pdf.pages), limits)
             pages, sizes = [], []
             for page in pdf.pages:
                 pages.append(_page_items(page))
                 sizes.append((round(page.width), round(page.height)))
                 page.close()  # pdfplumber caches layout per page; free it on long documents
-            # Pages of one size share their margins (a landscape table page has its own).
-            margins = {}
-            for size in set(sizes):
-                alike = [p for p, s in zip(pages, sizes, strict=True) if s == size]
-                right = _right_edge(alike)
-                margins[size] = (right, _wrapped_left(alike, right))
-            pending: _Item | None = None  # the last text line, possibly continued on the next line
-            geometry = (0.0, 0.0, 10.0)
-            n_tables = 0
-            last_row: _Item | None = None  # the table row last written, if nothing came after it
-            for (items, page_left, char_w), size in zip(pages, sizes, strict=True):
-                right, wrapped_left = margins[size]
-                left = page_left if wrapped_left is None else wrapped_left
-                n_tables += sum(1 for it in items if it.is_row)
-                for k, it in enumerate(items):
-                    if it.is_row:
-                        if pending:
-                            out.append(cells_apart(pending.text))
-                            pending = None
-                        if k == 0 and last_row and (cells := row_continued(last_row.cells, it.cells)):
-                            last_row = _Item(
-                                last_row.top, last_row.x0, last_row.x1, table_row(list(cells)), True, cells
-                            )
-                            out[-1] = last_row.text
-                            n_tables -= 1
-                        else:
-                            out.append(it.text)
-                            last_row = it
-                        continue
-                    last_row = None
-                    if pending and _continues(pending, it, geometry, left, char_w):
-                        joined = join_wrapped(pending.text, it.text)
-                        pending = _Item(it.top, pending.x0, it.x1, joined, False, height=pending.height)
-                    else:
-                        if pending:
-                            out.append(cells_apart(pending.text))
-                        pending = it
-                    geometry = (left, right, char_w)
-            if pending:
-                out.append(cells_apart(pending.text))
+            return pages, sizes
     except ReadProblem:
         raise
     except PDFPasswordIncorrect as e:
@@ -278,8 +279,53 @@ def pdf_to_text(data: bytes, limits: Limits) -> tuple[str, list[str]]:
         if "encrypt" in str(e).lower() or "password" in type(e).__name__.lower():
             raise ReadProblem("unreadable", "PDF is encrypted (password protected)") from e
         raise
-    notes.append(f"pdf: {n_pages} page(s), {n_tables} table row(s)")
-    return _unmapped_checked("\n".join(out), notes)
+
+
+def _page_text(pages: list[_Page], sizes: list[tuple[int, int]]) -> tuple[str, int]:
+    """The pages' lines in reading order, wrapped lines rejoined and rows broken across pages
+    joined, with the number of table rows."""
+    # Pages of one size share their margins (a landscape table page has its own).
+    margins = {}
+    for size in set(sizes):
+        alike = [p for p, s in zip(pages, sizes, strict=True) if s == size]
+        right = _right_edge(alike)
+        margins[size] = (right, _wrapped_left(alike, right))
+    out: list[str] = []
+    pending: _Item | None = None  # the last text line, possibly continued on the next line
+    geometry = (0.0, 0.0, 10.0)
+    n_tables = 0
+    last_row: _Item | None = None  # the table row last written, if nothing came after it
+    for (items, page_left, char_w), size in zip(pages, sizes, strict=True):
+        right, wrapped_left = margins[size]
+        left = page_left if wrapped_left is None else wrapped_left
+        n_tables += sum(1 for it in items if it.is_row)
+        for k, it in enumerate(items):
+            if it.is_row:
+                if pending:
+                    out.append(cells_apart(pending.text))
+                    pending = None
+                if k == 0 and last_row and (cells := row_continued(last_row.cells, it.cells)):
+                    last_row = _Item(
+                        last_row.top, last_row.x0, last_row.x1, table_row(list(cells)), True, cells
+                    )
+                    out[-1] = last_row.text
+                    n_tables -= 1
+                else:
+                    out.append(it.text)
+                    last_row = it
+                continue
+            last_row = None
+            if pending and _continues(pending, it, geometry, left, char_w):
+                joined = join_wrapped(pending.text, it.text)
+                pending = _Item(it.top, pending.x0, it.x1, joined, False, height=pending.height)
+            else:
+                if pending:
+                    out.append(cells_apart(pending.text))
+                pending = it
+            geometry = (left, right, char_w)
+    if pending:
+        out.append(cells_apart(pending.text))
+    return "\n".join(out), n_tables
 
 
 # pdfminer writes a glyph whose font has no Unicode mapping (no ToUnicode table: common in PDFs

@@ -145,6 +145,8 @@ def _chars(textpage, height: float) -> list[dict]:  # noqa: ANN001 (a ctypes poi
             continue
         get_matrix(textpage, i, matrix)
         if matrix.b != 0 or matrix.c != 0 or matrix.a <= 0 or matrix.d <= 0:
+            if is_generated(textpage, i):
+                continue  # PDFium's own, with no glyph behind it (so no matrix)
             raise Fallback("rotated or mirrored text")
         size = get_size(textpage, i) * matrix.d
         get_origin(textpage, i, x, y)

@@ -7,6 +7,18 @@ from pipeline.readers import read_bytes
 from pipeline.readers_pdf import _unmapped_checked
 
 
+def pdf_of_objects(objects: list[str]) -> bytes:
+    """A PDF of `objects` (numbered from 1, the first the catalog) with its cross-reference table."""
+    out, offsets = b"%PDF-1.4\n", []
+    for i, obj in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += f"{i} 0 obj\n{obj}\nendobj\n".encode("latin-1")
+    xref = len(out)
+    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
+    out += "".join(f"{o:010d} 00000 n \n" for o in offsets).encode()
+    return out + f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+
+
 def unmapped_pdf(lines: int) -> bytes:
     """One page of CJK glyph ids in a Type0/Identity-H font without a ToUnicode table, as Chinese
     word processors print them, written object by object with its cross-reference table."""
@@ -28,14 +40,7 @@ def unmapped_pdf(lines: int) -> bytes:
         "<< /Type /FontDescriptor /FontName /SimSun /Flags 4 /FontBBox [0 0 1000 1000] /ItalicAngle 0"
         " /Ascent 1000 /Descent 0 /CapHeight 1000 /StemV 80 >>",
     ]
-    out, offsets = b"%PDF-1.4\n", []
-    for i, obj in enumerate(objects, 1):
-        offsets.append(len(out))
-        out += f"{i} 0 obj\n{obj}\nendobj\n".encode("latin-1")
-    xref = len(out)
-    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
-    out += "".join(f"{o:010d} 00000 n \n" for o in offsets).encode()
-    return out + f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    return pdf_of_objects(objects)
 
 
 def test_a_text_layer_without_unicode_mapping_is_unreadable_and_says_why() -> None:

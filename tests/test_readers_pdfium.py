@@ -17,6 +17,7 @@ from pipeline.readers import read_bytes
 from pipeline.readers_base import Limits
 from pipeline.readers_pdfium import Fallback, pdfium_pages
 from pipeline.synth_formats import make_pdf
+from tests.test_readers_pdf_unmapped import pdf_of_objects
 
 FIXTURES = sorted((Path(__file__).parent / "fixtures" / "libreoffice").glob("*.pdf"))
 LIMITS = Limits()
@@ -96,20 +97,14 @@ def test_a_font_the_pdf_does_not_embed_sends_it_to_pdfminer() -> None:
 
 
 def _raw_pdf(page_extra: str, content: str = "") -> bytes:
-    objects = [
-        "<< /Type /Catalog /Pages 2 0 R >>",
-        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] {page_extra} /Contents 4 0 R >>",
-        f"<< /Length {len(content)} >>\nstream\n{content}endstream",
-    ]
-    out, offsets = b"%PDF-1.4\n", []
-    for i, obj in enumerate(objects, 1):
-        offsets.append(len(out))
-        out += f"{i} 0 obj\n{obj}\nendobj\n".encode()
-    xref = len(out)
-    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
-    out += "".join(f"{o:010d} 00000 n \n" for o in offsets).encode()
-    return out + f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    return pdf_of_objects(
+        [
+            "<< /Type /Catalog /Pages 2 0 R >>",
+            "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] {page_extra} /Contents 4 0 R >>",
+            f"<< /Length {len(content)} >>\nstream\n{content}endstream",
+        ]
+    )
 
 
 def test_a_rotated_page_goes_to_pdfminer_which_turns_it() -> None:

@@ -208,6 +208,7 @@ def _wrapped_left(pages: list[tuple[list[_Item], float, float]], right: float) -
 
 
 _Page = tuple[list[_Item], float, float]  # a page's items, left margin and char width
+_Pages = tuple[list[_Page], list[tuple[int, int]]]  # the pages, and each one's size (width, height)
 
 
 def pdf_to_text(data: bytes, limits: Limits) -> tuple[str, list[str]]:
@@ -227,7 +228,7 @@ def _page_limit(n_pages: int, limits: Limits) -> None:
         raise ReadProblem("unsupported", f"PDF has {n_pages} pages, over the {limits.max_pages} page limit")
 
 
-def _pages_by_pdfium(data: bytes, limits: Limits) -> tuple[list[_Page], list[tuple[int, int]]] | None:
+def _pages_by_pdfium(data: bytes, limits: Limits) -> _Pages | None:
     """The pages read by PDFium (fast), or None for a document pdfminer must read (see readers_pdfium)."""
     from pypdfium2 import PdfiumError
 
@@ -248,7 +249,7 @@ def _pages_by_pdfium(data: bytes, limits: Limits) -> tuple[list[_Page], list[tup
     return pages, sizes
 
 
-def _pages_by_pdfminer(data: bytes, limits: Limits) -> tuple[list[_Page], list[tuple[int, int]]]:
+def _pages_by_pdfminer(data: bytes, limits: Limits) -> _Pages:
     import pdfplumber
     from pdfminer.pdfdocument import PDFPasswordIncorrect
     from pdfminer.pdfparser import PDFSyntaxError

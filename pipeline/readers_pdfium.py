@@ -14,6 +14,7 @@ rotated or mirrored text.
 from __future__ import annotations
 
 import ctypes
+import functools
 import threading
 from collections.abc import Iterator
 
@@ -21,7 +22,6 @@ from pdfplumber.container import Container
 
 # PDFium is not thread-safe; Streamlit reads uploads in its session threads.
 _LOCK = threading.Lock()
-_fonts_unmapped = False
 # Whitespace PDFium may have made up (line ends, gaps it read as spaces); pdfminer only gives glyphs.
 _MAYBE_GENERATED = frozenset((0x0A, 0x0D, 0x20, 0x02))
 # How far a glyph's box reaches below the baseline, in ems. pdfminer takes each font's /Descent,
@@ -87,18 +87,16 @@ def pdfium_pages(data: bytes, max_pages: int) -> tuple[int, Iterator[PageLayout]
     return n_pages, pages()
 
 
+@functools.cache
 def _without_system_fonts() -> None:
     """Stop PDFium from looking for installed fonts to stand in for those a PDF names but does not
     embed. The search loaded a CJK font file (tens of MB) for each such document, 21 ms of its first
     page's 25, and what PDFium then read depended on the fonts the machine has: without a CJK one it
     dropped characters ("申请人情况" read "申请人情"). Pages with such fonts go to pdfminer, which
-    reads them from the PDF alone (see `_page_layout`). Global to the process: nothing here draws."""
-    global _fonts_unmapped
-    if not _fonts_unmapped:
-        import pypdfium2.raw as raw
+    reads them from the PDF alone (see `_objects`). Global to the process: nothing here draws."""
+    import pypdfium2.raw as raw
 
-        raw.FPDF_SetSystemFontInfo(None)
-        _fonts_unmapped = True
+    raw.FPDF_SetSystemFontInfo(None)
 
 
 def _page_layout(doc, index: int) -> PageLayout:  # noqa: ANN001 (pypdfium2's PdfDocument)

@@ -87,7 +87,7 @@ def pdfium_pages(data: bytes, max_pages: int) -> tuple[int, Iterator[PageLayout]
     return n_pages, pages()
 
 
-@functools.cache
+@functools.lru_cache(maxsize=1)  # once a process (test_memo: every cache bounded)
 def _without_system_fonts() -> None:
     """Stop PDFium from looking for installed fonts to stand in for those a PDF names but does not
     embed. The search loaded a CJK font file (tens of MB) for each such document, 21 ms of its first
